@@ -1,0 +1,99 @@
+/**
+ * What an environment is: every figure the seed document gives for dev, stage and prod,
+ * as one typed value per environment. Builders read nothing else.
+ */
+
+export const ENVIRONMENT_NAMES = ["dev", "stage", "prod"] as const;
+export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+
+export type LogLevel = "DEBUG" | "INFO" | "WARNING" | "ERROR";
+
+/** Secrets Manager ARN shipped in the defaults: it synthesizes, but nothing may deploy with it. */
+export const PLACEHOLDER_SECRET_SUFFIX = "XXXXXX";
+
+export interface Environment {
+  readonly name: EnvironmentName;
+  readonly project: string;
+  readonly baseDomain: string;
+  readonly region: string;
+  /** The AWS account this environment must deploy into; required for prod. */
+  readonly account?: string;
+  readonly secretsArn: string;
+  readonly imageTag: string;
+
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly desiredTasks: number;
+  readonly minTasks: number;
+  readonly maxTasks: number;
+  readonly autoScaling: boolean;
+  readonly circuitBreaker: boolean;
+
+  readonly natGateways: 0 | 1 | 2;
+  readonly logRetentionDays: number;
+  readonly bucketVersioning: boolean;
+  readonly lifecycleRules: boolean;
+  readonly containerInsights: boolean;
+  readonly logLevel: LogLevel;
+
+  /** Retain the bucket, user pool and log group on delete and replacement. */
+  readonly retainData: boolean;
+  readonly terminationProtection: boolean;
+}
+
+/** Fields a user may override per environment in the YAML config. */
+export const OVERRIDABLE_FIELDS = [
+  "account",
+  "region",
+  "secretsArn",
+  "imageTag",
+  "cpu",
+  "memoryMiB",
+  "desiredTasks",
+  "minTasks",
+  "maxTasks",
+  "autoScaling",
+  "circuitBreaker",
+  "natGateways",
+  "logRetentionDays",
+  "bucketVersioning",
+  "lifecycleRules",
+  "containerInsights",
+  "logLevel",
+  "retainData",
+  "terminationProtection",
+] as const satisfies readonly (keyof Environment)[];
+
+export type EnvironmentOverrides = Partial<Pick<Environment, (typeof OVERRIDABLE_FIELDS)[number]>>;
+
+export const AZ_COUNT = 2;
+export const CONTAINER_PORT = 8000;
+export const HEALTH_CHECK_PATH = "/health";
+export const BUCKET_PREFIXES = ["alerts/", "logs/", "configs/", "data/", "temp/"] as const;
+
+/** `api.dev-alert-engine.<base>`; prod drops the environment prefix. */
+export function apiDomain(env: Pick<Environment, "name" | "project" | "baseDomain">): string {
+  const label = env.name === "prod" ? env.project : `${env.name}-${env.project}`;
+  return `api.${label}.${env.baseDomain}`;
+}
+
+export type StackId = "network" | "storage" | "auth" | "backend" | "domain";
+
+/** CloudFormation stack name: `<project>-<stack>-<env>`, e.g. `alert-engine-network-dev`. */
+export function stackName(env: Pick<Environment, "name" | "project">, stack: StackId): string {
+  return `${env.project}-${stack}-${env.name}`;
+}
+
+/** Export name of a stack output: `<project>-<env>-<Name>`. */
+export function exportName(env: Pick<Environment, "name" | "project">, output: string): string {
+  return `${env.project}-${env.name}-${output}`;
+}
+
+/** ECR repository holding the service image. */
+export function repositoryName(env: Pick<Environment, "name" | "project">): string {
+  return `${env.project}-${env.name}`;
+}
+
+export function isPlaceholderSecret(arn: string): boolean {
+  return arn.includes(PLACEHOLDER_SECRET_SUFFIX);
+}

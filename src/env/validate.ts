@@ -1,0 +1,78 @@
+import { isPlaceholderSecret, type Environment, type LogLevel } from "./model.js";
+
+/** Fargate's accepted memory sizes (MiB) for each CPU size (units). */
+const FARGATE_MEMORY: Record<number, number[]> = {
+  256: [512, 1024, 2048],
+  512: range(1024, 4096, 1024),
+  1024: range(2048, 8192, 1024),
+  2048: range(4096, 16384, 1024),
+  4096: range(8192, 30720, 1024),
+  8192: range(16384, 61440, 4096),
+  16384: range(32768, 122880, 8192),
+};
+
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const LOG_LEVELS: LogLevel[] = ["DEBUG", "INFO", "WARNING", "ERROR"];
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
+const ACCOUNT = /^\d{12}$/;
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const DNS_LABELS = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const PROJECT = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+function range(from: number, to: number, step: number): number[] {
+  const out: number[] = [];
+  for (let v = from; v <= to; v += step) out.push(v);
+  return out;
+}
+
+/** Every problem with an environment, each naming the field, its value and what is allowed. */
+export function environmentProblems(env: Environment): string[] {
+  const problems: string[] = [];
+  const at = (field: string) => `${env.name}.${field}`;
+
+  if (!PROJECT.test(env.project)) {
+    problems.push(`project "${env.project}": use 3-32 lowercase letters, digits and hyphens, starting with a letter (it names stacks and the bucket)`);
+  }
+  if (!DNS_LABELS.test(env.baseDomain)) problems.push(`baseDomain "${env.baseDomain}": expected a lowercase DNS name such as example.com`);
+  if (!REGION.test(env.region)) problems.push(`${at("region")} "${env.region}": expected an AWS region such as us-east-2`);
+  if (env.account !== undefined && !ACCOUNT.test(env.account)) {
+    problems.push(`${at("account")} "${env.account}": expected a 12-digit AWS account id (quote it in YAML so leading zeros survive)`);
+  }
+  if (env.name === "prod" && env.account === undefined) {
+    problems.push(`${at("account")} is required for prod: set prod.account in orchestrate.config.yaml so a deploy can never land in the wrong account`);
+  }
+  if (!isPlaceholderSecret(env.secretsArn) && !SECRET_ARN.test(env.secretsArn)) {
+    problems.push(`${at("secretsArn")} "${env.secretsArn}": expected arn:aws:secretsmanager:<region>:<12-digit account>:secret:<name>-<6 characters>`);
+  }
+  if (!IMAGE_TAG.test(env.imageTag)) problems.push(`${at("imageTag")} "${env.imageTag}": expected a Docker tag (letters, digits, _ . -, at most 128)`);
+
+  const memories = FARGATE_MEMORY[env.cpu];
+  if (!memories) {
+    problems.push(`${at("cpu")} ${env.cpu}: Fargate accepts ${Object.keys(FARGATE_MEMORY).join(", ")}`);
+  } else if (!memories.includes(env.memoryMiB)) {
+    problems.push(`${at("memoryMiB")} ${env.memoryMiB} with cpu ${env.cpu}: Fargate accepts ${memories[0]}-${memories.at(-1)} in steps of ${(memories[1] ?? 0) - (memories[0] ?? 0)}`);
+  }
+
+  for (const field of ["desiredTasks", "minTasks", "maxTasks"] as const) {
+    if (!Number.isInteger(env[field]) || env[field] < 0) problems.push(`${at(field)} ${env[field]}: expected a whole number >= 0`);
+  }
+  if (env.minTasks > env.maxTasks) problems.push(`${at("minTasks")} ${env.minTasks} is greater than ${at("maxTasks")} ${env.maxTasks}: min must be <= max`);
+  if (env.desiredTasks < env.minTasks || env.desiredTasks > env.maxTasks) {
+    problems.push(`${at("desiredTasks")} ${env.desiredTasks}: must lie between minTasks ${env.minTasks} and maxTasks ${env.maxTasks}`);
+  }
+  if (![0, 1, 2].includes(env.natGateways)) problems.push(`${at("natGateways")} ${env.natGateways}: allowed values are 0, 1 or 2 (one per AZ)`);
+  if (!LOG_RETENTION_DAYS.includes(env.logRetentionDays)) {
+    problems.push(`${at("logRetentionDays")} ${env.logRetentionDays}: CloudWatch accepts ${LOG_RETENTION_DAYS.join(", ")}`);
+  }
+  if (!LOG_LEVELS.includes(env.logLevel)) problems.push(`${at("logLevel")} "${env.logLevel}": allowed values are ${LOG_LEVELS.join(", ")}`);
+  return problems;
+}
+
+/** Problems that only matter once something is about to change in AWS. */
+export function deployProblems(env: Environment): string[] {
+  if (!isPlaceholderSecret(env.secretsArn)) return [];
+  return [
+    `${env.name}.secretsArn is still the placeholder "${env.secretsArn}": set ${env.name}.secretsArn in orchestrate.config.yaml to the real Secrets Manager ARN (copy it from the Secrets Manager console)`,
+  ];
+}

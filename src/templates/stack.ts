@@ -1,0 +1,93 @@
+/**
+ * How a stack is declared: what it consumes (inputs from other producers), the resources it builds,
+ * and what it produces (outputs). The template's Parameters, Outputs, Exports and tags all follow
+ * from this one declaration, and so do the deploy and teardown orders.
+ */
+import { exportName, type Environment, type StackId } from "../env/model.js";
+import { ref, type Json, type Output, type Parameter, type Resource, type Template } from "./cfn.js";
+
+/**
+ * Who produces a value. Stacks produce their outputs; `certificate` is the ACM certificate the
+ * orchestrator requests; `context` holds what preflight looks up (hosted zone, image URI).
+ */
+export type ProducerId = StackId | "certificate" | "context";
+
+export interface InputRef {
+  readonly from: ProducerId;
+  readonly output: string;
+  /** CloudFormation parameter type; lists travel as comma-joined strings. */
+  readonly type: "String" | "CommaDelimitedList";
+}
+
+export const from = (producer: ProducerId, output: string): InputRef => ({ from: producer, output, type: "String" });
+export const fromList = (producer: ProducerId, output: string): InputRef => ({ from: producer, output, type: "CommaDelimitedList" });
+
+export type Inputs = Record<string, InputRef>;
+
+export interface StackBody {
+  conditions?: Record<string, Json>;
+  resources: Record<string, Resource>;
+  outputs: Record<string, { value: Json; description: string }>;
+}
+
+export interface StackDefinition<I extends Inputs = Inputs> {
+  readonly id: StackId;
+  readonly description: string;
+  readonly inputs: I;
+  /** Logical ids of resources holding data that must survive (retained in environments that retain data). */
+  readonly statefulResources: readonly string[];
+  /** Pure: environment in, resources and outputs out. Inputs are referenced with `param(name)`. */
+  readonly body: (env: Environment, param: (name: keyof I & string) => Json) => StackBody;
+}
+
+export function defineStack<I extends Inputs>(definition: StackDefinition<I>): StackDefinition<I> {
+  return definition;
+}
+
+/** Tags every resource carries, in the list form most resource types take. */
+export function tagList(env: Environment, extra: Record<string, string> = {}): Json {
+  return Object.entries({ Project: env.project, Environment: env.name, ...extra }).map(([Key, Value]) => ({ Key, Value }));
+}
+
+/** Tags in the key/value map form (Cognito user pool, SSM and a few others). */
+export function tagMap(env: Environment): Json {
+  return { Project: env.project, Environment: env.name };
+}
+
+/** Stack-level tags, applied by CloudFormation to every taggable resource. */
+export function stackTags(env: Environment): Record<string, string> {
+  return { Project: env.project, Environment: env.name };
+}
+
+/** Deletion and replacement protection for production data. */
+export function dataProtection(env: Environment): Pick<Resource, "DeletionPolicy" | "UpdateReplacePolicy"> {
+  return env.retainData ? { DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain" } : { DeletionPolicy: "Delete", UpdateReplacePolicy: "Delete" };
+}
+
+/** Builds the full template of a stack for an environment. */
+export function synthesize(definition: StackDefinition, env: Environment): Template {
+  const known = new Set(Object.keys(definition.inputs));
+  const param = (name: string): Json => {
+    if (!known.has(name)) throw new Error(`Stack ${definition.id} references input ${name}, which it does not declare`);
+    return ref(name);
+  };
+  const body = definition.body(env, param);
+
+  const parameters: Record<string, Parameter> = {};
+  for (const [name, input] of Object.entries(definition.inputs)) {
+    parameters[name] = { Type: input.type, Description: `${input.output} from ${input.from}` };
+  }
+  const outputs: Record<string, Output> = {};
+  for (const [name, output] of Object.entries(body.outputs)) {
+    outputs[name] = { Description: output.description, Value: output.value, Export: { Name: exportName(env, name) } };
+  }
+
+  return {
+    AWSTemplateFormatVersion: "2010-09-09",
+    Description: `${env.project} ${env.name}: ${definition.description}`,
+    ...(Object.keys(parameters).length > 0 ? { Parameters: parameters } : {}),
+    ...(body.conditions ? { Conditions: body.conditions } : {}),
+    Resources: body.resources,
+    Outputs: outputs,
+  };
+}
