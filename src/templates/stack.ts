@@ -30,18 +30,24 @@ export interface StackBody {
   outputs: Record<string, { value: Json; description: string }>;
 }
 
-export interface StackDefinition<I extends Inputs = Inputs> {
+export interface StackDefinition {
   readonly id: StackId;
   readonly description: string;
-  readonly inputs: I;
+  readonly inputs: Inputs;
   /** Logical ids of resources holding data that must survive (retained in environments that retain data). */
   readonly statefulResources: readonly string[];
   /** Pure: environment in, resources and outputs out. Inputs are referenced with `param(name)`. */
-  readonly body: (env: Environment, param: (name: keyof I & string) => Json) => StackBody;
+  readonly body: (env: Environment, param: (name: string) => Json) => StackBody;
 }
 
-export function defineStack<I extends Inputs>(definition: StackDefinition<I>): StackDefinition<I> {
-  return definition;
+/** Declares a stack; `param` only accepts the names the stack declares as inputs. */
+export function defineStack<I extends Inputs>(
+  definition: Omit<StackDefinition, "inputs" | "body"> & {
+    readonly inputs: I;
+    readonly body: (env: Environment, param: (name: keyof I & string) => Json) => StackBody;
+  },
+): StackDefinition {
+  return definition as StackDefinition;
 }
 
 /** Tags every resource carries, in the list form most resource types take. */

@@ -1,0 +1,54 @@
+import { apiDomain } from "../env/model.js";
+import type { Json, Resource } from "./cfn.js";
+import { defineStack, from } from "./stack.js";
+
+const inputs = {
+  HostedZoneId: from("context", "HostedZoneId"),
+  LoadBalancerDnsName: from("backend", "LoadBalancerDnsName"),
+  LoadBalancerHostedZoneId: from("backend", "LoadBalancerCanonicalHostedZoneId"),
+};
+type Param = (name: keyof typeof inputs) => Json;
+
+/**
+ * Alias, not CNAME: it is free to query, follows the ALB's changing addresses, and, unlike a CNAME,
+ * could also sit at a zone apex. EvaluateTargetHealth lets a future failover record take over when
+ * the ALB has no healthy targets; with this single record Route 53 fails open.
+ */
+function aliasRecord(name: string, type: "A" | "AAAA", param: Param): Resource {
+  return {
+    Type: "AWS::Route53::RecordSet",
+    Properties: {
+      HostedZoneId: param("HostedZoneId"),
+      Name: name,
+      Type: type,
+      AliasTarget: {
+        DNSName: param("LoadBalancerDnsName"),
+        HostedZoneId: param("LoadBalancerHostedZoneId"),
+        EvaluateTargetHealth: true,
+      },
+    },
+  };
+}
+
+export const domainStack = defineStack({
+  id: "domain",
+  description: "DNS records pointing the API domain at the load balancer",
+  inputs,
+  statefulResources: [],
+  body: (env, param) => {
+    const domain = apiDomain(env);
+    return {
+      resources: {
+        ApiRecordA: aliasRecord(domain, "A", param),
+        // An alias to an IPv4-only ALB resolves AAAA to no answer (not an error), so clients fall back
+        // to A. The record is kept so IPv6 works as soon as the ALB becomes dualstack, which needs
+        // IPv6 CIDRs on the VPC and public subnets; no DNS change will be needed then.
+        ApiRecordAAAA: aliasRecord(domain, "AAAA", param),
+      },
+      outputs: {
+        ApiDomainName: { value: domain, description: "API domain name" },
+        ApiUrl: { value: `https://${domain}`, description: "API base URL" },
+      },
+    };
+  },
+});
