@@ -1,0 +1,55 @@
+import { ACMClient } from "@aws-sdk/client-acm";
+import { CloudFormationClient, type CloudFormationClientConfig } from "@aws-sdk/client-cloudformation";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { ECRClient } from "@aws-sdk/client-ecr";
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { Route53Client } from "@aws-sdk/client-route-53";
+import { S3Client } from "@aws-sdk/client-s3";
+import { STSClient } from "@aws-sdk/client-sts";
+import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
+
+type Credentials = NonNullable<CloudFormationClientConfig["credentials"]>;
+
+export interface ClientSettings {
+  readonly region: string;
+  readonly profile?: string;
+  /** LocalStack or another emulator: every client talks to it, S3 path-style. */
+  readonly endpointUrl?: string;
+  readonly credentials?: Credentials;
+}
+
+/** One client per service for the whole run; created on first use. */
+export interface AwsClients {
+  readonly cloudformation: CloudFormationClient;
+  readonly acm: ACMClient;
+  readonly route53: Route53Client;
+  readonly ecr: ECRClient;
+  readonly s3: S3Client;
+  readonly sts: STSClient;
+  readonly ec2: EC2Client;
+  readonly ecs: ECSClient;
+  readonly elbv2: ElasticLoadBalancingV2Client;
+}
+
+export function createClients(settings: ClientSettings): AwsClients {
+  const credentials = settings.credentials ?? fromNodeProviderChain(settings.profile ? { profile: settings.profile } : {});
+  // Retries live in one place (aws/retry.ts, p-retry) so attempts are bounded and visible, not multiplied by two layers.
+  const common = { region: settings.region, credentials, maxAttempts: 1, ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}) };
+  const cache = new Map<string, unknown>();
+  const lazy = <T>(key: string, make: () => T): T => {
+    if (!cache.has(key)) cache.set(key, make());
+    return cache.get(key) as T;
+  };
+  return {
+    get cloudformation() { return lazy("cloudformation", () => new CloudFormationClient(common)); },
+    get acm() { return lazy("acm", () => new ACMClient(common)); },
+    get route53() { return lazy("route53", () => new Route53Client(common)); },
+    get ecr() { return lazy("ecr", () => new ECRClient(common)); },
+    get s3() { return lazy("s3", () => new S3Client({ ...common, forcePathStyle: Boolean(settings.endpointUrl) })); },
+    get sts() { return lazy("sts", () => new STSClient(common)); },
+    get ec2() { return lazy("ec2", () => new EC2Client(common)); },
+    get ecs() { return lazy("ecs", () => new ECSClient(common)); },
+    get elbv2() { return lazy("elbv2", () => new ElasticLoadBalancingV2Client(common)); },
+  };
+}

@@ -1,0 +1,204 @@
+/**
+ * CloudFormation in the engine's own words. Every call goes through withRetry; pagination is
+ * handled here; callers never build SDK requests.
+ */
+import {
+  ContinueUpdateRollbackCommand,
+  CreateChangeSetCommand,
+  DeleteChangeSetCommand,
+  DeleteStackCommand,
+  DescribeChangeSetCommand,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  ExecuteChangeSetCommand,
+  GetTemplateCommand,
+  ListChangeSetsCommand,
+  UpdateTerminationProtectionCommand,
+  type Capability,
+  type Change,
+  type CloudFormationClient,
+  type StackEvent,
+} from "@aws-sdk/client-cloudformation";
+import { withRetry, type RetryPolicy } from "./retry.js";
+
+export interface DeployedStack {
+  readonly stackId: string;
+  readonly name: string;
+  readonly status: string;
+  readonly statusReason?: string;
+  readonly parameters: Record<string, string>;
+  readonly tags: Record<string, string>;
+  readonly outputs: Record<string, string>;
+  readonly terminationProtection: boolean;
+  readonly lastUpdated?: Date;
+}
+
+export interface ChangeSetState {
+  readonly id: string;
+  readonly status: string;
+  readonly executionStatus: string;
+  readonly reason?: string;
+  readonly changes: Change[];
+}
+
+export interface ChangeSetRequest {
+  readonly stackName: string;
+  readonly changeSetName: string;
+  readonly type: "CREATE" | "UPDATE";
+  readonly template: { body: string } | { url: string };
+  readonly parameters: Record<string, string>;
+  readonly tags: Record<string, string>;
+  readonly capabilities: Capability[];
+  readonly description?: string;
+}
+
+const pairs = <T extends object>(list: T[] | undefined, key: keyof T, value: keyof T): Record<string, string> =>
+  Object.fromEntries((list ?? []).map((item) => [String(item[key]), String(item[value] ?? "")]));
+
+export const isStackMissing = (error: unknown) =>
+  (error as Error)?.name === "ValidationError" && /does not exist/.test((error as Error).message);
+
+/** "didn't contain changes" / "No updates are to be performed": decided from status and reason, not an empty list. */
+export const isNoChangeReason = (reason: string | undefined) =>
+  reason !== undefined && /didn't contain changes|No updates are to be performed/i.test(reason);
+
+export class CloudFormationApi {
+  constructor(
+    private readonly client: CloudFormationClient,
+    private readonly retry: RetryPolicy,
+  ) {}
+
+  private call<T>(send: () => Promise<T>): Promise<T> {
+    return withRetry(send, this.retry);
+  }
+
+  /** The stack as deployed, or undefined when no stack of that name exists. */
+  async describeStack(name: string): Promise<DeployedStack | undefined> {
+    try {
+      const result = await this.call(() => this.client.send(new DescribeStacksCommand({ StackName: name })));
+      const stack = result.Stacks?.[0];
+      if (!stack || stack.StackStatus === "DELETE_COMPLETE") return undefined;
+      return {
+        stackId: stack.StackId ?? name,
+        name: stack.StackName ?? name,
+        status: stack.StackStatus ?? "UNKNOWN",
+        statusReason: stack.StackStatusReason,
+        parameters: pairs(stack.Parameters, "ParameterKey", "ParameterValue"),
+        tags: pairs(stack.Tags, "Key", "Value"),
+        outputs: pairs(stack.Outputs, "OutputKey", "OutputValue"),
+        terminationProtection: Boolean(stack.EnableTerminationProtection),
+        lastUpdated: stack.LastUpdatedTime ?? stack.CreationTime,
+      };
+    } catch (error) {
+      if (isStackMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async templateBody(name: string): Promise<string | undefined> {
+    const result = await this.call(() => this.client.send(new GetTemplateCommand({ StackName: name, TemplateStage: "Original" })));
+    return result.TemplateBody;
+  }
+
+  async createChangeSet(request: ChangeSetRequest): Promise<{ changeSetId: string; stackId: string }> {
+    const result = await this.call(() =>
+      this.client.send(
+        new CreateChangeSetCommand({
+          StackName: request.stackName,
+          ChangeSetName: request.changeSetName,
+          ChangeSetType: request.type,
+          ...("body" in request.template ? { TemplateBody: request.template.body } : { TemplateURL: request.template.url }),
+          Parameters: Object.entries(request.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
+          Tags: Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value })),
+          Capabilities: request.capabilities,
+          Description: request.description,
+        }),
+      ),
+    );
+    return { changeSetId: result.Id ?? request.changeSetName, stackId: result.StackId ?? request.stackName };
+  }
+
+  /** One look at a change set, with every page of its changes. */
+  async describeChangeSet(stackName: string, changeSet: string): Promise<ChangeSetState> {
+    const changes: Change[] = [];
+    let nextToken: string | undefined;
+    let first: { Status?: string; ExecutionStatus?: string; StatusReason?: string; ChangeSetId?: string } = {};
+    let firstPage = true;
+    do {
+      const page = await this.call(() =>
+        this.client.send(new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSet, NextToken: nextToken })),
+      );
+      if (firstPage) first = page;
+      firstPage = false;
+      changes.push(...(page.Changes ?? []));
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return {
+      id: first.ChangeSetId ?? changeSet,
+      status: first.Status ?? "UNKNOWN",
+      executionStatus: first.ExecutionStatus ?? "UNKNOWN",
+      reason: first.StatusReason,
+      changes,
+    };
+  }
+
+  async listChangeSets(stackName: string): Promise<{ name: string; id: string; status: string; executionStatus: string; created?: Date; description?: string }[]> {
+    const found: { name: string; id: string; status: string; executionStatus: string; created?: Date; description?: string }[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.call(() => this.client.send(new ListChangeSetsCommand({ StackName: stackName, NextToken: nextToken })));
+      for (const summary of page.Summaries ?? []) {
+        found.push({
+          name: summary.ChangeSetName ?? "",
+          id: summary.ChangeSetId ?? "",
+          status: summary.Status ?? "",
+          executionStatus: summary.ExecutionStatus ?? "",
+          created: summary.CreationTime,
+          description: summary.Description,
+        });
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return found;
+  }
+
+  async executeChangeSet(stackName: string, changeSet: string): Promise<void> {
+    await this.call(() => this.client.send(new ExecuteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSet })));
+  }
+
+  async deleteChangeSet(stackName: string, changeSet: string): Promise<void> {
+    await this.call(() => this.client.send(new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSet })));
+  }
+
+  async deleteStack(name: string): Promise<void> {
+    await this.call(() => this.client.send(new DeleteStackCommand({ StackName: name })));
+  }
+
+  async setTerminationProtection(name: string, enabled: boolean): Promise<void> {
+    await this.call(() =>
+      this.client.send(new UpdateTerminationProtectionCommand({ StackName: name, EnableTerminationProtection: enabled })),
+    );
+  }
+
+  async continueUpdateRollback(name: string): Promise<void> {
+    await this.call(() => this.client.send(new ContinueUpdateRollbackCommand({ StackName: name })));
+  }
+
+  /**
+   * Events newer than `sinceEventId` (exclusive), oldest first. Reads pages only until it meets
+   * an event already seen or one older than `notBefore`, so a long history costs one call.
+   */
+  async eventsSince(stackId: string, seen: ReadonlySet<string>, notBefore: Date): Promise<StackEvent[]> {
+    const fresh: StackEvent[] = [];
+    let nextToken: string | undefined;
+    pages: do {
+      const page = await this.call(() => this.client.send(new DescribeStackEventsCommand({ StackName: stackId, NextToken: nextToken })));
+      for (const event of page.StackEvents ?? []) {
+        if ((event.EventId && seen.has(event.EventId)) || (event.Timestamp && event.Timestamp < notBefore)) break pages;
+        fresh.push(event);
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return fresh.reverse();
+  }
+}

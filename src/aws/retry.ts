@@ -1,0 +1,63 @@
+import pRetry from "p-retry";
+
+export interface RetryPolicy {
+  readonly retries: number;
+  readonly minTimeoutMs: number;
+  readonly maxTimeoutMs: number;
+}
+
+/** Bounded, jittered exponential backoff: ~0.5 s, 1 s, 2 s … capped at 20 s, 8 tries. */
+export const DEFAULT_RETRY: RetryPolicy = { retries: 8, minTimeoutMs: 500, maxTimeoutMs: 20_000 };
+
+const TRANSIENT_NAMES = new Set([
+  "ThrottlingException",
+  "Throttling",
+  "TooManyRequestsException",
+  "RequestLimitExceeded",
+  "RequestThrottled",
+  "RequestThrottledException",
+  "SlowDown",
+  "ProvisionedThroughputExceededException",
+  "PriorRequestNotComplete",
+  "TimeoutError",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "InternalFailure",
+  "InternalError",
+  "ServiceUnavailable",
+  "ServiceUnavailableException",
+]);
+const TRANSIENT_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "ECONNABORTED"]);
+
+interface AwsLikeError {
+  name?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+  $retryable?: unknown;
+}
+
+/** Throttling, 5xx and dropped connections are worth another try; everything else is an answer. */
+export function isTransient(error: unknown): boolean {
+  const e = error as AwsLikeError;
+  if (!e || typeof e !== "object") return false;
+  if (e.name && TRANSIENT_NAMES.has(e.name)) return true;
+  if (e.code && TRANSIENT_CODES.has(e.code)) return true;
+  if (e.$retryable) return true;
+  if (e.name === "ValidationError" && /rate exceeded/i.test(e.message ?? "")) return true;
+  const status = e.$metadata?.httpStatusCode;
+  return status !== undefined && status >= 500;
+}
+
+/** Runs one AWS call, retrying transient failures under the policy. */
+export function withRetry<T>(call: () => Promise<T>, policy: RetryPolicy = DEFAULT_RETRY, signal?: AbortSignal): Promise<T> {
+  return pRetry(call, {
+    retries: policy.retries,
+    minTimeout: policy.minTimeoutMs,
+    maxTimeout: policy.maxTimeoutMs,
+    factor: 2,
+    randomize: true,
+    signal,
+    shouldRetry: ({ error }) => isTransient(error),
+  });
+}

@@ -1,0 +1,37 @@
+/**
+ * Which change sets need a person's yes before they run. "Broadening" follows the CDK's meaning:
+ * anything that widens IAM or network access, plus replacements and removals, which can lose data.
+ */
+import type { Change } from "@aws-sdk/client-cloudformation";
+
+export type ApprovalLevel = "never" | "broadening" | "any-change";
+export const APPROVAL_LEVELS: readonly ApprovalLevel[] = ["never", "broadening", "any-change"];
+
+const ACCESS_TYPES = /^AWS::(IAM::|EC2::SecurityGroup|Lambda::Permission|S3::BucketPolicy|Cognito::IdentityPoolRoleAttachment)/;
+
+export interface ChangeConcern {
+  readonly logicalId: string;
+  readonly resourceType: string;
+  readonly why: "widens access" | "replaces" | "may replace" | "removes";
+}
+
+/** Why each change is worth a second look, if it is. */
+export function concerns(changes: readonly Change[]): ChangeConcern[] {
+  const found: ChangeConcern[] = [];
+  for (const change of changes) {
+    const rc = change.ResourceChange;
+    if (!rc) continue;
+    const base = { logicalId: rc.LogicalResourceId ?? "?", resourceType: rc.ResourceType ?? "?" };
+    if (rc.Action === "Remove") found.push({ ...base, why: "removes" });
+    else if (rc.Replacement === "True") found.push({ ...base, why: "replaces" });
+    else if (rc.Replacement === "Conditional") found.push({ ...base, why: "may replace" });
+    else if (ACCESS_TYPES.test(base.resourceType) && (rc.Action === "Add" || rc.Action === "Modify")) found.push({ ...base, why: "widens access" });
+  }
+  return found;
+}
+
+export function needsApproval(level: ApprovalLevel, changes: readonly Change[]): boolean {
+  if (level === "never") return false;
+  if (level === "any-change") return true;
+  return concerns(changes).length > 0;
+}

@@ -1,0 +1,150 @@
+/**
+ * `deploy <env>`: the environment's stack graph, run against AWS. Each stack receives its inputs
+ * from the producers' outputs as CloudFormation reports them, so a partial deploy works too.
+ */
+import type { CloudFormationApi } from "../aws/cloudformation.js";
+import { stackName, type Environment, type StackId } from "../env/model.js";
+import { STACKS, stackDefinition } from "../templates/index.js";
+import { stackTags, synthesize, type InputRef, type StackDefinition } from "../templates/stack.js";
+import type { ApprovalLevel } from "./approval.js";
+import type { Clock } from "./clock.js";
+import { deployStack, type ChangeSetReview, type StackDeployContext } from "./deploy-stack.js";
+import type { EventSink } from "./events.js";
+import { buildGraph, subgraph, type NodeId } from "./graph.js";
+import { outputsOf, type NodeResult } from "./results.js";
+import type { PollSettings } from "./watch.js";
+import { runGraph } from "./work-graph.js";
+
+/** Runs the certificate node: finds or requests the certificate and waits until it is issued. */
+export type CertificateRunner = (signal?: AbortSignal) => Promise<NodeResult>;
+
+export interface DeployRequest {
+  readonly env: Environment;
+  readonly cfn: CloudFormationApi;
+  readonly clock: Clock;
+  readonly poll: PollSettings;
+  readonly emit: EventSink;
+  readonly signal?: AbortSignal;
+  /** Values preflight looked up: HostedZoneId, ImageUri. */
+  readonly context: Readonly<Record<string, string>>;
+  readonly certificate: CertificateRunner;
+  /** Restrict the run to these nodes; the others' outputs are read from AWS. */
+  readonly only?: readonly NodeId[];
+  readonly concurrency?: number;
+  readonly approval: ApprovalLevel;
+  readonly approve: (review: ChangeSetReview) => Promise<boolean>;
+  readonly continueRollback?: boolean;
+  readonly stageTemplate?: (stackName: string, body: string) => Promise<string>;
+  readonly changeSetName?: string;
+  /** Steps CloudFormation cannot do, run once a stack has succeeded (e.g. restrict the default security group). */
+  readonly afterStack?: (node: StackId, outputs: Record<string, string>) => Promise<string[]>;
+  /** Extra diagnosis for a failed stack (e.g. ECS stop reasons), added to its report. */
+  readonly diagnose?: (node: StackId, result: NodeResult) => Promise<string[]>;
+}
+
+export interface DeployReport {
+  readonly env: Environment;
+  readonly results: Map<NodeId, NodeResult>;
+  readonly interrupted: boolean;
+  /** Change sets this run created, never executed, and removed on the way out. */
+  readonly discardedChangeSets: string[];
+}
+
+export async function deploy(request: DeployRequest): Promise<DeployReport> {
+  const { env } = request;
+  const fullGraph = buildGraph(STACKS);
+  const graph = request.only ? subgraph(fullGraph, request.only) : fullGraph;
+  const pendingChangeSets = new Map<string, string>();
+  const stackContext: StackDeployContext = {
+    cfn: request.cfn,
+    clock: request.clock,
+    poll: request.poll,
+    emit: request.emit,
+    signal: request.signal,
+    changeSetName: request.changeSetName ?? `orchestrate-${new Date(request.clock.now()).toISOString().replace(/[-:.]/g, "")}`,
+    approval: request.approval,
+    approve: request.approve,
+    continueRollback: request.continueRollback ?? false,
+    stageTemplate: request.stageTemplate,
+    pendingChangeSets,
+  };
+
+  const runNode = async (node: NodeId, results: ReadonlyMap<NodeId, NodeResult>): Promise<NodeResult> => {
+    if (node === "certificate") return request.certificate(request.signal);
+    const definition = stackDefinition(node);
+    const parameters = await resolveInputs(request, definition, results);
+    if (typeof parameters === "string") return { kind: "failed", message: parameters, durationMs: 0 };
+    const result = await deployStack(stackContext, {
+      node,
+      name: stackName(env, node),
+      template: synthesize(definition, env),
+      parameters,
+      tags: stackTags(env),
+      terminationProtection: env.terminationProtection,
+    });
+    return withFollowUp(request, node, result);
+  };
+
+  const results = await runGraph(graph, runNode, {
+    concurrency: request.concurrency,
+    signal: request.signal,
+    emit: request.emit,
+    now: request.clock.now,
+  });
+
+  const discarded: string[] = [];
+  for (const [stack, changeSet] of pendingChangeSets) {
+    await request.cfn.deleteChangeSet(stack, changeSet).catch(() => undefined);
+    discarded.push(`${stack}: ${changeSet}`);
+  }
+  return { env, results, interrupted: Boolean(request.signal?.aborted), discardedChangeSets: discarded };
+}
+
+/**
+ * Parameter values for a stack, or a message naming what is missing and how to get it.
+ * Upstream stacks of this run report the outputs CloudFormation gave at their end; the rest are read now.
+ */
+async function resolveInputs(
+  request: DeployRequest,
+  definition: StackDefinition,
+  results: ReadonlyMap<NodeId, NodeResult>,
+): Promise<Record<string, string> | string> {
+  const outputsByProducer = new Map<string, Record<string, string> | undefined>();
+  const outputsOfProducer = async (input: InputRef) => {
+    if (input.from === "context") return request.context;
+    if (!outputsByProducer.has(input.from)) {
+      const fromRun = outputsOf(results.get(input.from));
+      outputsByProducer.set(input.from, fromRun ?? (await deployedOutputs(request, input.from)));
+    }
+    return outputsByProducer.get(input.from);
+  };
+
+  const parameters: Record<string, string> = {};
+  for (const [name, input] of Object.entries(definition.inputs)) {
+    const value = (await outputsOfProducer(input))?.[input.output];
+    if (value === undefined) {
+      const where = input.from === "context" ? "preflight" : input.from === "certificate" ? "the certificate step" : `stack ${stackName(request.env, input.from)}`;
+      return `needs ${input.output} from ${where}, which has not produced it: deploy ${input.from} first (or run without --stacks)`;
+    }
+    parameters[name] = value;
+  }
+  return parameters;
+}
+
+async function deployedOutputs(request: DeployRequest, producer: Exclude<InputRef["from"], "context">) {
+  if (producer === "certificate") return outputsOf(await request.certificate(request.signal));
+  return (await request.cfn.describeStack(stackName(request.env, producer as StackId)))?.outputs;
+}
+
+/** Post-stack steps on success, diagnosis on failure; both report in the stack's own notes. */
+async function withFollowUp(request: DeployRequest, node: StackId, result: NodeResult): Promise<NodeResult> {
+  if ((result.kind === "deployed" || result.kind === "unchanged") && request.afterStack) {
+    const notes = await request.afterStack(node, result.outputs);
+    return { ...result, notes: [...(result.notes ?? []), ...notes] };
+  }
+  if (result.kind === "failed" && request.diagnose) {
+    const findings = await request.diagnose(node, result).catch((error: Error) => [`diagnosis failed: ${error.message}`]);
+    if (findings.length > 0) return { ...result, message: [result.message, ...findings].join("\n    ") };
+  }
+  return result;
+}

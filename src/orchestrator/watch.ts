@@ -1,0 +1,126 @@
+/**
+ * Follows one stack operation to its end: stack events about every 2 s (so progress shows promptly),
+ * the stack's status with backoff (it rarely changes and the events announce the end anyway).
+ */
+import type { StackEvent } from "@aws-sdk/client-cloudformation";
+import type { CloudFormationApi, DeployedStack } from "../aws/cloudformation.js";
+import { sleepUnlessAborted, type Clock } from "./clock.js";
+import type { EventSink } from "./events.js";
+import type { NodeId } from "./graph.js";
+import type { RootCause } from "./results.js";
+import { isCancellationReason, isFailedResourceStatus, isTerminal } from "./stack-status.js";
+
+export interface PollSettings {
+  readonly eventsEveryMs: number;
+  readonly statusMinMs: number;
+  readonly statusMaxMs: number;
+  /** How long to wait for an operation someone else started before giving up. */
+  readonly othersTimeoutMs: number;
+  /** Upper bound for one of our own stack operations. */
+  readonly operationTimeoutMs: number;
+}
+
+export const DEFAULT_POLL: PollSettings = {
+  eventsEveryMs: 2_000,
+  statusMinMs: 2_000,
+  statusMaxMs: 30_000,
+  othersTimeoutMs: 30 * 60_000,
+  operationTimeoutMs: 3 * 60 * 60_000,
+};
+
+export interface WatchContext {
+  readonly cfn: CloudFormationApi;
+  readonly clock: Clock;
+  readonly poll: PollSettings;
+  readonly emit: EventSink;
+  readonly signal?: AbortSignal;
+}
+
+export interface WatchOutcome {
+  /** The stack at the end; undefined when it no longer exists (deleted). */
+  readonly stack: DeployedStack | undefined;
+  readonly events: StackEvent[];
+  readonly timedOut: boolean;
+}
+
+export async function watchOperation(
+  ctx: WatchContext,
+  node: NodeId,
+  stack: { id: string; name: string },
+  options: { since: Date; total?: number; timeoutMs: number },
+): Promise<WatchOutcome> {
+  const seen = new Set<string>();
+  const events: StackEvent[] = [];
+  const finished = new Set<string>();
+  const started = ctx.clock.now();
+  let statusDelay = ctx.poll.statusMinMs;
+  let nextStatusAt = started + statusDelay;
+
+  for (;;) {
+    await sleepUnlessAborted(ctx.clock, ctx.poll.eventsEveryMs, ctx.signal);
+    const fresh = await ctx.cfn.eventsSince(stack.id, seen, options.since);
+    let stackReachedEnd = false;
+    for (const event of fresh) {
+      if (event.EventId) seen.add(event.EventId);
+      events.push(event);
+      const status = event.ResourceStatus ?? "";
+      if (event.LogicalResourceId === stack.name && event.ResourceType === "AWS::CloudFormation::Stack") {
+        stackReachedEnd ||= isTerminal(status);
+        continue;
+      }
+      if (status.endsWith("_COMPLETE")) finished.add(event.LogicalResourceId ?? "");
+      ctx.emit({
+        type: "resource-event",
+        node,
+        at: ctx.clock.now(),
+        logicalId: event.LogicalResourceId ?? "",
+        resourceType: event.ResourceType ?? "",
+        status,
+        reason: event.ResourceStatusReason,
+      });
+    }
+    const latest = fresh.at(-1);
+    if (latest) {
+      ctx.emit({
+        type: "node-progress",
+        node,
+        at: ctx.clock.now(),
+        status: latestStackStatus(events, stack.name) ?? "IN_PROGRESS",
+        done: finished.size,
+        total: options.total,
+        current: latest.ResourceType,
+      });
+    }
+
+    const now = ctx.clock.now();
+    if (stackReachedEnd || now >= nextStatusAt) {
+      const current = await ctx.cfn.describeStack(stack.id);
+      if (!current || isTerminal(current.status)) return { stack: current, events, timedOut: false };
+      statusDelay = Math.min(statusDelay * 2, ctx.poll.statusMaxMs);
+      nextStatusAt = now + statusDelay;
+    }
+    if (now - started > options.timeoutMs) return { stack: await ctx.cfn.describeStack(stack.id), events, timedOut: true };
+  }
+}
+
+function latestStackStatus(events: StackEvent[], stackName: string): string | undefined {
+  return events.filter((e) => e.LogicalResourceId === stackName && e.ResourceType === "AWS::CloudFormation::Stack").at(-1)?.ResourceStatus;
+}
+
+/**
+ * The first resource failure of the operation, skipping CloudFormation's "Resource creation cancelled"
+ * that follows it; the stack's own reason only when no resource failed.
+ */
+export function rootCause(stackName: string, events: readonly StackEvent[], fallbackReason?: string): RootCause | undefined {
+  const failures = events.filter((e) => isFailedResourceStatus(e.ResourceStatus ?? "") && !isCancellationReason(e.ResourceStatusReason));
+  const resourceFailure = failures.find((e) => e.ResourceType !== "AWS::CloudFormation::Stack") ?? failures[0];
+  if (resourceFailure) {
+    return {
+      stack: stackName,
+      logicalId: resourceFailure.LogicalResourceId ?? stackName,
+      resourceType: resourceFailure.ResourceType ?? "unknown",
+      reason: resourceFailure.ResourceStatusReason ?? "no reason given",
+    };
+  }
+  return fallbackReason ? { stack: stackName, logicalId: stackName, resourceType: "AWS::CloudFormation::Stack", reason: fallbackReason } : undefined;
+}
