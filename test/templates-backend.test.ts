@@ -46,7 +46,7 @@ describe("backend stack: declared contract", () => {
     const parameters = templates.dev.Parameters ?? {};
     expect(Object.keys(parameters).sort()).toEqual(
       [
-        "VpcId", "PublicSubnetIds", "PrivateSubnetIds", "ClusterName", "ClusterArn", "LogGroupName", "LogGroupArn",
+        "VpcId", "PublicSubnetIds", "PrivateSubnetIds", "ClusterName", "LogGroupName", "LogGroupArn",
         "BucketName", "BucketArn", "UserPoolId", "UserPoolArn", "UserPoolClientId", "CertificateArn", "ImageUri",
       ].sort(),
     );

@@ -38,11 +38,13 @@ export function synthSummary(result: SynthResult): string {
   lines.push(`  deploy order: ${order.join("  ")}`);
   for (const file of result.files) {
     const definition = STACKS.find((s) => s.id === file.stack)!;
-    const consumes = Object.entries(definition.inputs).map(([name, input]) => `${name}←${input.from}`);
+    const byProducer = new Map<string, string[]>();
+    for (const [name, input] of Object.entries(definition.inputs)) byProducer.set(input.from, [...(byProducer.get(input.from) ?? []), name]);
+    const consumes = [...byProducer].map(([producer, names]) => `${producer}(${names.join(", ")})`);
     lines.push(
       `  ${file.stack.padEnd(8)} ${stackName(env, definition.id).padEnd(28)} ${String(file.resources).padStart(3)} resources  ${String(file.bytes).padStart(6)} bytes  ${file.path}`,
     );
-    if (consumes.length > 0) lines.push(`           consumes: ${consumes.join(", ")}`);
+    if (consumes.length > 0) lines.push(`           consumes ${consumes.join(" ")}`);
   }
   return lines.join("\n");
 }

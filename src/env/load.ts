@@ -71,7 +71,8 @@ export function readConfigFile(path: string): Partial<Record<EnvironmentName, En
       problems.push(`unknown environment "${envKey}": valid environments are ${ENVIRONMENT_NAMES.join(", ")}`);
       continue;
     }
-    if (overrides === null || typeof overrides !== "object" || Array.isArray(overrides)) {
+    if (overrides === null) continue; // an environment whose overrides are all commented out
+    if (typeof overrides !== "object" || Array.isArray(overrides)) {
       problems.push(`${envKey}: expected a mapping of fields to values`);
       continue;
     }

@@ -39,9 +39,6 @@ export function environmentProblems(env: Environment): string[] {
   if (env.account !== undefined && !ACCOUNT.test(env.account)) {
     problems.push(`${at("account")} "${env.account}": expected a 12-digit AWS account id (quote it in YAML so leading zeros survive)`);
   }
-  if (env.name === "prod" && env.account === undefined) {
-    problems.push(`${at("account")} is required for prod: set prod.account in orchestrate.config.yaml so a deploy can never land in the wrong account`);
-  }
   if (!isPlaceholderSecret(env.secretsArn) && !SECRET_ARN.test(env.secretsArn)) {
     problems.push(`${at("secretsArn")} "${env.secretsArn}": expected arn:aws:secretsmanager:<region>:<12-digit account>:secret:<name>-<6 characters>`);
   }
@@ -71,8 +68,14 @@ export function environmentProblems(env: Environment): string[] {
 
 /** Problems that only matter once something is about to change in AWS. */
 export function deployProblems(env: Environment): string[] {
-  if (!isPlaceholderSecret(env.secretsArn)) return [];
-  return [
-    `${env.name}.secretsArn is still the placeholder "${env.secretsArn}": set ${env.name}.secretsArn in orchestrate.config.yaml to the real Secrets Manager ARN (copy it from the Secrets Manager console)`,
-  ];
+  const problems: string[] = [];
+  if (env.name === "prod" && env.account === undefined) {
+    problems.push(`prod.account is required for prod: set prod.account in orchestrate.config.yaml so a deploy can never land in the wrong account`);
+  }
+  if (isPlaceholderSecret(env.secretsArn)) {
+    problems.push(
+      `${env.name}.secretsArn is still the placeholder "${env.secretsArn}": set ${env.name}.secretsArn in orchestrate.config.yaml to the real Secrets Manager ARN (copy it from the Secrets Manager console)`,
+    );
+  }
+  return problems;
 }

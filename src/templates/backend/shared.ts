@@ -11,7 +11,6 @@ export const BACKEND_INPUTS = {
   PublicSubnetIds: fromList("network", "PublicSubnetIds"),
   PrivateSubnetIds: fromList("network", "PrivateSubnetIds"),
   ClusterName: from("network", "ClusterName"),
-  ClusterArn: from("network", "ClusterArn"),
   LogGroupName: from("network", "LogGroupName"),
   LogGroupArn: from("network", "LogGroupArn"),
   BucketName: from("storage", "BucketName"),

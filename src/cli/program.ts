@@ -1,0 +1,76 @@
+/** The command tree; `main` turns every outcome into an exit code. */
+import { Argument, Command, CommanderError, Option } from "commander";
+import { ENVIRONMENT_NAMES } from "../env/model.js";
+import { loadEnvironments, type LoadOptions } from "../env/load.js";
+import { UserInputError } from "../errors.js";
+import { registerDeploy } from "./deploy-command.js";
+import { EXIT } from "./exit.js";
+import type { SessionOverrides } from "./session.js";
+import { synthSummary, writeTemplates } from "./synth.js";
+
+export interface GlobalOptions {
+  config?: string;
+  region?: string;
+  verbose?: boolean;
+}
+
+export function loadOptions(opts: GlobalOptions): LoadOptions {
+  return { configFile: opts.config, region: opts.region };
+}
+
+export function buildProgram(overrides?: SessionOverrides): Command {
+  const program = new Command("orchestrate")
+    .description("Deploy the Alert Engine MCP server's CloudFormation stacks (network, storage, auth, backend, domain)")
+    .addOption(new Option("--config <file>", "per-environment overrides (YAML)").default(undefined, "orchestrate.config.yaml when present"))
+    .option("--region <region>", "AWS region (default: config file, then AWS_REGION, then us-east-2)")
+    .option("--verbose", "show stack traces and SDK details on errors")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+
+  program
+    .command("synth")
+    .description("write templates/<env>/<stack>.json for one environment or all, and print a summary")
+    .addArgument(new Argument("[env]", "environment").choices(ENVIRONMENT_NAMES))
+    .option("--all", "synthesize every environment")
+    .option("--out <dir>", "where to write templates", "templates")
+    .action((env: string | undefined, opts: { all?: boolean; out: string }, command: Command) => {
+      if (!env && !opts.all) throw new UserInputError(`synth needs an environment (${ENVIRONMENT_NAMES.join(", ")}) or --all.`);
+      const names = opts.all ? ENVIRONMENT_NAMES : [env!];
+      for (const environment of loadEnvironments(names, loadOptions(command.optsWithGlobals()))) {
+        console.log(synthSummary(writeTemplates(environment, opts.out)));
+      }
+    });
+
+  registerDeploy(program, overrides);
+
+  program.on("command:*", (operands: string[]) => {
+    const valid = program.commands.map((c) => c.name()).join(", ");
+    throw new UserInputError(`Unknown command "${operands[0]}". Valid commands: ${valid}.`);
+  });
+  return program;
+}
+
+export async function main(argv: string[], overrides?: SessionOverrides): Promise<number> {
+  const program = buildProgram(overrides);
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return process.exitCode === undefined ? EXIT.ok : Number(process.exitCode);
+  } catch (error) {
+    return reportError(error, argv.includes("--verbose"));
+  }
+}
+
+function reportError(error: unknown, verbose: boolean): number {
+  if (error instanceof CommanderError) {
+    // Commander has already printed its message; help and version are successes.
+    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (error instanceof UserInputError) {
+    console.error(`error: ${error.message}`);
+    return EXIT.usage;
+  }
+  console.error(`error: ${(error as Error).message ?? String(error)}`);
+  if (verbose && error instanceof Error && error.stack) console.error(error.stack);
+  else console.error("(run again with --verbose for details)");
+  return EXIT.failed;
+}
