@@ -3,7 +3,7 @@
  * recover or refuse odd states, skip when nothing differs, else change set → approval → execute → watch.
  */
 import type { Capability, Change } from "@aws-sdk/client-cloudformation";
-import { isNoChangeReason, type DeployedStack } from "../aws/cloudformation.js";
+import { isNoChangeReason, type CloudFormationApi, type DeployedStack } from "../aws/cloudformation.js";
 import type { Template } from "../templates/cfn.js";
 import { sleepUnlessAborted } from "./clock.js";
 import { needsApproval, type ApprovalLevel } from "./approval.js";
@@ -39,6 +39,21 @@ export interface StackDeployContext extends WatchContext {
   readonly stageTemplate?: (stackName: string, body: string) => Promise<string>;
   /** Change sets this run created and has not executed: deleted if the run is interrupted. */
   readonly pendingChangeSets: Map<string, string>;
+  /** `deploy --changeset NAME`: execute these reviewed change sets instead of creating new ones. */
+  readonly reviewed?: ReviewedChangeSets;
+}
+
+export type ReviewCheck = { current: true; changeSetId: string } | { current: false; why: string };
+
+export interface ReviewedChangeSets {
+  readonly name: string;
+  readonly envName: string;
+  readonly check: (
+    cfn: CloudFormationApi,
+    stackName: string,
+    changeSetName: string,
+    desired: { templateBody: string; parameters: Record<string, string> },
+  ) => Promise<ReviewCheck>;
 }
 
 export function requiredCapabilities(template: Template): Capability[] {
@@ -51,33 +66,60 @@ export function requiredCapabilities(template: Template): Capability[] {
 const sameRecord = (a: Record<string, string>, b: Record<string, string>) =>
   Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
 
+/** A change set ready to run: created by this run, or reviewed earlier and found still current. */
+interface ReadyChangeSet {
+  readonly id: string;
+  readonly stackId: string;
+  readonly type: "CREATE" | "UPDATE";
+  readonly changes: readonly Change[];
+}
+
+/** A step that either hands on what it made or ends the stack's deploy with a result. */
+type Step<T> = { ok: T } | { done: NodeResult };
+
+interface Run {
+  readonly ctx: StackDeployContext;
+  readonly desired: DesiredStack;
+  readonly elapsed: () => number;
+  readonly notes: string[];
+  readonly say: (text: string) => void;
+}
+
 export async function deployStack(ctx: StackDeployContext, desired: DesiredStack): Promise<NodeResult> {
   const started = ctx.clock.now();
-  const elapsed = () => ctx.clock.now() - started;
   const notes: string[] = [];
-  const say = (text: string) => {
-    notes.push(text);
-    ctx.emit({ type: "node-message", node: desired.node, at: ctx.clock.now(), text });
+  const run: Run = {
+    ctx,
+    desired,
+    notes,
+    elapsed: () => ctx.clock.now() - started,
+    say: (text) => {
+      notes.push(text);
+      ctx.emit({ type: "node-message", node: desired.node, at: ctx.clock.now(), text });
+    },
   };
 
-  const current = await settledState(ctx, desired, say);
+  const current = await settledState(ctx, desired, run.say);
   if (current && "kind" in current) return current;
   const deployed = current as DeployedStack | undefined;
 
   if (deployed && isUpdatable(deployed.status) && (await isUnchanged(ctx, deployed, desired))) {
-    await ensureProtection(ctx, deployed, desired, say);
-    return { kind: "unchanged", outputs: deployed.outputs, durationMs: elapsed(), notes };
+    await ensureProtection(ctx, deployed, desired, run.say);
+    return { kind: "unchanged", outputs: deployed.outputs, durationMs: run.elapsed(), notes };
   }
+  const step = ctx.reviewed && deployed && !isEmptyReview(deployed.status) ? await reviewedChangeSet(run, ctx.reviewed, deployed) : await newChangeSet(run, deployed);
+  if ("done" in step) return step.done;
+  return approveAndExecute(run, step.ok);
+}
 
+async function newChangeSet(run: Run, deployed: DeployedStack | undefined): Promise<Step<ReadyChangeSet>> {
+  const { ctx, desired } = run;
   const body = JSON.stringify(desired.template);
   let template: { body: string } | { url: string } = { body };
   if (Buffer.byteLength(body) > TEMPLATE_BODY_LIMIT) {
     if (!ctx.stageTemplate) {
-      return {
-        kind: "failed",
-        message: `template is ${Buffer.byteLength(body)} bytes, over CloudFormation's ${TEMPLATE_BODY_LIMIT}-byte TemplateBody limit: pass --template-bucket BUCKET to stage it in S3`,
-        durationMs: elapsed(),
-      };
+      const message = `template is ${Buffer.byteLength(body)} bytes, over CloudFormation's ${TEMPLATE_BODY_LIMIT}-byte TemplateBody limit: pass --template-bucket BUCKET to stage it in S3`;
+      return { done: { kind: "failed", message, durationMs: run.elapsed() } };
     }
     template = { url: await ctx.stageTemplate(desired.name, body) };
   }
@@ -97,45 +139,60 @@ export async function deployStack(ctx: StackDeployContext, desired: DesiredStack
   ctx.pendingChangeSets.set(desired.name, changeSetId);
 
   const changeSet = await waitForChangeSet(ctx, desired.name, changeSetId);
-  if (changeSet.status === "FAILED") {
-    await ctx.cfn.deleteChangeSet(desired.name, changeSetId);
-    ctx.pendingChangeSets.delete(desired.name);
-    if (isNoChangeReason(changeSet.reason) && deployed) {
-      await ensureProtection(ctx, deployed, desired, say);
-      return { kind: "unchanged", outputs: deployed.outputs, durationMs: elapsed(), notes };
-    }
-    return { kind: "failed", message: `change set failed: ${changeSet.reason ?? "no reason given"}`, durationMs: elapsed() };
+  if (changeSet.status !== "FAILED") return { ok: { id: changeSetId, stackId, type, changes: changeSet.changes } };
+  await discard(ctx, desired.name, changeSetId);
+  if (isNoChangeReason(changeSet.reason) && deployed) {
+    await ensureProtection(ctx, deployed, desired, run.say);
+    return { done: { kind: "unchanged", outputs: deployed.outputs, durationMs: run.elapsed(), notes: run.notes } };
   }
+  return { done: { kind: "failed", message: `change set failed: ${changeSet.reason ?? "no reason given"}`, durationMs: run.elapsed() } };
+}
 
+/** `deploy --changeset NAME`: run exactly what was reviewed, or refuse when the stack's desired state moved on. */
+async function reviewedChangeSet(run: Run, reviewed: ReviewedChangeSets, deployed: DeployedStack): Promise<Step<ReadyChangeSet>> {
+  const { ctx, desired } = run;
+  const check = await reviewed.check(ctx.cfn, desired.name, reviewed.name, { templateBody: JSON.stringify(desired.template), parameters: desired.parameters });
+  if (!check.current) {
+    const message = `refused: reviewed change set ${reviewed.name} is not current (${check.why}); run 'orchestrate changeset ${reviewed.envName}' again and review the new one`;
+    return { done: { kind: "failed", message, durationMs: run.elapsed() } };
+  }
+  const state = await ctx.cfn.describeChangeSet(desired.name, check.changeSetId);
+  run.say(`executing reviewed change set ${reviewed.name}`);
+  return { ok: { id: check.changeSetId, stackId: deployed.stackId, type: "UPDATE", changes: state.changes } };
+}
+
+async function approveAndExecute(run: Run, changeSet: ReadyChangeSet): Promise<NodeResult> {
+  const { ctx, desired } = run;
   if (needsApproval(ctx.approval, changeSet.changes)) {
     const approved = await ctx.approve({ stack: desired.name, changeSetName: ctx.changeSetName, changes: changeSet.changes });
     if (!approved) {
-      await ctx.cfn.deleteChangeSet(desired.name, changeSetId);
-      ctx.pendingChangeSets.delete(desired.name);
-      return { kind: "failed", message: "change set not approved; nothing was changed", durationMs: elapsed() };
+      await discard(ctx, desired.name, changeSet.id);
+      return { kind: "failed", message: "change set not approved; nothing was changed", durationMs: run.elapsed() };
     }
   }
 
   const since = new Date(ctx.clock.now() - 1_000);
-  await ctx.cfn.executeChangeSet(desired.name, changeSetId);
+  await ctx.cfn.executeChangeSet(desired.name, changeSet.id);
   ctx.pendingChangeSets.delete(desired.name);
-  const total = type === "CREATE" ? Object.keys(desired.template.Resources).length : changeSet.changes.length;
-  const outcome = await watchOperation(ctx, desired.node, { id: stackId, name: desired.name }, { since, total, timeoutMs: ctx.poll.operationTimeoutMs });
+  const total = changeSet.type === "CREATE" ? Object.keys(desired.template.Resources).length : changeSet.changes.length;
+  const outcome = await watchOperation(ctx, desired.node, { id: changeSet.stackId, name: desired.name }, { since, total, timeoutMs: ctx.poll.operationTimeoutMs });
   const final = outcome.stack;
+  const verb = changeSet.type === "CREATE" ? "create" : "update";
 
   if (outcome.timedOut || !final || !isSuccess(final.status)) {
-    const cause = rootCause(desired.name, outcome.events, final?.statusReason);
     const status = final?.status ?? "DELETED";
-    return {
-      kind: "failed",
-      status,
-      rootCause: cause,
-      message: outcome.timedOut ? `still ${status} after ${Math.round(ctx.poll.operationTimeoutMs / 60_000)} min; stopped waiting` : `${type === "CREATE" ? "create" : "update"} failed (${status})`,
-      durationMs: elapsed(),
-    };
+    const message = outcome.timedOut ? `still ${status} after ${Math.round(ctx.poll.operationTimeoutMs / 60_000)} min; stopped waiting` : `${verb} failed (${status})`;
+    return { kind: "failed", status, rootCause: rootCause(desired.name, outcome.events, final?.statusReason), message, durationMs: run.elapsed() };
   }
-  await ensureProtection(ctx, final, desired, say);
-  return { kind: "deployed", action: type === "CREATE" ? "create" : "update", outputs: final.outputs, durationMs: elapsed(), notes };
+  await ensureProtection(ctx, final, desired, run.say);
+  return { kind: "deployed", action: verb, outputs: final.outputs, durationMs: run.elapsed(), notes: run.notes };
+}
+
+/** Our own change sets are ours to delete only while unexecuted. */
+async function discard(ctx: StackDeployContext, stackName: string, changeSetId: string) {
+  if (ctx.pendingChangeSets.get(stackName) !== changeSetId) return;
+  await ctx.cfn.deleteChangeSet(stackName, changeSetId);
+  ctx.pendingChangeSets.delete(stackName);
 }
 
 /**

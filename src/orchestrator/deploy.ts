@@ -8,7 +8,7 @@ import { STACKS, stackDefinition } from "../templates/index.js";
 import { stackTags, synthesize, type InputRef, type StackDefinition } from "../templates/stack.js";
 import type { ApprovalLevel } from "./approval.js";
 import type { Clock } from "./clock.js";
-import { deployStack, type ChangeSetReview, type StackDeployContext } from "./deploy-stack.js";
+import { deployStack, type ChangeSetReview, type ReviewedChangeSets, type StackDeployContext } from "./deploy-stack.js";
 import type { EventSink } from "./events.js";
 import { buildGraph, subgraph, type NodeId } from "./graph.js";
 import { outputsOf, type NodeResult } from "./results.js";
@@ -36,6 +36,8 @@ export interface DeployRequest {
   readonly continueRollback?: boolean;
   readonly stageTemplate?: (stackName: string, body: string) => Promise<string>;
   readonly changeSetName?: string;
+  /** `--changeset NAME`: execute reviewed change sets instead of creating new ones. */
+  readonly reviewed?: ReviewedChangeSets;
   /** Steps CloudFormation cannot do, run once a stack has succeeded (e.g. restrict the default security group). */
   readonly afterStack?: (node: StackId, outputs: Record<string, string>) => Promise<string[]>;
   /** Extra diagnosis for a failed stack (e.g. ECS stop reasons), added to its report. */
@@ -67,6 +69,7 @@ export async function deploy(request: DeployRequest): Promise<DeployReport> {
     continueRollback: request.continueRollback ?? false,
     stageTemplate: request.stageTemplate,
     pendingChangeSets,
+    reviewed: request.reviewed,
   };
 
   const runNode = async (node: NodeId, results: ReadonlyMap<NodeId, NodeResult>): Promise<NodeResult> => {
