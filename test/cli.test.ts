@@ -1,0 +1,65 @@
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { main } from "../src/cli/program.js";
+
+describe("orchestrate CLI", () => {
+  let stdout: string[];
+  let stderr: string[];
+  let cwd: string;
+
+  beforeEach(() => {
+    stdout = [];
+    stderr = [];
+    vi.spyOn(console, "log").mockImplementation((...args) => void stdout.push(args.join(" ")));
+    vi.spyOn(console, "error").mockImplementation((...args) => void stderr.push(args.join(" ")));
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => (stdout.push(String(chunk)), true));
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => (stderr.push(String(chunk)), true));
+    cwd = mkdtempSync(join(tmpdir(), "cli-"));
+    vi.spyOn(process, "cwd").mockReturnValue(cwd);
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    process.exitCode = undefined;
+  });
+
+  it("synthesizes one environment into --out and summarizes it", async () => {
+    const out = join(cwd, "out");
+    expect(await main(["synth", "dev", "--out", out])).toBe(0);
+    expect(readdirSync(join(out, "dev")).sort()).toEqual(["auth.json", "backend.json", "domain.json", "network.json", "storage.json"]);
+    const summary = stdout.join("\n");
+    expect(summary).toContain("alert-engine-network-dev");
+    expect(summary).toContain("deploy order: 1. certificate + network + storage + auth  2. backend  3. domain");
+    expect(summary).toMatch(/domain .*\n\s+consumes context\(HostedZoneId\) backend\(LoadBalancerDnsName, LoadBalancerHostedZoneId\)/);
+  });
+
+  it("exits 2 listing the valid choices for an unknown environment", async () => {
+    expect(await main(["synth", "qa"])).toBe(2);
+    expect(stderr.join("")).toMatch(/Allowed choices are dev, stage, prod/);
+  });
+
+  it("exits 2 listing the valid commands for an unknown command", async () => {
+    expect(await main(["deplyo", "dev"])).toBe(2);
+    expect(stderr.join("")).toMatch(/Unknown command "deplyo"\. Valid commands: synth, deploy/);
+  });
+
+  it("answers --help on every command with exit 0", async () => {
+    for (const argv of [["--help"], ["synth", "--help"], ["deploy", "--help"]]) {
+      expect(await main(argv)).toBe(0);
+    }
+    expect(stdout.join("")).toContain("--require-approval");
+  });
+
+  it("exits 2 naming the field when the config file is wrong", async () => {
+    writeFileSync(join(cwd, "orchestrate.config.yaml"), "dev:\n  cpu: 300\n  colour: blue\n");
+    expect(await main(["synth", "dev", "--out", join(cwd, "out")])).toBe(2);
+    expect(stderr.join("")).toMatch(/dev\.colour: unknown key; allowed keys are account, region/);
+  });
+
+  it("loads the shipped example config", async () => {
+    const example = join(import.meta.dirname, "..", "orchestrate.config.example.yaml");
+    expect(await main(["synth", "prod", "--config", example, "--out", join(cwd, "out")])).toBe(0);
+    expect(stdout.join("\n")).toContain("account 123456789012");
+  });
+});
