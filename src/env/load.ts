@@ -120,7 +120,7 @@ export function loadEnvironments(names: readonly string[], options: LoadOptions 
   return envNames.map((name) => {
     const overrides = fileOverrides[name] ?? {};
     // The config file is per environment and deliberate; AWS_REGION is a shell-wide habit, so it only fills a gap.
-    const region = options.region ?? overrides.region ?? vars.AWS_REGION ?? DEFAULT_REGION;
+    const region = options.region || overrides.region || vars.AWS_REGION || DEFAULT_REGION;
     const env: Environment = {
       ...ENVIRONMENT_DEFAULTS[name],
       secretsArn: placeholderSecretArn(region, project, name),

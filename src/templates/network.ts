@@ -86,7 +86,7 @@ export const networkStack = defineStack({
   id: "network",
   description: "VPC over two AZs, NAT, S3 endpoint, ECS cluster and the service log group",
   inputs: {},
-  statefulResources: ["Vpc", "ServiceLogGroup"],
+  statefulResources: ["ServiceLogGroup"],
   body: (env) => ({
     resources: {
       Vpc: {
@@ -103,6 +103,7 @@ export const networkStack = defineStack({
           VpcId: ref("Vpc"),
           ServiceName: sub("com.amazonaws.${AWS::Region}.s3"),
           VpcEndpointType: "Gateway",
+          Tags: tagList(env),
           RouteTableIds: (["Public", "Private", "Database"] as const).flatMap((tier) => azIndexes.map((i) => ref(routeTableId(tier, i)))),
         },
       },
