@@ -57,18 +57,16 @@ describe("backend stack: declared contract", () => {
     expect(producers).toMatchObject({ VpcId: "network", BucketArn: "storage", UserPoolArn: "auth", CertificateArn: "certificate", ImageUri: "context" });
   });
 
-  it.each(NAMES)("%s: exports every output the domain stack and orchestrator read, with the environment's API URL", (name) => {
+  it.each(NAMES)("%s: exports every output the domain stack and orchestrator read", (name) => {
     const outputs = templates[name].Outputs ?? {};
     expect(Object.keys(outputs).sort()).toEqual(
       [
         "LoadBalancerDnsName", "LoadBalancerCanonicalHostedZoneId", "LoadBalancerArn", "LoadBalancerFullName", "TargetGroupArn",
-        "TargetGroupFullName", "ServiceName", "ServiceArn", "TaskDefinitionArn", "TaskRoleArn", "ApiUrl",
+        "TargetGroupFullName", "ServiceName", "ServiceArn", "TaskDefinitionArn", "TaskRoleArn",
       ].sort(),
     );
     expect(outputs.LoadBalancerCanonicalHostedZoneId?.Value).toEqual({ "Fn::GetAtt": ["LoadBalancer", "CanonicalHostedZoneID"] });
     expect(outputs.ServiceName?.Export?.Name).toBe(`alert-engine-${name}-ServiceName`);
-    const host = { dev: "api.dev-alert-engine.totogicore.com", stage: "api.stage-alert-engine.totogicore.com", prod: "api.alert-engine.totogicore.com" }[name];
-    expect(outputs.ApiUrl?.Value).toBe(`https://${host}`);
   });
 
   it("holds no data: nothing is stateful or retained", () => {

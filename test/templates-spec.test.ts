@@ -93,6 +93,14 @@ describe.each(ENVIRONMENTS.map((env) => [env.name, env] as const))("%s", (_name,
     }
   });
 
+  it("no two stacks export the same name (CloudFormation refuses the second)", () => {
+    const owners = new Map<string, string[]>();
+    for (const { definition, template } of stacks) {
+      for (const name of Object.keys(template.Outputs ?? {})) owners.set(name, [...(owners.get(name) ?? []), definition.id]);
+    }
+    expect([...owners].filter(([, ids]) => ids.length > 1)).toEqual([]);
+  });
+
   it("no template imports values (inputs travel as parameters)", () => {
     for (const { definition, template } of stacks) {
       const imports = [...objects(template)].filter(([, o]) => "Fn::ImportValue" in o).map(([path]) => path);

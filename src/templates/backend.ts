@@ -3,7 +3,6 @@
  * groups, and auto scaling where the environment asks for it. It holds no data, so nothing is retained.
  * The pieces live in ./backend/ (roles, security groups, load balancing, task, service and scaling).
  */
-import { apiDomain } from "../env/model.js";
 import { getAtt, ref } from "./cfn.js";
 import { defineStack } from "./stack.js";
 import { loadBalancing } from "./backend/load-balancer.js";
@@ -38,7 +37,6 @@ export const backendStack = defineStack({
       ServiceArn: { value: getAtt(ID.service, "ServiceArn"), description: "ECS service ARN" },
       TaskDefinitionArn: { value: ref(ID.taskDefinition), description: "Task definition ARN (revision deployed by this stack)" },
       TaskRoleArn: { value: getAtt(ID.taskRole, "Arn"), description: "IAM role the MCP server runs as" },
-      ApiUrl: { value: `https://${apiDomain(env)}`, description: "Public API URL" },
     },
   }),
 });

@@ -1,0 +1,82 @@
+/**
+ * A whole environment deployed against the fake cloud through the real engine: preflight,
+ * certificate, stacks and post-deploy steps, in virtual time. Tests read the fake's state and call log.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createClients, type AwsClients } from "../../src/aws/clients.js";
+import { CloudFormationApi } from "../../src/aws/cloudformation.js";
+import type { RetryPolicy } from "../../src/aws/retry.js";
+import { loadEnvironment } from "../../src/env/load.js";
+import { repositoryName, type Environment } from "../../src/env/model.js";
+import { certificateRunner } from "../../src/orchestrator/certificate.js";
+import { deploy, type DeployReport, type DeployRequest } from "../../src/orchestrator/deploy.js";
+import type { EngineEvent } from "../../src/orchestrator/events.js";
+import { afterStackSteps, diagnoseStack } from "../../src/orchestrator/post-deploy.js";
+import { preflight } from "../../src/orchestrator/preflight.js";
+import { DEFAULT_POLL } from "../../src/orchestrator/watch.js";
+import { createFakeCloud, type FakeCloud, type FakeCloudOptions } from "./fake-cloud/index.js";
+
+/** Retries without real waiting: the fake's throttling tests must not sleep for seconds. */
+export const FAST_RETRY: RetryPolicy = { retries: 8, minTimeoutMs: 1, maxTimeoutMs: 5 };
+
+export function fakeCredentialsClients(region = "us-east-2"): AwsClients {
+  return createClients({ region, credentials: { accessKeyId: "AKIAFAKEFAKEFAKEFAKE", secretAccessKey: "fake" } });
+}
+
+/** Config a real deploy needs: the account the fake answers with and a well-formed secret ARN per environment. */
+export function deployableConfigDir(account: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "orchestrate-config-"));
+  const env = (name: string) =>
+    `${name}:\n  account: "${account}"\n  secretsArn: arn:aws:secretsmanager:us-east-2:${account}:secret:alert-engine/${name}-AbCdEf\n`;
+  writeFileSync(join(dir, "orchestrate.config.yaml"), ["dev", "stage", "prod"].map(env).join(""));
+  return dir;
+}
+
+export interface Harness {
+  readonly cloud: FakeCloud;
+  readonly clients: AwsClients;
+  readonly events: EngineEvent[];
+  environment(name: string, vars?: NodeJS.ProcessEnv): Environment;
+  deploy(envName: string, overrides?: Partial<DeployRequest>): Promise<DeployReport>;
+}
+
+export function deployHarness(options: FakeCloudOptions = {}): Harness {
+  const cloud = createFakeCloud(options);
+  cloud.putHostedZone("totogicore.com");
+  const clients = fakeCredentialsClients();
+  const configDir = deployableConfigDir(cloud.account);
+  const events: EngineEvent[] = [];
+  const pushed = new Set<string>();
+  const environment = (name: string, vars: NodeJS.ProcessEnv = {}) => loadEnvironment(name, { cwd: configDir, vars });
+
+  return {
+    cloud,
+    clients,
+    events,
+    environment,
+    async deploy(envName, overrides = {}) {
+      const env = overrides.env ?? environment(envName);
+      const image = `${repositoryName(env)}:${env.imageTag}`;
+      if (!pushed.has(image)) cloud.putImage(repositoryName(env), env.imageTag);
+      pushed.add(image);
+      const checked = await preflight({ env, clients, retry: FAST_RETRY, purpose: "deploy" });
+      const emit = (event: EngineEvent) => events.push(event);
+      return deploy({
+        env,
+        cfn: new CloudFormationApi(clients.cloudformation, FAST_RETRY),
+        clock: cloud.clock,
+        poll: DEFAULT_POLL,
+        emit,
+        context: checked.context,
+        certificate: certificateRunner({ env, clients, retry: FAST_RETRY, clock: cloud.clock, emit, hostedZoneId: checked.context.HostedZoneId, timeoutMs: 45 * 60_000 }),
+        approval: "never",
+        approve: async () => true,
+        afterStack: afterStackSteps({ env, clients, retry: FAST_RETRY }),
+        diagnose: diagnoseStack({ env, clients, retry: FAST_RETRY }),
+        ...overrides,
+      });
+    },
+  };
+}
