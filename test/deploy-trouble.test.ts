@@ -1,0 +1,185 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { synthesize } from "../src/templates/stack.js";
+import { stackDefinition } from "../src/templates/index.js";
+import type { NodeResult } from "../src/orchestrator/results.js";
+import { S3Api } from "../src/aws/s3.js";
+import { deployHarness, FAST_RETRY, type Harness } from "./support/deploy-harness.js";
+
+const name = (stack: string, env = "dev") => `alert-engine-${stack}-${env}`;
+const failure = (r: NodeResult | undefined) => r as Extract<NodeResult, { kind: "failed" }>;
+
+describe("deploy under trouble", () => {
+  let h: Harness;
+  afterEach(() => h.cloud.restore());
+
+  it("names the first failing resource and its reason, skips dependents and finishes independent stacks", async () => {
+    h = deployHarness();
+    h.cloud.failResource({ stack: name("storage"), logicalId: "Bucket", reason: "alert-engine-data already exists" });
+    const report = await h.deploy("dev");
+
+    const storage = failure(report.results.get("storage"));
+    expect(storage.kind).toBe("failed");
+    expect(storage.status).toBe("ROLLBACK_COMPLETE");
+    expect(storage.rootCause).toEqual({ stack: name("storage"), logicalId: "Bucket", resourceType: "AWS::S3::Bucket", reason: "alert-engine-data already exists" });
+    expect(report.results.get("backend")).toMatchObject({ kind: "skipped", because: ["storage"] });
+    expect(report.results.get("domain")).toMatchObject({ kind: "skipped", because: ["backend"] });
+    expect(report.results.get("network")?.kind).toBe("deployed");
+    expect(report.results.get("auth")?.kind).toBe("deployed");
+    expect(h.cloud.stack(name("backend"))).toBeUndefined();
+  });
+
+  it("reports the real cause, not the 'Resource creation cancelled' noise after it", async () => {
+    h = deployHarness();
+    h.cloud.failResource({ stack: name("network"), logicalId: "NatGateway1", reason: "The maximum number of addresses has been reached." });
+    const report = await h.deploy("dev");
+    const cause = failure(report.results.get("network")).rootCause!;
+    expect(cause.logicalId).toBe("NatGateway1");
+    expect(cause.reason).toBe("The maximum number of addresses has been reached.");
+    const cancelled = h.cloud.stack(name("network"))?.events.filter((e) => /cancelled/i.test(e.reason ?? "")) ?? [];
+    expect(cancelled.length).toBeGreaterThan(0); // the noise was there, and was not chosen
+  });
+
+  it("converges when run again after a failure: the failed first create is deleted and created again, saying so", async () => {
+    h = deployHarness();
+    h.cloud.failResource({ stack: name("auth"), logicalId: "UserPool", times: 1 });
+    const first = await h.deploy("dev");
+    expect(first.results.get("auth")?.kind).toBe("failed");
+    expect(h.cloud.stack(name("auth"))?.status).toBe("ROLLBACK_COMPLETE");
+
+    const second = await h.deploy("dev");
+    expect(second.results.get("auth")).toMatchObject({ kind: "deployed", action: "create" });
+    expect((second.results.get("auth") as { notes: string[] }).notes.join()).toMatch(/ROLLBACK_COMPLETE after a failed first create: deleting/);
+    for (const stack of ["network", "storage", "backend", "domain"]) expect(second.results.get(stack)?.kind).toMatch(/unchanged|deployed/);
+    expect(h.cloud.stack(name("domain"))?.status).toBe("CREATE_COMPLETE");
+
+    const third = await h.deploy("dev");
+    expect([...third.results.values()].every((r) => r.kind === "unchanged")).toBe(true);
+  });
+
+  it("treats UPDATE_ROLLBACK_COMPLETE as a normal state to update from", async () => {
+    h = deployHarness();
+    await h.deploy("dev");
+    h.cloud.failResource({ stack: name("network"), logicalId: "ServiceLogGroup", operation: "update", times: 1 });
+    const env = { ...h.environment("dev"), logRetentionDays: 30 };
+    const failed = await h.deploy("dev", { env });
+    expect(failure(failed.results.get("network")).status).toBe("UPDATE_ROLLBACK_COMPLETE");
+    expect(failure(failed.results.get("network")).rootCause?.logicalId).toBe("ServiceLogGroup");
+
+    const again = await h.deploy("dev", { env });
+    expect(again.results.get("network")).toMatchObject({ kind: "deployed", action: "update" });
+  });
+
+  it("reuses a stack left in REVIEW_IN_PROGRESS by an unexecuted change set", async () => {
+    h = deployHarness();
+    h.cloud.putStack({ name: name("storage"), status: "REVIEW_IN_PROGRESS" });
+    const report = await h.deploy("dev");
+    expect(report.results.get("storage")).toMatchObject({ kind: "deployed", action: "create" });
+    const created = h.cloud.callsOf("CreateChangeSet").find((c) => (c.input as { StackName: string }).StackName === name("storage"));
+    expect((created!.input as { ChangeSetType: string }).ChangeSetType).toBe("CREATE");
+  });
+
+  it("waits for someone else's operation to finish, then deploys", async () => {
+    h = deployHarness();
+    await h.deploy("dev");
+    const template = synthesize(stackDefinition("auth"), h.environment("dev"));
+    h.cloud.putStack({ name: name("auth"), status: "UPDATE_IN_PROGRESS", template, tags: { Project: "alert-engine", Environment: "dev" }, completesAfterMs: 5 * 60_000 });
+    const started = h.cloud.clock.now();
+    const report = await h.deploy("dev");
+    expect(report.results.get("auth")?.kind).toMatch(/deployed|unchanged/);
+    expect((report.results.get("auth") as { notes: string[] }).notes.join()).toMatch(/UPDATE_IN_PROGRESS from another operation: waiting/);
+    expect(h.cloud.clock.now() - started).toBeGreaterThanOrEqual(5 * 60_000);
+  });
+
+  it("gives up waiting on someone else's operation after the bound, changing nothing", async () => {
+    h = deployHarness();
+    h.cloud.putStack({ name: name("auth"), status: "UPDATE_IN_PROGRESS", completesAfterMs: 10 * 60 * 60_000 });
+    const report = await h.deploy("dev", { poll: { eventsEveryMs: 2_000, statusMinMs: 2_000, statusMaxMs: 30_000, othersTimeoutMs: 60_000, operationTimeoutMs: 3_600_000 } });
+    expect(failure(report.results.get("auth")).message).toMatch(/another operation kept the stack UPDATE_IN_PROGRESS for over 1 min/);
+    expect(h.cloud.callsOf("CreateChangeSet").filter((c) => (c.input as { StackName: string }).StackName === name("auth"))).toEqual([]);
+  });
+
+  it.each(["ROLLBACK_FAILED", "UPDATE_ROLLBACK_FAILED", "DELETE_FAILED"] as const)("never deletes a stack in %s: stops with the recovery step", async (status) => {
+    h = deployHarness();
+    h.cloud.putStack({ name: name("storage"), status });
+    const report = await h.deploy("dev");
+    const result = report.results.get("storage") as Extract<NodeResult, { kind: "needs-recovery" }>;
+    expect(result.kind).toBe("needs-recovery");
+    expect(result.recovery).toMatch(status === "UPDATE_ROLLBACK_FAILED" ? /--continue-rollback/ : /aws cloudformation delete-stack --stack-name alert-engine-storage-dev/);
+    const touching = h.cloud.mutatingCalls().filter((c) => (c.input as { StackName?: string }).StackName === name("storage"));
+    expect(touching).toEqual([]);
+    expect(report.results.get("backend")?.kind).toBe("skipped");
+  });
+
+  it("continues an UPDATE_ROLLBACK_FAILED rollback when asked, then deploys", async () => {
+    h = deployHarness();
+    await h.deploy("dev");
+    h.cloud.changeStackBehindOurBack(name("storage"), (stack) => void (stack.status = "UPDATE_ROLLBACK_FAILED"));
+    const report = await h.deploy("dev", { continueRollback: true });
+    expect(h.cloud.callsOf("ContinueUpdateRollback")).toHaveLength(1);
+    expect(report.results.get("storage")?.kind).toMatch(/deployed|unchanged/);
+    expect(h.cloud.stack(name("storage"))?.status).toMatch(/UPDATE_(ROLLBACK_)?COMPLETE/);
+  });
+
+  it("on Ctrl-C stops waiting and deletes the change sets it created but did not execute", async () => {
+    h = deployHarness();
+    const controller = new AbortController();
+    let aborted = false;
+    const report = await h.deploy("dev", {
+      signal: controller.signal,
+      emit: (event) => {
+        h.events.push(event);
+        // Interrupt the moment the first stack has a change set waiting.
+        if (!aborted && event.type === "node-progress" && event.status.startsWith("creating")) {
+          aborted = true;
+          setImmediate(() => controller.abort(new Error("interrupted")));
+        }
+      },
+    });
+    expect(report.interrupted).toBe(true);
+    expect(report.discardedChangeSets.length).toBeGreaterThan(0);
+    for (const entry of report.discardedChangeSets) {
+      const stack = entry.split(":")[0]!;
+      expect(h.cloud.stack(stack)?.changeSets.filter((c) => c.executionStatus === "AVAILABLE") ?? []).toEqual([]);
+    }
+    expect(report.results.get("domain")?.kind).toBe("skipped");
+  });
+
+  it("refuses a template over the 51,200-byte TemplateBody limit with a clear message, or stages it in S3", async () => {
+    h = deployHarness();
+    // A huge description is the least intrusive way to push a real template over the limit.
+    const original = stackDefinition("auth").description;
+    Object.assign(stackDefinition("auth"), { description: "x".repeat(60_000) });
+    try {
+      const refused = await h.deploy("dev");
+      expect(failure(refused.results.get("auth")).message).toMatch(/over CloudFormation's 51200-byte TemplateBody limit: pass --template-bucket BUCKET/);
+      expect(h.cloud.stack(name("auth"))).toBeUndefined();
+
+      h.cloud.putBucket("deploy-templates");
+      const s3 = new S3Api(h.clients.s3, FAST_RETRY);
+      const staged = await h.deploy("dev", { stageTemplate: (stack, body) => s3.uploadTemplate("deploy-templates", `${stack}.json`, body) });
+      expect(staged.results.get("auth")).toMatchObject({ kind: "deployed", action: "create" });
+      expect(h.cloud.callsOf("CreateChangeSet").some((c) => (c.input as { TemplateURL?: string }).TemplateURL?.endsWith("alert-engine-auth-dev.json"))).toBe(true);
+    } finally {
+      Object.assign(stackDefinition("auth"), { description: original });
+    }
+  });
+
+  it("retries throttling and transient network errors and still deploys", async () => {
+    h = deployHarness();
+    h.cloud.throttle({ command: "DescribeStacks", times: 5 });
+    h.cloud.throttle({ command: "CreateChangeSet", times: 2 });
+    h.cloud.networkError({ command: "DescribeStackEvents", times: 3 });
+    const report = await h.deploy("dev");
+    expect([...report.results.values()].every((r) => r.kind === "deployed" || r.kind === "unchanged")).toBe(true);
+    expect(h.cloud.calls.filter((c) => c.error === "ThrottlingException").length).toBeGreaterThanOrEqual(7);
+  });
+
+  it("asks before executing when approval is required, and a 'no' changes nothing", async () => {
+    h = deployHarness();
+    const asked: string[] = [];
+    const report = await h.deploy("dev", { approval: "any-change", approve: async (review) => (asked.push(review.stack), false) });
+    expect(asked.sort()).toEqual([name("auth"), name("network"), name("storage")]);
+    expect(h.cloud.callsOf("ExecuteChangeSet")).toEqual([]);
+    expect(failure(report.results.get("network")).message).toMatch(/not approved; nothing was changed/);
+  });
+});
