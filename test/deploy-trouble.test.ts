@@ -49,7 +49,7 @@ describe("deploy under trouble", () => {
     const second = await h.deploy("dev");
     expect(second.results.get("auth")).toMatchObject({ kind: "deployed", action: "create" });
     expect((second.results.get("auth") as { notes: string[] }).notes.join()).toMatch(/ROLLBACK_COMPLETE after a failed first create: deleting/);
-    for (const stack of ["network", "storage", "backend", "domain"]) expect(second.results.get(stack)?.kind).toMatch(/unchanged|deployed/);
+    for (const stack of ["network", "storage", "backend", "domain"] as const) expect(second.results.get(stack)?.kind).toMatch(/unchanged|deployed/);
     expect(h.cloud.stack(name("domain"))?.status).toBe("CREATE_COMPLETE");
 
     const third = await h.deploy("dev");

@@ -58,7 +58,7 @@ describe("deploy: a whole environment against the fake cloud", () => {
     const env = { ...h.environment("dev"), logRetentionDays: 14 };
     const report = await h.deploy("dev", { env });
     expect(report.results.get("network")).toMatchObject({ kind: "deployed", action: "update" });
-    for (const id of ["storage", "auth", "backend", "domain"]) expect(report.results.get(id)?.kind).toBe("unchanged");
+    for (const id of ["storage", "auth", "backend", "domain"] as const) expect(report.results.get(id)?.kind).toBe("unchanged");
     expect(h.cloud.stack("alert-engine-network-dev")!.template.Resources.ServiceLogGroup?.Properties?.RetentionInDays).toBe(14);
   });
 
