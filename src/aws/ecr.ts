@@ -1,0 +1,160 @@
+/** ECR in the engine's own words: the environment's repository, its lifecycle, its images, a login. */
+import {
+  CreateRepositoryCommand,
+  DescribeImagesCommand,
+  DescribeRepositoriesCommand,
+  GetAuthorizationTokenCommand,
+  GetLifecyclePolicyCommand,
+  PutImageScanningConfigurationCommand,
+  PutLifecyclePolicyCommand,
+  type ECRClient,
+} from "@aws-sdk/client-ecr";
+import { withRetry, type RetryPolicy } from "./retry.js";
+
+export interface RepositoryState {
+  readonly name: string;
+  readonly uri: string;
+  readonly arn: string;
+  readonly scanOnPush: boolean;
+  readonly mutability: string;
+}
+
+export interface RegistryLogin {
+  readonly username: string;
+  /** Short-lived (12 h); hand it to docker on stdin, never in argv or logs. */
+  readonly password: string;
+  /** `123456789012.dkr.ecr.us-east-2.amazonaws.com`, without scheme. */
+  readonly registry: string;
+}
+
+export const DEFAULT_KEEP_IMAGES = 30;
+
+const named = (error: unknown, name: string) => (error as Error)?.name === name;
+
+/** Keeps the newest `keep` images whatever their tags; older ones expire, so the repository never grows without bound. */
+export function keepLastImagesPolicy(keep: number): string {
+  return JSON.stringify({
+    rules: [
+      {
+        rulePriority: 1,
+        description: `keep the last ${keep} images`,
+        selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: keep },
+        action: { type: "expire" },
+      },
+    ],
+  });
+}
+
+/** JSON with sorted keys, so two policies compare by meaning rather than by whitespace or key order. */
+function canonical(text: string): string {
+  const sort = (value: unknown): unknown =>
+    Array.isArray(value) ? value.map(sort)
+    : value && typeof value === "object" ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sort(v)]))
+    : value;
+  return JSON.stringify(sort(JSON.parse(text)));
+}
+
+export class EcrApi {
+  constructor(
+    private readonly client: ECRClient,
+    private readonly retry: RetryPolicy,
+  ) {}
+
+  private call<T>(send: () => Promise<T>): Promise<T> {
+    return withRetry(send, this.retry);
+  }
+
+  async describeRepository(name: string): Promise<RepositoryState | undefined> {
+    try {
+      const result = await this.call(() => this.client.send(new DescribeRepositoriesCommand({ repositoryNames: [name] })));
+      const repo = result.repositories?.[0];
+      return repo ? toState(repo, name) : undefined;
+    } catch (error) {
+      if (named(error, "RepositoryNotFoundException")) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * MUTABLE because `latest` is the configured default tag and is pushed again on every build;
+   * IMMUTABLE would refuse that second push. Deploys that must pin an image use the git-sha tag.
+   */
+  async createRepository(name: string, tags: Record<string, string>): Promise<RepositoryState> {
+    try {
+      const result = await this.call(() =>
+        this.client.send(
+          new CreateRepositoryCommand({
+            repositoryName: name,
+            imageTagMutability: "MUTABLE",
+            imageScanningConfiguration: { scanOnPush: true },
+            encryptionConfiguration: { encryptionType: "AES256" },
+            tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+          }),
+        ),
+      );
+      return toState(result.repository ?? {}, name);
+    } catch (error) {
+      // Another run created it between our describe and create: that is the state we wanted.
+      if (!named(error, "RepositoryAlreadyExistsException")) throw error;
+      const existing = await this.describeRepository(name);
+      if (!existing) throw error;
+      return existing;
+    }
+  }
+
+  async enableScanOnPush(name: string): Promise<void> {
+    await this.call(() =>
+      this.client.send(new PutImageScanningConfigurationCommand({ repositoryName: name, imageScanningConfiguration: { scanOnPush: true } })),
+    );
+  }
+
+  /** The repository's lifecycle policy text, or undefined when it has none. */
+  async lifecyclePolicy(name: string): Promise<string | undefined> {
+    try {
+      const result = await this.call(() => this.client.send(new GetLifecyclePolicyCommand({ repositoryName: name })));
+      return result.lifecyclePolicyText;
+    } catch (error) {
+      if (named(error, "LifecyclePolicyNotFoundException")) return undefined;
+      throw error;
+    }
+  }
+
+  /** Sets the policy unless the same one is already there; returns whether it wrote anything. */
+  async ensureLifecyclePolicy(name: string, policyText: string): Promise<boolean> {
+    const current = await this.lifecyclePolicy(name);
+    if (current !== undefined && canonical(current) === canonical(policyText)) return false;
+    await this.call(() => this.client.send(new PutLifecyclePolicyCommand({ repositoryName: name, lifecyclePolicyText: policyText })));
+    return true;
+  }
+
+  async imageExists(repository: string, tag: string): Promise<boolean> {
+    try {
+      const result = await this.call(() =>
+        this.client.send(new DescribeImagesCommand({ repositoryName: repository, imageIds: [{ imageTag: tag }] })),
+      );
+      return (result.imageDetails ?? []).length > 0;
+    } catch (error) {
+      if (named(error, "ImageNotFoundException") || named(error, "RepositoryNotFoundException")) return false;
+      throw error;
+    }
+  }
+
+  async login(): Promise<RegistryLogin> {
+    const result = await this.call(() => this.client.send(new GetAuthorizationTokenCommand({})));
+    const data = result.authorizationData?.[0];
+    if (!data?.authorizationToken || !data.proxyEndpoint) throw new Error("ECR returned no authorization token");
+    const decoded = Buffer.from(data.authorizationToken, "base64").toString("utf8");
+    const split = decoded.indexOf(":");
+    return { username: decoded.slice(0, split), password: decoded.slice(split + 1), registry: data.proxyEndpoint.replace(/^https?:\/\//, "") };
+  }
+}
+
+function toState(repo: { repositoryName?: string; repositoryUri?: string; repositoryArn?: string; imageScanningConfiguration?: { scanOnPush?: boolean }; imageTagMutability?: string }, name: string): RepositoryState {
+  return {
+    name: repo.repositoryName ?? name,
+    uri: repo.repositoryUri ?? "",
+    arn: repo.repositoryArn ?? "",
+    scanOnPush: Boolean(repo.imageScanningConfiguration?.scanOnPush),
+    mutability: repo.imageTagMutability ?? "MUTABLE",
+  };
+}

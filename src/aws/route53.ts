@@ -1,0 +1,120 @@
+/**
+ * Route 53 in the engine's own words: the public zone of the base domain, and the CNAME records
+ * ACM asks for. Names are compared absolute and lower-case, the way Route 53 returns them.
+ */
+import {
+  ChangeResourceRecordSetsCommand,
+  GetHostedZoneCommand,
+  ListHostedZonesByNameCommand,
+  ListResourceRecordSetsCommand,
+  type HostedZone,
+  type Route53Client,
+} from "@aws-sdk/client-route-53";
+import { withRetry, type RetryPolicy } from "./retry.js";
+
+export interface CnameRecord {
+  readonly name: string;
+  readonly value: string;
+}
+
+export type ZoneLookup =
+  | { kind: "found"; id: string; name: string }
+  | { kind: "missing"; name: string }
+  | { kind: "ambiguous"; name: string; ids: string[] };
+
+/** `Example.com` → `example.com.` */
+export const absolute = (name: string): string => (name.endsWith(".") ? name : `${name}.`).toLowerCase();
+
+/** `/hostedzone/Z123` → `Z123`, the form CloudFormation's HostedZoneId takes. */
+export const zoneId = (id: string): string => id.replace(/^\/hostedzone\//, "");
+
+const CNAME_TTL = 300;
+
+export class Route53Api {
+  constructor(
+    private readonly client: Route53Client,
+    private readonly retry: RetryPolicy,
+  ) {}
+
+  private call<T>(send: () => Promise<T>): Promise<T> {
+    return withRetry(send, this.retry);
+  }
+
+  /**
+   * The public hosted zone named exactly `domain`. ListHostedZonesByName starts at that name and
+   * continues alphabetically, so neighbours (sub.example.com, example.com.au) must be filtered out;
+   * two public zones of the same name is a real state Route 53 allows, and guessing would be wrong.
+   */
+  async findPublicZone(domain: string): Promise<ZoneLookup> {
+    const name = absolute(domain);
+    const matches: HostedZone[] = [];
+    let next: { DNSName?: string; HostedZoneId?: string } = { DNSName: name };
+    for (;;) {
+      const page = await this.call(() => this.client.send(new ListHostedZonesByNameCommand({ ...next, MaxItems: 100 })));
+      const zones = page.HostedZones ?? [];
+      matches.push(...zones.filter((z) => absolute(z.Name ?? "") === name && !z.Config?.PrivateZone));
+      // Pages are sorted by name: once a page ends past our name there can be no more matches.
+      const passed = zones.some((z) => absolute(z.Name ?? "") !== name);
+      if (!page.IsTruncated || passed) break;
+      next = { DNSName: page.NextDNSName, HostedZoneId: page.NextHostedZoneId };
+    }
+    if (matches.length === 0) return { kind: "missing", name };
+    if (matches.length > 1) return { kind: "ambiguous", name, ids: matches.map((z) => zoneId(z.Id ?? "")) };
+    return { kind: "found", id: zoneId(matches[0]!.Id ?? ""), name };
+  }
+
+  /** The name servers Route 53 assigned to the zone: what the registrar's NS records must list. */
+  async nameServers(hostedZoneId: string): Promise<string[]> {
+    const result = await this.call(() => this.client.send(new GetHostedZoneCommand({ Id: hostedZoneId })));
+    return result.DelegationSet?.NameServers ?? [];
+  }
+
+  /** The CNAME at `name`, if any. */
+  async findCname(hostedZoneId: string, name: string): Promise<(CnameRecord & { ttl: number }) | undefined> {
+    const wanted = absolute(name);
+    const page = await this.call(() =>
+      this.client.send(
+        new ListResourceRecordSetsCommand({ HostedZoneId: hostedZoneId, StartRecordName: wanted, StartRecordType: "CNAME", MaxItems: 1 }),
+      ),
+    );
+    const record = page.ResourceRecordSets?.[0];
+    if (!record || record.Type !== "CNAME" || absolute(record.Name ?? "") !== wanted) return undefined;
+    return { name: wanted, value: record.ResourceRecords?.[0]?.Value ?? "", ttl: record.TTL ?? CNAME_TTL };
+  }
+
+  /** Creates or overwrites the CNAME; running it twice changes nothing. */
+  async upsertCname(hostedZoneId: string, record: CnameRecord, comment?: string): Promise<void> {
+    await this.change(hostedZoneId, "UPSERT", { ...record, ttl: CNAME_TTL }, comment);
+  }
+
+  /**
+   * Deletes the CNAME only when it still points where we set it: someone else's record of the
+   * same name is left alone. Returns whether anything was deleted.
+   */
+  async deleteCname(hostedZoneId: string, record: CnameRecord): Promise<boolean> {
+    const existing = await this.findCname(hostedZoneId, record.name);
+    if (!existing || absolute(existing.value) !== absolute(record.value)) return false;
+    // A DELETE must repeat the record exactly, TTL included.
+    await this.change(hostedZoneId, "DELETE", existing);
+    return true;
+  }
+
+  private async change(hostedZoneId: string, action: "UPSERT" | "DELETE", record: CnameRecord & { ttl: number }, comment?: string) {
+    await this.call(() =>
+      this.client.send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: hostedZoneId,
+          ChangeBatch: {
+            Comment: comment,
+            Changes: [
+              {
+                Action: action,
+                ResourceRecordSet: { Name: record.name, Type: "CNAME", TTL: record.ttl, ResourceRecords: [{ Value: record.value }] },
+              },
+            ],
+          },
+        }),
+      ),
+    );
+  }
+}

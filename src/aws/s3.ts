@@ -1,0 +1,87 @@
+/** S3 in the engine's own words: folder markers, template staging, and emptying a bucket for teardown. */
+import {
+  DeleteObjectsCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+  type ObjectIdentifier,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import { withRetry, type RetryPolicy } from "./retry.js";
+
+/** DeleteObjects takes at most this many keys per call. */
+const DELETE_BATCH = 1000;
+
+const isNotFound = (error: unknown) => {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === "NotFound" || e?.name === "NoSuchKey" || e?.$metadata?.httpStatusCode === 404;
+};
+
+export class S3Api {
+  constructor(
+    private readonly client: S3Client,
+    private readonly retry: RetryPolicy,
+  ) {}
+
+  private call<T>(send: () => Promise<T>): Promise<T> {
+    return withRetry(send, this.retry);
+  }
+
+  async exists(bucket: string, key: string): Promise<boolean> {
+    try {
+      await this.call(() => this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Writes the object only when the key is absent, so data already there is never overwritten. Returns whether it wrote. */
+  async putObjectIfMissing(bucket: string, key: string, body: string | Uint8Array = ""): Promise<boolean> {
+    if (await this.exists(bucket, key)) return false;
+    await this.upload(bucket, key, body);
+    return true;
+  }
+
+  async upload(bucket: string, key: string, body: string | Uint8Array, contentType?: string): Promise<void> {
+    await this.call(() => this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType })));
+  }
+
+  /** Stages a template too large for TemplateBody and returns the URL CloudFormation reads it from. */
+  async uploadTemplate(bucket: string, key: string, body: string): Promise<string> {
+    await this.upload(bucket, key, body, "application/json");
+    const region = await this.client.config.region();
+    const path = key.split("/").map(encodeURIComponent).join("/");
+    return `https://${bucket}.s3.${region}.amazonaws.com/${path}`;
+  }
+
+  /**
+   * Deletes every object version and delete marker, 1000 per call, until the bucket is empty
+   * (a versioned bucket cannot be deleted otherwise). Lists from the start each round, so keys
+   * written meanwhile are caught too. Returns how many were deleted.
+   */
+  async emptyBucket(bucket: string, onProgress: (deleted: number) => void = () => {}): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const page = await this.call(() => this.client.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: DELETE_BATCH })));
+      const batch: ObjectIdentifier[] = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]
+        .filter((v) => v.Key !== undefined)
+        .map((v) => ({ Key: v.Key!, VersionId: v.VersionId }))
+        .slice(0, DELETE_BATCH);
+      if (batch.length === 0) return deleted;
+      const result = await this.call(() =>
+        this.client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } })),
+      );
+      const errors = result.Errors ?? [];
+      if (errors.length > 0) {
+        const first = errors[0]!;
+        throw new Error(
+          `could not delete ${errors.length} of ${batch.length} objects in s3://${bucket} (first: ${first.Key}: ${first.Code} ${first.Message ?? ""}): check the bucket policy and Object Lock settings, then rerun`,
+        );
+      }
+      deleted += batch.length;
+      onProgress(deleted);
+    }
+  }
+}

@@ -1,0 +1,98 @@
+/** `orchestrate deploy <env>`: preflight, then the stack graph with live progress, then the outputs. */
+import { S3Api } from "../aws/s3.js";
+import { UserInputError } from "../errors.js";
+import { concerns } from "../orchestrator/approval.js";
+import { certificateRunner } from "../orchestrator/certificate.js";
+import { deploy, type DeployReport } from "../orchestrator/deploy.js";
+import type { ChangeSetReview } from "../orchestrator/deploy-stack.js";
+import { buildGraph, subgraph } from "../orchestrator/graph.js";
+import { buildAndPush } from "../orchestrator/image-build.js";
+import { afterStackSteps, apiUrl, diagnoseStack, writeOutputsFile } from "../orchestrator/post-deploy.js";
+import { preflight } from "../orchestrator/preflight.js";
+import { isSuccessful, summaryJson, summaryText } from "../render/summary.js";
+import { STACKS } from "../templates/index.js";
+import { NODE_IDS, type DeployOptions } from "./deploy-command.js";
+import { EXIT } from "./exit.js";
+import { openSession, type Session, type SessionOverrides } from "./session.js";
+
+export async function runDeploy(envName: string, options: DeployOptions, overrides?: SessionOverrides): Promise<number> {
+  const session = openSession(envName, options, overrides);
+  try {
+    const { env, clients, retry } = session;
+    const imageTag = options.build ? await buildImage(session, options) : options.imageTag;
+    const checked = await preflight({ env, clients, retry, imageTag, purpose: "deploy" });
+    const approval = options.requireApproval ?? (env.name === "prod" ? "broadening" : "never");
+    const nodes = options.stacks ?? NODE_IDS;
+    const graph = subgraph(buildGraph(STACKS), nodes);
+    const progress = session.progress(graph.nodes.map((n) => n.id), { plain: approval !== "never" && !options.yes });
+    const s3 = new S3Api(clients.s3, retry);
+
+    const report = await deploy({
+      env,
+      cfn: session.cfn,
+      clock: session.clock,
+      poll: session.poll,
+      emit: progress.sink,
+      signal: session.signal,
+      context: checked.context,
+      certificate: certificateRunner({
+        env, clients, retry, clock: session.clock, emit: progress.sink,
+        hostedZoneId: checked.context.HostedZoneId,
+        timeoutMs: (options.certTimeout ?? 45) * 60_000,
+      }),
+      only: options.stacks,
+      concurrency: options.concurrency,
+      approval,
+      approve: approver(session, options),
+      continueRollback: options.continueRollback,
+      stageTemplate: options.templateBucket
+        ? (name, body) => s3.uploadTemplate(options.templateBucket!, `${env.project}/${env.name}/${name}.json`, body)
+        : undefined,
+      afterStack: afterStackSteps({ env, clients, retry }),
+      diagnose: diagnoseStack({ env, clients, retry }),
+    });
+    await progress.done;
+    finish(session.log, report, options);
+    return report.interrupted ? EXIT.interrupted : isSuccessful(report) ? EXIT.ok : EXIT.failed;
+  } finally {
+    session.close();
+  }
+}
+
+function finish(log: (line: string) => void, report: DeployReport, options: DeployOptions) {
+  if (options.outputsFile) writeOutputsFile(options.outputsFile, report);
+  if (options.json) {
+    console.log(JSON.stringify(summaryJson(report), null, 2));
+    return;
+  }
+  log(summaryText(report));
+  for (const [node, result] of report.results) {
+    if (result.kind !== "deployed" && result.kind !== "unchanged") continue;
+    for (const note of result.notes ?? []) log(`  ${node}: ${note}`);
+    for (const [key, value] of Object.entries(result.outputs)) log(`  ${node}.${key} = ${value}`);
+  }
+  if (isSuccessful(report)) log(`\nAPI: ${apiUrl(report.env)}`);
+  if (options.outputsFile) log(`outputs written to ${options.outputsFile}`);
+}
+
+/** Asks on a terminal; without one, a needed approval is an error, never a silent yes. */
+function approver(session: Session, options: DeployOptions) {
+  return async (review: ChangeSetReview): Promise<boolean> => {
+    if (options.yes) return true;
+    const flagged = concerns(review.changes);
+    if (!session.interactive) {
+      throw new UserInputError(
+        `${review.stack}: change set ${review.changeSetName} needs approval (${flagged.map((c) => `${c.logicalId} ${c.why}`).join(", ") || `${review.changes.length} changes`}) and there is no terminal to ask: review it with 'orchestrate changeset ${session.env.name}', then rerun with --yes`,
+      );
+    }
+    session.log(`\n${review.stack}: ${review.changes.length} changes in ${review.changeSetName}`);
+    for (const c of flagged) session.log(`  ! ${c.logicalId} (${c.resourceType}) ${c.why}`);
+    const answer = await session.ask(`Execute this change set on ${review.stack}? [y/N] `);
+    return /^y(es)?$/i.test(answer.trim());
+  };
+}
+
+async function buildImage(session: Session, options: DeployOptions): Promise<string> {
+  const result = await buildAndPush({ env: session.env, clients: session.clients, retry: session.retry, dir: options.build!, tag: options.imageTag, log: session.log });
+  return result.tag;
+}

@@ -1,0 +1,145 @@
+/**
+ * What happens around a stack once CloudFormation is done with it: the steps it cannot express,
+ * the ECS-side reasons when the backend fails, and the outputs a person or a pipeline reads next.
+ */
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { AwsClients } from "../aws/clients.js";
+import { CloudFormationApi } from "../aws/cloudformation.js";
+import { Ec2Api } from "../aws/ec2.js";
+import { EcsApi, TargetHealthApi, type StoppedTask, type TargetHealth } from "../aws/ecs.js";
+import type { RetryPolicy } from "../aws/retry.js";
+import { S3Api } from "../aws/s3.js";
+import { apiDomain, BUCKET_PREFIXES, stackName, type Environment, type StackId } from "../env/model.js";
+import { serviceName } from "../templates/backend/shared.js";
+import type { DeployReport } from "./deploy.js";
+import { succeeded, type NodeResult } from "./results.js";
+
+export interface PostDeployDeps {
+  readonly env: Environment;
+  readonly clients: AwsClients;
+  readonly retry: RetryPolicy;
+}
+
+export const apiUrl = (env: Environment): string => `https://${apiDomain(env)}`;
+
+/** Runs after each stack that succeeded (also when unchanged, so a failed step is retried by the next deploy). */
+export function afterStackSteps(deps: PostDeployDeps): (node: StackId, outputs: Record<string, string>) => Promise<string[]> {
+  return async (node, outputs) => {
+    if (node === "network") return restrictDefaultGroup(deps, outputs);
+    if (node === "storage") return folderMarkers(deps, outputs);
+    return [];
+  };
+}
+
+async function restrictDefaultGroup(deps: PostDeployDeps, outputs: Record<string, string>): Promise<string[]> {
+  const target = { groupId: outputs.DefaultSecurityGroupId, vpcId: outputs.VpcId };
+  if (!target.groupId && !target.vpcId) throw new Error("the network stack reports neither DefaultSecurityGroupId nor VpcId, so its default security group cannot be restricted");
+  try {
+    const result = await new Ec2Api(deps.clients.ec2, deps.retry).restrictDefaultSecurityGroup(target);
+    if (result.revokedIngress + result.revokedEgress === 0) return [];
+    return [`default security group ${result.groupId}: removed ${result.revokedIngress} ingress and ${result.revokedEgress} egress rule(s) (CIS 5.4)`];
+  } catch (error) {
+    // The stack is fine; the run still fails so nobody believes the VPC is closed when it is not.
+    throw new Error(
+      `the network stack deployed, but restricting its default security group ${target.groupId ?? `(VPC ${target.vpcId})`} failed: ${(error as Error).message}. ` +
+        "Rerun the deploy to retry (the stack is unchanged, so only this step runs); it needs ec2:DescribeSecurityGroups and ec2:RevokeSecurityGroupIngress/Egress",
+    );
+  }
+}
+
+/** S3 has no folders; the zero-byte `alerts/` etc. make the layout visible in the console and to tools that list by delimiter. */
+async function folderMarkers(deps: PostDeployDeps, outputs: Record<string, string>): Promise<string[]> {
+  const bucket = outputs.BucketName;
+  if (!bucket) throw new Error("the storage stack reports no BucketName, so the folder markers cannot be created");
+  const s3 = new S3Api(deps.clients.s3, deps.retry);
+  const created: string[] = [];
+  for (const prefix of BUCKET_PREFIXES) if (await s3.putObjectIfMissing(bucket, prefix)) created.push(prefix);
+  return created.length > 0 ? [`created folder markers ${created.join(" ")} in s3://${bucket}`] : [];
+}
+
+/** For a failed backend: why the tasks stopped and what the load balancer thought of them, from ECS itself. */
+export function diagnoseStack(deps: PostDeployDeps): (node: StackId, result: NodeResult) => Promise<string[]> {
+  return async (node, result) => {
+    if (node !== "backend" || result.kind !== "failed") return [];
+    const { env } = deps;
+    const deployed = await new CloudFormationApi(deps.clients.cloudformation, deps.retry).describeStack(stackName(env, "backend"));
+    const cluster = `${env.project}-cluster-${env.name}`;
+    const service = deployed?.outputs.ServiceName ?? serviceName(env);
+    const ecs = new EcsApi(deps.clients.ecs, deps.retry);
+    const state = await ecs.service(cluster, service);
+    const stopped = await ecs.stoppedTasks(cluster, service);
+    const groups = state?.targetGroupArns.length ? state.targetGroupArns : [deployed?.outputs.TargetGroupArn].filter((a): a is string => Boolean(a));
+    const health = (await Promise.all(groups.map((arn) => new TargetHealthApi(deps.clients.elbv2, deps.retry).targetHealth(arn)))).flat();
+
+    const findings: string[] = [];
+    if (state) findings.push(`ECS service ${service} in ${cluster}: ${state.running}/${state.desired} tasks running`);
+    findings.push(...stoppedReasons(stopped), ...healthReasons(health));
+    if (state) findings.push(...state.events.slice(0, 3).map((e) => `service event: ${e.message}`));
+    if (findings.length === 0 && result.rootCause?.resourceType === "AWS::ECS::Service") {
+      findings.push(`ECS has no service ${service} or stopped tasks in ${cluster} any more (the rollback removed them); see the service's CloudWatch logs /aws/ecs/${env.project}-${env.name}`);
+    }
+    return findings;
+  };
+}
+
+const HINTS: [RegExp, string][] = [
+  [/CannotPullContainer|pull image manifest|not found: manifest/i, "the image cannot be pulled: check it is in ECR with that tag and that the tasks can reach ECR (NAT gateway or public IP)"],
+  [/ResourceInitializationError.*secret|secretsmanager|AccessDeniedException/i, "the task cannot read its secret: check secretsArn and the execution role's secretsmanager:GetSecretValue"],
+  [/Essential container in task exited/i, "the server exited: read its logs in CloudWatch"],
+  [/Target\.ResponseCodeMismatch/i, "the health check got the wrong status: /health must answer 200"],
+  [/Target\.Timeout|Target\.FailedHealthChecks/i, "the health check timed out: is the server listening on 0.0.0.0:8000?"],
+];
+
+const hintFor = (text: string) => HINTS.find(([pattern]) => pattern.test(text))?.[1];
+
+/** Identical reasons collapse into one line with a count: ten restarts for one cause are one finding. */
+function stoppedReasons(tasks: StoppedTask[]): string[] {
+  const counts = new Map<string, number>();
+  for (const task of tasks) {
+    const containers = task.containers
+      .filter((c) => c.reason || (c.exitCode !== undefined && c.exitCode !== 0))
+      .map((c) => `${c.name}: ${c.reason ?? `exit code ${c.exitCode}`}`);
+    const reason = [task.stoppedReason ?? task.stopCode ?? "no reason given", ...containers].join("; ");
+    counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  }
+  return [...counts].map(([reason, count]) => {
+    const hint = hintFor(reason);
+    return `${count} stopped task${count === 1 ? "" : "s"}: ${reason}${hint ? ` (${hint})` : ""}`;
+  });
+}
+
+function healthReasons(targets: TargetHealth[]): string[] {
+  return targets
+    .filter((t) => t.state !== "healthy")
+    .map((t) => {
+      const why = [t.reason, t.description].filter(Boolean).join(": ");
+      const hint = t.reason ? hintFor(t.reason) : undefined;
+      return `target ${t.id}${t.port ? `:${t.port}` : ""} ${t.state}${why ? ` — ${why}` : ""}${hint ? ` (${hint})` : ""}`;
+    });
+}
+
+/**
+ * The outputs of every node that succeeded, keyed by node, written whole or not at all (a
+ * pipeline must never read half a file). After a partial failure the missing nodes are listed.
+ */
+export function writeOutputsFile(path: string, report: DeployReport): void {
+  const outputs: Record<string, Record<string, string>> = {};
+  const incomplete: string[] = [];
+  for (const [node, result] of report.results) {
+    if (succeeded(result)) outputs[node] = result.outputs;
+    else incomplete.push(node);
+  }
+  const document = {
+    environment: report.env.name,
+    region: report.env.region,
+    apiUrl: apiUrl(report.env),
+    complete: incomplete.length === 0 && !report.interrupted,
+    ...(incomplete.length > 0 ? { notDeployed: incomplete } : {}),
+    outputs,
+  };
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(document, null, 2)}\n`);
+  renameSync(temporary, path);
+}

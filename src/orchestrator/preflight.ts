@@ -1,0 +1,118 @@
+/**
+ * Before anything in AWS changes: who we are, where we would deploy, and whether everything the
+ * stacks need from outside them exists. Read calls only; every refusal says how to fix it.
+ */
+import type { AwsClients } from "../aws/clients.js";
+import { EcrApi } from "../aws/ecr.js";
+import type { RetryPolicy } from "../aws/retry.js";
+import { Route53Api } from "../aws/route53.js";
+import { isMissingCredentials, isRejectedCredentials, StsApi, type CallerIdentity } from "../aws/sts.js";
+import { repositoryName, type Environment } from "../env/model.js";
+import { deployProblems, environmentProblems } from "../env/validate.js";
+import { inputErrors } from "../errors.js";
+import { pushCommands } from "./image-build.js";
+
+export interface PreflightRequest {
+  readonly env: Environment;
+  readonly clients: AwsClients;
+  readonly retry: RetryPolicy;
+  /** --image-tag; the environment's imageTag when absent. */
+  readonly imageTag?: string;
+  /** A review (change sets only) may run before the image is pushed; a deploy may not. */
+  readonly purpose: "deploy" | "review";
+}
+
+export interface PreflightResult {
+  readonly account: string;
+  readonly callerArn: string;
+  readonly context: { HostedZoneId: string; ImageUri: string };
+}
+
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+export async function preflight(request: PreflightRequest): Promise<PreflightResult> {
+  const { env } = request;
+  // The loader has usually refused these already; preflight repeats them so no caller can skip them.
+  const problems = [...environmentProblems(env), ...deployProblems(env)];
+  const heading = `Cannot ${request.purpose} ${env.name} (${env.region}):`;
+  const tag = request.imageTag ?? env.imageTag;
+  if (!IMAGE_TAG.test(tag)) problems.push(`image tag "${tag}": expected a Docker tag (letters, digits, _ . -, at most 128); pass --image-tag`);
+
+  // Without an identity, or in the wrong account, every further answer would be about the wrong place.
+  const before = problems.length;
+  const identity = await checkIdentity(request, problems);
+  if (!identity || problems.length > before) throw inputErrors(problems, heading);
+
+  const hostedZoneId = await hostedZone(request, identity, problems);
+  const imageUri = await image(request, identity, tag, problems);
+  if (problems.length > 0) throw inputErrors(problems, heading);
+  return { account: identity.account, callerArn: identity.arn, context: { HostedZoneId: hostedZoneId, ImageUri: imageUri } };
+}
+
+/**
+ * Who the credentials belong to, and whether that is the environment's account. Adds a problem
+ * and returns undefined when there are no usable credentials; other AWS errors propagate.
+ */
+export async function checkIdentity(
+  request: Pick<PreflightRequest, "env" | "clients" | "retry">,
+  problems: string[],
+): Promise<CallerIdentity | undefined> {
+  const identity = await whoAmI(request, problems);
+  const { env } = request;
+  if (identity && env.account !== undefined && identity.account !== env.account) {
+    problems.push(
+      `the credentials belong to account ${identity.account} (${identity.arn}), but ${env.name} deploys only into account ${env.account}: switch profile (--profile or AWS_PROFILE) to one for ${env.account}, or correct ${env.name}.account in orchestrate.config.yaml`,
+    );
+  }
+  return identity;
+}
+
+async function whoAmI(request: Pick<PreflightRequest, "clients" | "retry">, problems: string[]): Promise<CallerIdentity | undefined> {
+  try {
+    return await new StsApi(request.clients.sts, request.retry).callerIdentity();
+  } catch (error) {
+    const message = (error as Error)?.message ?? String(error);
+    if (isMissingCredentials(error)) {
+      problems.push(
+        `no AWS credentials found (looked in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ~/.aws/credentials and ~/.aws/config, SSO, container and instance roles): pass --profile NAME or set AWS_PROFILE, run 'aws configure' for access keys, or 'aws sso login --profile NAME' for IAM Identity Center`,
+      );
+    } else if (isRejectedCredentials(error)) {
+      problems.push(`AWS rejected the credentials (${message}): refresh them ('aws sso login --profile NAME' for SSO, or new access keys via 'aws configure'), then rerun`);
+    } else {
+      throw error;
+    }
+    return undefined;
+  }
+}
+
+async function hostedZone(request: PreflightRequest, identity: CallerIdentity, problems: string[]): Promise<string> {
+  const { baseDomain } = request.env;
+  const zone = await new Route53Api(request.clients.route53, request.retry).findPublicZone(baseDomain);
+  if (zone.kind === "missing") {
+    problems.push(
+      `no public Route 53 hosted zone named ${zone.name} in account ${identity.account}: create it ('aws route53 create-hosted-zone --name ${baseDomain} --caller-reference $(date +%s)') and delegate the domain to its name servers at the registrar, or set baseDomain (BASE_DOMAIN) to a domain whose zone is in this account`,
+    );
+  } else if (zone.kind === "ambiguous") {
+    problems.push(
+      `${zone.ids.length} public hosted zones are named ${zone.name} (${zone.ids.join(", ")}) and only one can be delegated: delete the one your registrar does not point to ('aws route53 get-hosted-zone --id ID' shows each one's name servers); the orchestrator will not guess`,
+    );
+  }
+  return zone.kind === "found" ? zone.id : "";
+}
+
+async function image(request: PreflightRequest, identity: CallerIdentity, tag: string, problems: string[]): Promise<string> {
+  const { env } = request;
+  const name = repositoryName(env);
+  const ecr = new EcrApi(request.clients.ecr, request.retry);
+  const repository = await ecr.describeRepository(name);
+  const uri = repository?.uri || `${identity.account}.dkr.ecr.${env.region}.amazonaws.com/${name}`;
+  if (request.purpose === "review") return `${uri}:${tag}`;
+
+  const push = pushCommands(uri, tag, env.region).map((line) => `      ${line}`).join("\n");
+  if (!repository) {
+    problems.push(`ECR repository ${name} does not exist in ${env.region}: create it with 'npm run orchestrate -- bootstrap ${env.name}', then push the image:\n${push}\n    (or deploy with --build DIR to build and push in one step)`);
+  } else if (!(await ecr.imageExists(name, tag))) {
+    problems.push(`image ${uri}:${tag} is not in ECR: push it, or pass --image-tag with a tag that is there ('aws ecr describe-images --repository-name ${name}'):\n${push}\n    (or deploy with --build DIR to build and push in one step)`);
+  }
+  return `${uri}:${tag}`;
+}
