@@ -19,6 +19,8 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
   const session = openSession(envName, options, overrides);
   try {
     const { env, clients, retry } = session;
+    // Building takes minutes: first make sure the credentials and account are right (no image needed yet).
+    if (options.build) await preflight({ env, clients, retry, imageTag: options.imageTag, purpose: "review" });
     const imageTag = options.build ? await buildImage(session, options) : options.imageTag;
     const checked = await preflight({ env, clients, retry, imageTag, purpose: "deploy" });
     const approval = options.requireApproval ?? (env.name === "prod" ? "broadening" : "never");

@@ -1,8 +1,19 @@
 /** Timestamped lines for CI logs and pipes: every event visible, nothing that needs a terminal. */
 import type { EngineEvent, EventSink } from "../orchestrator/events.js";
-import { describeResult } from "./describe.js";
+import { describeResult, progressLine } from "./describe.js";
+
+/** A progress line is repeated at most this often, so a long quiet wait (the certificate) still shows it is alive. */
+const HEARTBEAT_MS = 60_000;
 
 export function plainRenderer(write: (line: string) => void = (line) => console.log(line)): EventSink {
+  const lastProgress = new Map<string, { state: string; at: number }>();
+  const progressWorthPrinting = (node: string, status: string, at: number) => {
+    const state = status.split(/\s/)[0] ?? status;
+    const last = lastProgress.get(node);
+    if (last && last.state === state && at - last.at < HEARTBEAT_MS) return false;
+    lastProgress.set(node, { state, at });
+    return true;
+  };
   return (event: EngineEvent) => {
     const stamp = new Date(event.at).toISOString().replace(/\.\d+Z$/, "Z");
     const node = event.node.padEnd(11);
@@ -10,7 +21,8 @@ export function plainRenderer(write: (line: string) => void = (line) => console.
       case "node-started":
         return write(`${stamp} ${node} started`);
       case "node-progress":
-        return; // the resource events already say it, line by line
+        if (!progressWorthPrinting(event.node, event.status, event.at)) return;
+        return write(`${stamp} ${progressLine(event.node, event.status, event.done, event.total, event.current)}`);
       case "resource-event":
         return write(`${stamp} ${node} ${event.status.padEnd(20)} ${event.logicalId} (${event.resourceType})${event.reason ? ` ${event.reason}` : ""}`);
       case "node-message":
