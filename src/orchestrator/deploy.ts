@@ -5,12 +5,13 @@
 import type { CloudFormationApi } from "../aws/cloudformation.js";
 import { stackName, type Environment, type StackId } from "../env/model.js";
 import { STACKS, stackDefinition } from "../templates/index.js";
-import { stackTags, synthesize, type InputRef, type StackDefinition } from "../templates/stack.js";
+import { stackTags, synthesize } from "../templates/stack.js";
 import type { ApprovalLevel } from "./approval.js";
 import type { Clock } from "./clock.js";
 import { deployStack, type ChangeSetReview, type ReviewedChangeSets, type StackDeployContext } from "./deploy-stack.js";
 import type { EventSink } from "./events.js";
 import { buildGraph, subgraph, type NodeId } from "./graph.js";
+import { resolveInputs, type InputSources } from "./inputs.js";
 import { outputsOf, type NodeResult } from "./results.js";
 import type { PollSettings } from "./watch.js";
 import { runGraph } from "./work-graph.js";
@@ -72,10 +73,17 @@ export async function deploy(request: DeployRequest): Promise<DeployReport> {
     reviewed: request.reviewed,
   };
 
+  const inputSources: InputSources = {
+    env,
+    cfn: request.cfn,
+    context: request.context,
+    certificateOutputs: async () => outputsOf(await request.certificate(request.signal)),
+  };
+
   const runNode = async (node: NodeId, results: ReadonlyMap<NodeId, NodeResult>): Promise<NodeResult> => {
     if (node === "certificate") return request.certificate(request.signal);
     const definition = stackDefinition(node);
-    const parameters = await resolveInputs(request, definition, results);
+    const parameters = await resolveInputs(inputSources, definition, results);
     if (typeof parameters === "string") return { kind: "failed", message: parameters, durationMs: 0 };
     const result = await deployStack(stackContext, {
       node,
@@ -92,7 +100,7 @@ export async function deploy(request: DeployRequest): Promise<DeployReport> {
     concurrency: request.concurrency,
     signal: request.signal,
     emit: request.emit,
-    now: request.clock.now,
+    now: () => request.clock.now(),
   });
 
   const discarded: string[] = [];
@@ -101,42 +109,6 @@ export async function deploy(request: DeployRequest): Promise<DeployReport> {
     discarded.push(`${stack}: ${changeSet}`);
   }
   return { env, results, interrupted: Boolean(request.signal?.aborted), discardedChangeSets: discarded };
-}
-
-/**
- * Parameter values for a stack, or a message naming what is missing and how to get it.
- * Upstream stacks of this run report the outputs CloudFormation gave at their end; the rest are read now.
- */
-async function resolveInputs(
-  request: DeployRequest,
-  definition: StackDefinition,
-  results: ReadonlyMap<NodeId, NodeResult>,
-): Promise<Record<string, string> | string> {
-  const outputsByProducer = new Map<string, Record<string, string> | undefined>();
-  const outputsOfProducer = async (input: InputRef) => {
-    if (input.from === "context") return request.context;
-    if (!outputsByProducer.has(input.from)) {
-      const fromRun = outputsOf(results.get(input.from));
-      outputsByProducer.set(input.from, fromRun ?? (await deployedOutputs(request, input.from)));
-    }
-    return outputsByProducer.get(input.from);
-  };
-
-  const parameters: Record<string, string> = {};
-  for (const [name, input] of Object.entries(definition.inputs)) {
-    const value = (await outputsOfProducer(input))?.[input.output];
-    if (value === undefined) {
-      const where = input.from === "context" ? "preflight" : input.from === "certificate" ? "the certificate step" : `stack ${stackName(request.env, input.from)}`;
-      return `needs ${input.output} from ${where}, which has not produced it: deploy ${input.from} first (or run without --stacks)`;
-    }
-    parameters[name] = value;
-  }
-  return parameters;
-}
-
-async function deployedOutputs(request: DeployRequest, producer: Exclude<InputRef["from"], "context">) {
-  if (producer === "certificate") return outputsOf(await request.certificate(request.signal));
-  return (await request.cfn.describeStack(stackName(request.env, producer as StackId)))?.outputs;
 }
 
 /** Post-stack steps on success, diagnosis on failure; both report in the stack's own notes. */
