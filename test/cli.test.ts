@@ -41,7 +41,7 @@ describe("orchestrate CLI", () => {
 
   it("exits 2 listing the valid commands for an unknown command", async () => {
     expect(await main(["deplyo", "dev"])).toBe(2);
-    expect(stderr.join("")).toMatch(/Unknown command "deplyo"\. Valid commands: synth, deploy/);
+    expect(stderr.join("")).toMatch(/Unknown command "deplyo"\. Valid commands: synth, bootstrap, deploy, changeset, teardown, status/);
   });
 
   it("answers --help on every command with exit 0", async () => {

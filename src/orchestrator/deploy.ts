@@ -108,7 +108,9 @@ export async function deploy(request: DeployRequest): Promise<DeployReport> {
     await request.cfn.deleteChangeSet(stack, changeSet).catch(() => undefined);
     discarded.push(`${stack}: ${changeSet}`);
   }
-  return { env, results, interrupted: Boolean(request.signal?.aborted), discardedChangeSets: discarded };
+  // Report in graph order (certificate, network, …, domain), not in the order stacks happened to finish.
+  const ordered = new Map(graph.nodes.filter((n) => results.has(n.id)).map((n) => [n.id, results.get(n.id)!]));
+  return { env, results: ordered, interrupted: Boolean(request.signal?.aborted), discardedChangeSets: discarded };
 }
 
 /** Post-stack steps on success, diagnosis on failure; both report in the stack's own notes. */

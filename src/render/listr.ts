@@ -52,9 +52,11 @@ export function listrRenderer(nodes: readonly NodeId[]): LiveRenderer {
         const result = view.result;
         if (!result) return;
         view.listeners.delete(refresh);
-        task.title = progressLine(node, describeResult(result));
+        const failed = result.kind === "failed" || result.kind === "needs-recovery" || result.kind === "interrupted";
+        // A failure's detail is shown once, under the title, by listr itself.
+        task.title = progressLine(node, failed ? result.kind.toUpperCase() : describeResult(result));
         if (result.kind === "skipped") task.skip(progressLine(node, describeResult(result)));
-        if (result.kind === "failed" || result.kind === "needs-recovery" || result.kind === "interrupted") reject(new Error(describeResult(result)));
+        if (failed) reject(new Error(describeResult(result)));
         else resolve();
       };
       view.listeners.add(refresh);
