@@ -2,7 +2,8 @@ import { GetLifecyclePolicyCommand, LifecyclePolicyNotFoundException } from "@aw
 import { Command } from "commander";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createClients, type AwsClients } from "../src/aws/clients.js";
-import { registerBootstrap, runBootstrap } from "../src/cli/bootstrap-command.js";
+import { registerBootstrap } from "../src/cli/bootstrap-command.js";
+import { runBootstrap } from "../src/cli/bootstrap-run.js";
 import { loadEnvironment } from "../src/env/load.js";
 import type { Environment } from "../src/env/model.js";
 import { UserInputError } from "../src/errors.js";
