@@ -8,11 +8,15 @@ import {
   DeleteChangeSetCommand,
   DeleteStackCommand,
   DescribeChangeSetCommand,
+  DescribeStackDriftDetectionStatusCommand,
   DescribeStackEventsCommand,
+  DescribeStackResourceDriftsCommand,
   DescribeStacksCommand,
+  DetectStackDriftCommand,
   ExecuteChangeSetCommand,
   GetTemplateCommand,
   ListChangeSetsCommand,
+  ListStackResourcesCommand,
   UpdateTerminationProtectionCommand,
   type Capability,
   type Change,
@@ -54,6 +58,34 @@ export interface ChangeSetRequest {
 
 const pairs = <T extends object>(list: T[] | undefined, key: keyof T, value: keyof T): Record<string, string> =>
   Object.fromEntries((list ?? []).map((item) => [String(item[key]), String(item[value] ?? "")]));
+
+export interface StackResourceSummary {
+  readonly logicalId: string;
+  readonly physicalId?: string;
+  readonly type: string;
+  readonly status: string;
+}
+
+/** What a change set was made from, without its (possibly many) pages of changes. */
+export interface ChangeSetInputs {
+  readonly id: string;
+  readonly status: string;
+  readonly executionStatus: string;
+  readonly description?: string;
+  readonly parameters: Record<string, string>;
+}
+
+export interface DriftDetection {
+  /** DETECTION_IN_PROGRESS | DETECTION_COMPLETE | DETECTION_FAILED */
+  readonly detectionStatus: string;
+  /** IN_SYNC | DRIFTED | UNKNOWN | NOT_CHECKED, once complete. */
+  readonly stackDriftStatus?: string;
+  readonly driftedResources?: number;
+  readonly reason?: string;
+}
+
+export const isChangeSetMissing = (error: unknown) =>
+  (error as Error)?.name === "ChangeSetNotFoundException" || (error as Error)?.name === "ChangeSetNotFound";
 
 export const isStackMissing = (error: unknown) =>
   (error as Error)?.name === "ValidationError" && /does not exist/.test((error as Error).message);
@@ -162,6 +194,31 @@ export class CloudFormationApi {
     return found;
   }
 
+  /** A change set's status and parameters, or undefined when there is no such change set (or stack). */
+  async changeSetInputs(stackName: string, changeSet: string): Promise<ChangeSetInputs | undefined> {
+    try {
+      const result = await this.call(() => this.client.send(new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSet })));
+      return {
+        id: result.ChangeSetId ?? changeSet,
+        status: result.Status ?? "UNKNOWN",
+        executionStatus: result.ExecutionStatus ?? "UNKNOWN",
+        description: result.Description,
+        parameters: pairs(result.Parameters, "ParameterKey", "ParameterValue"),
+      };
+    } catch (error) {
+      if (isChangeSetMissing(error) || isStackMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** The template a change set was created with, as it was submitted. */
+  async changeSetTemplateBody(stackName: string, changeSet: string): Promise<string | undefined> {
+    const result = await this.call(() =>
+      this.client.send(new GetTemplateCommand({ StackName: stackName, ChangeSetName: changeSet, TemplateStage: "Original" })),
+    );
+    return result.TemplateBody;
+  }
+
   async executeChangeSet(stackName: string, changeSet: string): Promise<void> {
     await this.call(() => this.client.send(new ExecuteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSet })));
   }
@@ -182,6 +239,62 @@ export class CloudFormationApi {
 
   async continueUpdateRollback(name: string): Promise<void> {
     await this.call(() => this.client.send(new ContinueUpdateRollbackCommand({ StackName: name })));
+  }
+
+  /** Every resource of the stack with its physical id, as CloudFormation last recorded it. */
+  async listStackResources(name: string): Promise<StackResourceSummary[]> {
+    const found: StackResourceSummary[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.call(() => this.client.send(new ListStackResourcesCommand({ StackName: name, NextToken: nextToken })));
+      for (const summary of page.StackResourceSummaries ?? []) {
+        found.push({
+          logicalId: summary.LogicalResourceId ?? "",
+          physicalId: summary.PhysicalResourceId,
+          type: summary.ResourceType ?? "",
+          status: summary.ResourceStatus ?? "",
+        });
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return found;
+  }
+
+  /** Starts drift detection; returns its id for driftDetection(). */
+  async detectDrift(name: string): Promise<string> {
+    const result = await this.call(() => this.client.send(new DetectStackDriftCommand({ StackName: name })));
+    if (!result.StackDriftDetectionId) throw new Error(`CloudFormation started no drift detection for ${name}`);
+    return result.StackDriftDetectionId;
+  }
+
+  async driftDetection(detectionId: string): Promise<DriftDetection> {
+    const result = await this.call(() =>
+      this.client.send(new DescribeStackDriftDetectionStatusCommand({ StackDriftDetectionId: detectionId })),
+    );
+    return {
+      detectionStatus: result.DetectionStatus ?? "UNKNOWN",
+      stackDriftStatus: result.StackDriftStatus,
+      driftedResources: result.DriftedStackResourceCount,
+      reason: result.DetectionStatusReason,
+    };
+  }
+
+  /** Logical ids of resources found modified or deleted by the last drift detection. */
+  async driftedResources(name: string): Promise<{ logicalId: string; type: string; status: string }[]> {
+    const found: { logicalId: string; type: string; status: string }[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.call(() =>
+        this.client.send(
+          new DescribeStackResourceDriftsCommand({ StackName: name, StackResourceDriftStatusFilters: ["MODIFIED", "DELETED"], NextToken: nextToken }),
+        ),
+      );
+      for (const drift of page.StackResourceDrifts ?? []) {
+        found.push({ logicalId: drift.LogicalResourceId ?? "", type: drift.ResourceType ?? "", status: drift.StackResourceDriftStatus ?? "" });
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return found;
   }
 
   /**

@@ -3,10 +3,14 @@ import { Argument, Command, CommanderError, Option } from "commander";
 import { ENVIRONMENT_NAMES } from "../env/model.js";
 import { loadEnvironments, type LoadOptions } from "../env/load.js";
 import { UserInputError } from "../errors.js";
+import { registerChangeset } from "./changeset-command.js";
+import { registerBootstrap } from "./bootstrap-command.js";
 import { registerDeploy } from "./deploy-command.js";
 import { EXIT } from "./exit.js";
 import type { SessionOverrides } from "./session.js";
+import { registerStatus } from "./status-command.js";
 import { synthSummary, writeTemplates } from "./synth.js";
+import { registerTeardown } from "./teardown-command.js";
 
 export interface GlobalOptions {
   config?: string;
@@ -41,7 +45,11 @@ export function buildProgram(overrides?: SessionOverrides): Command {
       }
     });
 
+  registerBootstrap(program, overrides);
   registerDeploy(program, overrides);
+  registerChangeset(program, overrides);
+  registerTeardown(program, overrides);
+  registerStatus(program, overrides);
 
   program.on("command:*", (operands: string[]) => {
     const valid = program.commands.map((c) => c.name()).join(", ");

@@ -1,0 +1,51 @@
+/** `orchestrate changeset <env>`: preflight, then one change set per stack kept for review; or `--discard`. */
+import { writeFileSync } from "node:fs";
+import { discardReviews, review, reviewName, type ReviewReport } from "../orchestrator/review.js";
+import { preflight } from "../orchestrator/preflight.js";
+import { lookUpCertificate } from "../orchestrator/status.js";
+import { reviewJson, reviewMarkdown, reviewText } from "../render/review.js";
+import type { ChangesetOptions } from "./changeset-command.js";
+import { EXIT } from "./exit.js";
+import { requireAccount } from "./identity.js";
+import { openSession, type Session, type SessionOverrides } from "./session.js";
+
+export async function runChangeset(envName: string, options: ChangesetOptions, overrides?: SessionOverrides): Promise<number> {
+  const session = openSession(envName, options, overrides);
+  try {
+    if (options.discard !== undefined) return await discard(session, options.discard);
+    const { env, clients, retry } = session;
+    const checked = await preflight({ env, clients, retry, imageTag: options.imageTag, purpose: "review" });
+    const certificate = await lookUpCertificate(env, clients, retry);
+    const report = await review({
+      env,
+      cfn: session.cfn,
+      clock: session.clock,
+      signal: session.signal,
+      context: checked.context,
+      certificate,
+      changeSetName: reviewName(session.clock.now()),
+      progress: (stack, text) => session.log(`${stack.padEnd(11)} ${text}`),
+    });
+    show(session, report, options);
+    if (report.interrupted) return EXIT.interrupted;
+    return report.stacks.some((s) => s.kind === "failed") ? EXIT.failed : EXIT.ok;
+  } finally {
+    session.close();
+  }
+}
+
+function show(session: Session, report: ReviewReport, options: ChangesetOptions) {
+  if (options.markdown) writeFileSync(options.markdown, reviewMarkdown(report));
+  if (options.json) console.log(JSON.stringify(reviewJson(report), null, 2));
+  else session.log(reviewText(report, { color: session.interactive && !process.env.NO_COLOR }));
+  if (options.markdown) session.log(`review written to ${options.markdown}`);
+}
+
+async function discard(session: Session, which: true | string): Promise<number> {
+  await requireAccount(session, "discard reviewed change sets of");
+  const removed = await discardReviews(session.cfn, session.env, which === true ? undefined : which);
+  const what = which === true ? "reviewed change sets" : `change sets of ${which}`;
+  if (removed.length === 0) session.log(`no ${what} to discard in ${session.env.name}`);
+  for (const r of removed) session.log(`deleted ${r.changeSetName} on ${r.stack}`);
+  return EXIT.ok;
+}

@@ -1,0 +1,28 @@
+/** `orchestrate status <env>`: read and print; drift is reported, not an error. */
+import { environmentStatus, lookUpCertificate } from "../orchestrator/status.js";
+import { statusText } from "../render/status.js";
+import { EXIT } from "./exit.js";
+import { requireAccount } from "./identity.js";
+import { openSession, type SessionOverrides } from "./session.js";
+import type { StatusOptions } from "./status-command.js";
+
+export async function runStatus(envName: string, options: StatusOptions, overrides?: SessionOverrides): Promise<number> {
+  const session = openSession(envName, options, overrides);
+  try {
+    const { env, clients, retry } = session;
+    await requireAccount(session, "show the status of");
+    const status = await environmentStatus({
+      env,
+      cfn: session.cfn,
+      clock: session.clock,
+      signal: session.signal,
+      drift: Boolean(options.drift),
+      certificate: async () => (await lookUpCertificate(env, clients, retry)).description,
+    });
+    if (options.json) console.log(JSON.stringify(status, null, 2));
+    else session.log(statusText(status));
+    return EXIT.ok;
+  } finally {
+    session.close();
+  }
+}

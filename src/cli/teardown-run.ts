@@ -1,0 +1,99 @@
+/**
+ * `orchestrate teardown <env>`: refuse early, show the plan, get a person's yes, then delete.
+ * Every refusal happens before the first mutating call.
+ */
+import { DeleteRepositoryCommand, type ECRClient } from "@aws-sdk/client-ecr";
+import { EcrApi } from "../aws/ecr.js";
+import { withRetry, type RetryPolicy } from "../aws/retry.js";
+import { S3Api } from "../aws/s3.js";
+import { repositoryName, type Environment } from "../env/model.js";
+import { UserInputError } from "../errors.js";
+import { removeCertificate } from "../orchestrator/certificate.js";
+import { lookUpCertificate } from "../orchestrator/status.js";
+import { teardown } from "../orchestrator/teardown.js";
+import { planTeardown, type TeardownPlan } from "../orchestrator/teardown-plan.js";
+import { hasAnythingToDelete, planText, summaryJson, summaryText, teardownSink, teardownSucceeded } from "../render/teardown.js";
+import { EXIT } from "./exit.js";
+import { requireAccount } from "./identity.js";
+import { openSession, type Session, type SessionOverrides } from "./session.js";
+import type { TeardownOptions } from "./teardown-command.js";
+
+export async function runTeardown(envName: string, options: TeardownOptions, overrides?: SessionOverrides): Promise<number> {
+  const session = openSession(envName, options, overrides);
+  try {
+    const { env, clients, retry } = session;
+    refuseByFlags(env, options, session.interactive);
+    await requireAccount(session, "tear down");
+    const certificate = await lookUpCertificate(env, clients, retry);
+    const plan = await planTeardown(env, session.cfn, certificate.arn && certificate.description);
+    const repository = options.includeRepository ? await new EcrApi(clients.ecr, retry).describeRepository(repositoryName(env)) : undefined;
+    session.log(planText(plan, env.name, env.region));
+    if (repository) session.log(`  ECR repository ${repository.name} and every image in it (--include-repository)`);
+    if (!hasAnythingToDelete(plan) && !repository) {
+      session.log(`Nothing of ${env.name} is deployed in ${env.region}: nothing to tear down.`);
+      return EXIT.ok;
+    }
+    await confirm(session, options);
+
+    const s3 = new S3Api(clients.s3, retry);
+    const report = await teardown({
+      env,
+      cfn: session.cfn,
+      clock: session.clock,
+      poll: session.poll,
+      emit: teardownSink(session.log),
+      signal: session.signal,
+      plan,
+      concurrency: options.concurrency,
+      emptyBucket: (bucket, onProgress) => s3.emptyBucket(bucket, onProgress),
+      removeCertificate: async () => (plan.certificate ? removeCertificate({ env, clients, retry }) : undefined),
+      removeRepository: repository ? () => deleteRepository(clients.ecr, retry, repository.name) : undefined,
+    });
+    if (options.json) console.log(JSON.stringify(summaryJson(report, plan), null, 2));
+    else session.log(summaryText(report, plan));
+    return report.interrupted ? EXIT.interrupted : teardownSucceeded(report) ? EXIT.ok : EXIT.failed;
+  } finally {
+    session.close();
+  }
+}
+
+/** What the flags alone decide, before any AWS call. */
+function refuseByFlags(env: Environment, options: TeardownOptions, interactive: boolean): void {
+  if (options.confirm !== undefined && options.confirm !== env.name) {
+    throw new UserInputError(`--confirm ${options.confirm} does not match the environment ${env.name}; nothing was changed. Pass --confirm ${env.name} to tear down ${env.name}.`);
+  }
+  if (env.name === "prod") {
+    if (!options.force) {
+      throw new UserInputError(
+        "refusing to tear down prod without --force; nothing was changed. Rerun with --force and type the environment name when asked (or pass --confirm prod in CI). Retained data (bucket, user pool, log group) stays either way.",
+      );
+    }
+    if (options.confirm === undefined && !interactive) {
+      throw new UserInputError("tearing down prod needs the environment name typed back, and there is no terminal to ask: pass --force --confirm prod. Nothing was changed.");
+    }
+    return;
+  }
+  if (!options.yes && options.confirm === undefined && !interactive) {
+    throw new UserInputError(`no terminal to confirm the teardown of ${env.name}: rerun with --yes (or --confirm ${env.name}). Nothing was changed.`);
+  }
+}
+
+/** After the plan is shown: prod wants the name typed back; elsewhere a yes (or --yes) is enough. */
+async function confirm(session: Session, options: TeardownOptions): Promise<void> {
+  const { env } = session;
+  if (options.confirm === env.name) return;
+  if (env.name === "prod") {
+    const typed = await session.ask(`Type the environment name (${env.name}) to delete it, termination protection included: `);
+    if (typed.trim() !== env.name) throw new UserInputError(`"${typed.trim()}" is not "${env.name}": teardown cancelled, nothing was changed.`);
+    return;
+  }
+  if (options.yes) return;
+  const answer = await session.ask(`Delete ${env.name}? [y/N] `);
+  if (!/^y(es)?$/i.test(answer.trim())) throw new UserInputError("teardown cancelled, nothing was changed.");
+}
+
+/** `--include-repository`. ECR refuses to delete a repository holding images unless forced, which is the point here. */
+async function deleteRepository(client: ECRClient, retry: RetryPolicy, name: string): Promise<string> {
+  await withRetry(() => client.send(new DeleteRepositoryCommand({ repositoryName: name, force: true })), retry);
+  return `deleted ECR repository ${name} and its images`;
+}

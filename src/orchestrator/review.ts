@@ -1,0 +1,311 @@
+/**
+ * `changeset <env>`: what a deploy would do, without doing it. Every stack, in dependency order,
+ * gets its inputs the way deploy resolves them and a change set that is kept for review; a stack
+ * that does not exist yet is described from the local template, so no REVIEW_IN_PROGRESS stack
+ * is left behind.
+ */
+import type { Change } from "@aws-sdk/client-cloudformation";
+import { isNoChangeReason, isStackMissing, type CloudFormationApi, type DeployedStack } from "../aws/cloudformation.js";
+import { stackName, type Environment, type StackId } from "../env/model.js";
+import type { Template } from "../templates/cfn.js";
+import { STACKS, stackDefinition } from "../templates/index.js";
+import { stackTags, synthesize, type StackDefinition } from "../templates/stack.js";
+import { sleepUnlessAborted, type Clock } from "./clock.js";
+import { recoveryStep, requiredCapabilities, TEMPLATE_BODY_LIMIT, type ReviewCheck } from "./deploy-stack.js";
+import { buildGraph, layers, type NodeId } from "./graph.js";
+import { resolveInputs, type InputSources } from "./inputs.js";
+import type { NodeResult } from "./results.js";
+import { changeRows, dangerWarnings, type ResourceChangeRow } from "./review-changes.js";
+import { isEmptyReview, isFailedFirstCreate, isInProgress, isUpdatable, needsManualRecovery } from "./stack-status.js";
+
+export type { ResourceChangeRow } from "./review-changes.js";
+
+/** Marks the change sets a review created, so `--discard` removes ours and nobody else's. */
+export const REVIEW_MARKER = "orchestrate changeset";
+export const reviewDescription = (name: string) => `${REVIEW_MARKER} ${name}`;
+/** `review-20250101T000000Z`: one name for every stack of one review. */
+export const reviewName = (now: number) => `review-${new Date(now).toISOString().replace(/[-:]|\.\d+/g, "")}`;
+
+interface StackReviewBase {
+  readonly node: StackId;
+  readonly stack: string;
+  /** What the reader must know to trust the table: upstream changes, protection, odd states. */
+  readonly notes: string[];
+}
+
+export type StackReview = StackReviewBase &
+  (
+    | { kind: "new"; resources: number; resourceTypes: Record<string, number> }
+    | { kind: "unchanged" }
+    | { kind: "changes"; changeSetName: string; changeSetId: string; changes: ResourceChangeRow[] }
+    /** No change set could be computed yet (missing upstream, another operation running, a state to recover). */
+    | { kind: "blocked"; reason: string }
+    | { kind: "failed"; reason: string }
+  );
+
+export interface ReviewReport {
+  readonly environment: string;
+  readonly region: string;
+  readonly changeSetName: string;
+  readonly createdAt: string;
+  readonly certificate: string;
+  readonly stacks: StackReview[];
+  /** Replacements and removals of stateful resources, spelled out once more at the end. */
+  readonly warnings: string[];
+  readonly interrupted: boolean;
+}
+
+export interface ReviewRequest {
+  readonly env: Environment;
+  readonly cfn: CloudFormationApi;
+  readonly clock: Clock;
+  readonly signal?: AbortSignal;
+  /** Values preflight looked up: HostedZoneId, ImageUri. */
+  readonly context: Readonly<Record<string, string>>;
+  /** The issued certificate's outputs (CertificateArn), undefined when deploy would still have to request one. */
+  readonly certificate: { outputs?: Record<string, string>; description: string };
+  readonly changeSetName: string;
+  readonly progress?: (stack: StackId, text: string) => void;
+}
+
+export async function review(request: ReviewRequest): Promise<ReviewReport> {
+  const startedAt = new Date(request.clock.now()).toISOString();
+  const reviews = new Map<NodeId, StackReview>();
+  const deployed = new Map<NodeId, DeployedStack>();
+  const created: { stack: string; id: string }[] = [];
+  const sources: InputSources = { env: request.env, cfn: request.cfn, context: request.context, certificateOutputs: async () => request.certificate.outputs };
+  const reviewOne = async (node: StackId): Promise<StackReview> => {
+    try {
+      return await reviewStack(request, sources, node, reviews, deployed, created);
+    } catch (error) {
+      if (request.signal?.aborted) throw error;
+      const stack = stackName(request.env, node);
+      // A change set left half-reviewed would only confuse the next reader.
+      for (const c of created.filter((c) => c.stack === stack)) await request.cfn.deleteChangeSet(c.stack, c.id).catch(() => undefined);
+      return { node, stack, notes: [], kind: "failed", reason: (error as Error)?.message ?? String(error) };
+    }
+  };
+  try {
+    for (const layer of layers(buildGraph(STACKS))) {
+      const stacks = layer.filter((node): node is StackId => node !== "certificate");
+      const done = await Promise.allSettled(stacks.map(async (node) => reviews.set(node, await reviewOne(node))));
+      const interrupted = done.find((d) => d.status === "rejected");
+      if (interrupted) throw interrupted.reason;
+    }
+  } catch (error) {
+    if (!request.signal?.aborted) throw error;
+    // An interrupted review leaves nothing half-made behind.
+    await Promise.all(created.map((c) => request.cfn.deleteChangeSet(c.stack, c.id).catch(() => undefined)));
+  }
+  const stacks = STACKS.map((s) => reviews.get(s.id)).filter((r): r is StackReview => r !== undefined);
+  return {
+    environment: request.env.name,
+    region: request.env.region,
+    changeSetName: request.changeSetName,
+    createdAt: startedAt,
+    certificate: request.certificate.description,
+    stacks,
+    warnings: stacks.flatMap((s) => (s.kind === "changes" ? dangerWarnings(s.stack, s.changes) : [])),
+    interrupted: Boolean(request.signal?.aborted),
+  };
+}
+
+async function reviewStack(
+  request: ReviewRequest,
+  sources: InputSources,
+  node: StackId,
+  upstream: ReadonlyMap<NodeId, StackReview>,
+  deployedStacks: Map<NodeId, DeployedStack>,
+  created: { stack: string; id: string }[],
+): Promise<StackReview> {
+  const definition = stackDefinition(node);
+  const base: StackReviewBase = { node, stack: stackName(request.env, node), notes: [] };
+  const template = synthesize(definition, request.env);
+  const current = await request.cfn.describeStack(base.stack);
+  if (!current || isEmptyReview(current.status) || isFailedFirstCreate(current.status)) {
+    if (current && isFailedFirstCreate(current.status)) base.notes.push("ROLLBACK_COMPLETE after a failed first create: deploy deletes the empty stack and creates it again");
+    base.notes.push(...upstreamNotes(request, definition, upstream, "new"));
+    return { ...base, kind: "new", ...resourceCount(template) };
+  }
+  deployedStacks.set(node, current);
+  const refusal = stateRefusal(current);
+  if (refusal) return { ...base, kind: "blocked", reason: refusal };
+  const missing = missingUpstream(request, definition, upstream);
+  if (missing) return { ...base, kind: "blocked", reason: missing };
+  base.notes.push(...upstreamNotes(request, definition, upstream, "existing"));
+  if (current.terminationProtection !== request.env.terminationProtection) {
+    base.notes.push(`deploy also ${request.env.terminationProtection ? "enables" : "disables"} termination protection`);
+  }
+
+  const known = new Map<NodeId, NodeResult>([...deployedStacks].map(([id, s]) => [id, { kind: "unchanged", outputs: s.outputs, durationMs: 0 }]));
+  const parameters = await resolveInputs(sources, definition, known);
+  if (typeof parameters === "string") return { ...base, kind: "blocked", reason: parameters };
+  const deployedBody = await request.cfn.templateBody(base.stack);
+  if (sameInputs(current, deployedBody, template, parameters, stackTags(request.env))) return { ...base, kind: "unchanged" };
+
+  request.progress?.(node, "creating change set");
+  const outcome = await createReviewChangeSet(request, base.stack, template, parameters, created);
+  if ("reason" in outcome) return outcome.unchanged ? { ...base, kind: "unchanged" } : { ...base, kind: "failed", reason: outcome.reason };
+  const rows = changeRows(outcome.changes, { definition, desired: template, deployed: parseJson(deployedBody) });
+  return { ...base, kind: "changes", changeSetName: request.changeSetName, changeSetId: outcome.id, changes: rows };
+}
+
+function resourceCount(template: Template): { resources: number; resourceTypes: Record<string, number> } {
+  const resourceTypes: Record<string, number> = {};
+  for (const resource of Object.values(template.Resources)) resourceTypes[resource.Type] = (resourceTypes[resource.Type] ?? 0) + 1;
+  return { resources: Object.keys(template.Resources).length, resourceTypes };
+}
+
+/** States in which deploy would wait, recover or refuse: a change set now would describe the wrong starting point. */
+function stateRefusal(current: DeployedStack): string | undefined {
+  if (isInProgress(current.status)) return `${current.status}: another operation is running; review again once it has finished`;
+  if (needsManualRecovery(current.status)) return `${current.status}: ${recoveryStep(current.name, current.status)}`;
+  if (!isUpdatable(current.status)) return `${current.status}: CloudFormation accepts no change set in this state`;
+  return undefined;
+}
+
+const producersOf = (definition: StackDefinition) => [...new Set(Object.values(definition.inputs).map((i) => i.from))];
+
+/** An existing stack whose inputs cannot be known: an upstream stack or the certificate does not exist yet. */
+function missingUpstream(request: ReviewRequest, definition: StackDefinition, upstream: ReadonlyMap<NodeId, StackReview>): string | undefined {
+  for (const producer of producersOf(definition)) {
+    if (producer === "certificate" && !request.certificate.outputs) {
+      return `its inputs include the certificate, which is not issued yet (${request.certificate.description}); review again once deploy has had it issued`;
+    }
+    const review = producer === "context" || producer === "certificate" ? undefined : upstream.get(producer);
+    if (review?.kind === "new") {
+      return `its inputs come from ${review.stack}, which does not exist yet: they are known only once deploy has created it; review again after that`;
+    }
+  }
+  return undefined;
+}
+
+function upstreamNotes(request: ReviewRequest, definition: StackDefinition, upstream: ReadonlyMap<NodeId, StackReview>, self: "new" | "existing"): string[] {
+  const notes: string[] = [];
+  for (const producer of producersOf(definition)) {
+    if (producer === "context" || producer === "certificate") continue;
+    const review = upstream.get(producer);
+    if (!review || review.kind === "unchanged") continue;
+    if (self === "existing" && review.kind !== "new") {
+      notes.push(`computed with today's outputs of ${review.stack}, which ${review.kind === "changes" ? "changes in this review" : `could not be reviewed (${review.kind})`}: if its outputs change, deploy passes the new values and this change set no longer applies`);
+    } else if (self === "new") {
+      notes.push(`its inputs come from ${review.stack}${review.kind === "new" ? ", which is new too" : ""}`);
+    }
+  }
+  if (self === "new" && producersOf(definition).includes("certificate") && !request.certificate.outputs) notes.push("the certificate is requested by deploy first");
+  return notes;
+}
+
+/** The same test deploy makes before it creates a change set, so review and deploy agree on "no changes". */
+function sameInputs(current: DeployedStack, deployedBody: string | undefined, template: Template, parameters: Record<string, string>, tags: Record<string, string>) {
+  return sameRecord(current.parameters, parameters) && sameRecord(current.tags, tags) && sameTemplate(deployedBody, template);
+}
+
+type ChangeSetOutcome = { id: string; changes: Change[] } | { reason: string; unchanged: boolean };
+
+async function createReviewChangeSet(
+  request: ReviewRequest,
+  name: string,
+  template: Template,
+  parameters: Record<string, string>,
+  created: { stack: string; id: string }[],
+): Promise<ChangeSetOutcome> {
+  const body = JSON.stringify(template);
+  if (Buffer.byteLength(body) > TEMPLATE_BODY_LIMIT) {
+    return { reason: `template is ${Buffer.byteLength(body)} bytes, over the ${TEMPLATE_BODY_LIMIT}-byte TemplateBody limit`, unchanged: false };
+  }
+  const { changeSetId } = await request.cfn.createChangeSet({
+    stackName: name,
+    changeSetName: request.changeSetName,
+    type: "UPDATE",
+    template: { body },
+    parameters,
+    tags: stackTags(request.env),
+    capabilities: requiredCapabilities(template),
+    description: reviewDescription(request.changeSetName),
+  });
+  created.push({ stack: name, id: changeSetId });
+  const state = await waitForChangeSet(request, name, changeSetId);
+  if (state.status !== "FAILED") return { id: changeSetId, changes: state.changes };
+  // Neither an empty nor a failed change set is worth keeping for review.
+  await request.cfn.deleteChangeSet(name, changeSetId);
+  return { reason: `change set failed: ${state.reason ?? "no reason given"}`, unchanged: isNoChangeReason(state.reason) };
+}
+
+async function waitForChangeSet(request: ReviewRequest, name: string, id: string) {
+  let delay = 1_000;
+  const deadline = request.clock.now() + 15 * 60_000;
+  for (;;) {
+    await sleepUnlessAborted(request.clock, delay, request.signal);
+    const state = await request.cfn.describeChangeSet(name, id);
+    if (state.status === "CREATE_COMPLETE" || state.status === "FAILED") return state;
+    if (request.clock.now() > deadline) throw new Error(`change set ${id} still ${state.status} after 15 min`);
+    delay = Math.min(delay * 1.5, 5_000);
+  }
+}
+
+/**
+ * For `deploy --changeset NAME`: the reviewed change set may run only if it was made from exactly
+ * what deploy would submit now, and CloudFormation still considers it executable.
+ */
+export async function isReviewedChangeSetCurrent(
+  cfn: CloudFormationApi,
+  name: string,
+  changeSetName: string,
+  desired: { templateBody: string; parameters: Record<string, string> },
+): Promise<ReviewCheck> {
+  const inputs = await cfn.changeSetInputs(name, changeSetName);
+  if (!inputs) return { current: false, why: `${name} has no change set ${changeSetName}: it was discarded, executed, or never made for this stack` };
+  if (inputs.executionStatus !== "AVAILABLE") {
+    const obsolete = inputs.executionStatus === "OBSOLETE" ? ": the stack was updated after the review" : "";
+    return { current: false, why: `change set ${changeSetName} is ${inputs.executionStatus}${obsolete}` };
+  }
+  const changed = Object.keys({ ...inputs.parameters, ...desired.parameters }).filter((k) => inputs.parameters[k] !== desired.parameters[k]);
+  if (changed.length > 0) return { current: false, why: `parameters changed since the review: ${changed.join(", ")}` };
+  const body = await cfn.changeSetTemplateBody(name, changeSetName);
+  if (!sameTemplate(body, parseJson(desired.templateBody))) return { current: false, why: "the template changed since the review" };
+  return { current: true, changeSetId: inputs.id };
+}
+
+/** `changeset --discard [NAME]`: deletes the change sets reviews made (only NAME's, when given). */
+export async function discardReviews(cfn: CloudFormationApi, env: Environment, only?: string): Promise<{ stack: string; changeSetName: string }[]> {
+  const removed: { stack: string; changeSetName: string }[] = [];
+  for (const { id } of STACKS) {
+    const name = stackName(env, id);
+    const sets = await cfn.listChangeSets(name).catch((error: unknown) => {
+      if (isStackMissing(error)) return [];
+      throw error;
+    });
+    for (const set of sets.filter((s) => s.description?.startsWith(`${REVIEW_MARKER} `) && (!only || s.name === only))) {
+      await cfn.deleteChangeSet(name, set.id);
+      removed.push({ stack: name, changeSetName: set.name });
+    }
+  }
+  return removed;
+}
+
+const sameRecord = (a: Record<string, string>, b: Record<string, string>) =>
+  Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
+
+function parseJson(body: string | undefined): Template | undefined {
+  try {
+    return body === undefined ? undefined : (JSON.parse(body) as Template);
+  } catch {
+    return undefined; // a YAML or hand-edited template: never "the same" as ours
+  }
+}
+
+/** Compared as data, so key order and whitespace do not count as a change. */
+function sameTemplate(body: string | undefined, template: Template | undefined): boolean {
+  const deployed = parseJson(body);
+  return deployed !== undefined && template !== undefined && canonical(deployed) === canonical(template);
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}

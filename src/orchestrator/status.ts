@@ -1,0 +1,120 @@
+/**
+ * `status <env>`: where each stack stands, optionally whether its resources drifted from the
+ * template, the certificate and the API URL. Read-only except for drift detection, which
+ * CloudFormation runs as an operation of its own but which changes no resource.
+ */
+import { ALL_STATUSES, AcmApi } from "../aws/acm.js";
+import type { AwsClients } from "../aws/clients.js";
+import type { CloudFormationApi, DeployedStack } from "../aws/cloudformation.js";
+import type { RetryPolicy } from "../aws/retry.js";
+import { apiDomain, stackName, type Environment, type StackId } from "../env/model.js";
+import { STACKS } from "../templates/index.js";
+import { stackTags } from "../templates/stack.js";
+import { sleepUnlessAborted, type Clock } from "./clock.js";
+import { isInProgress } from "./stack-status.js";
+
+export interface DriftState {
+  /** IN_SYNC, DRIFTED, UNKNOWN, or why it could not be checked. */
+  readonly status: string;
+  readonly resources: readonly { logicalId: string; type: string; status: string }[];
+}
+
+export interface StackState {
+  readonly node: StackId;
+  readonly stack: string;
+  /** NOT_DEPLOYED when the stack does not exist. */
+  readonly status: string;
+  readonly statusReason?: string;
+  readonly lastUpdated?: string;
+  readonly terminationProtection: boolean;
+  readonly outputs: Record<string, string>;
+  readonly drift?: DriftState;
+}
+
+export interface EnvironmentStatus {
+  readonly environment: string;
+  readonly region: string;
+  readonly stacks: readonly StackState[];
+  readonly certificate: string;
+  /** The domain stack's ApiUrl output; undefined until it is deployed. */
+  readonly apiUrl?: string;
+  readonly expectedApiUrl: string;
+}
+
+export interface StatusRequest {
+  readonly env: Environment;
+  readonly cfn: CloudFormationApi;
+  readonly clock: Clock;
+  readonly signal?: AbortSignal;
+  readonly drift: boolean;
+  /** The certificate's state in words, from the ACM lookup. */
+  readonly certificate: () => Promise<string>;
+}
+
+const DRIFT_TIMEOUT_MS = 10 * 60_000;
+
+export async function environmentStatus(request: StatusRequest): Promise<EnvironmentStatus> {
+  const [stacks, certificate] = await Promise.all([Promise.all(STACKS.map((s) => stackState(request, s.id))), request.certificate()]);
+  return {
+    environment: request.env.name,
+    region: request.env.region,
+    stacks,
+    certificate,
+    apiUrl: stacks.find((s) => s.node === "domain")?.outputs["ApiUrl"],
+    expectedApiUrl: `https://${apiDomain(request.env)}`,
+  };
+}
+
+async function stackState(request: StatusRequest, node: StackId): Promise<StackState> {
+  const name = stackName(request.env, node);
+  const deployed = await request.cfn.describeStack(name);
+  if (!deployed) return { node, stack: name, status: "NOT_DEPLOYED", terminationProtection: false, outputs: {} };
+  return {
+    node,
+    stack: name,
+    status: deployed.status,
+    statusReason: deployed.statusReason,
+    lastUpdated: deployed.lastUpdated?.toISOString(),
+    terminationProtection: deployed.terminationProtection,
+    outputs: deployed.outputs,
+    drift: request.drift ? await driftOf(request, deployed) : undefined,
+  };
+}
+
+async function driftOf(request: StatusRequest, deployed: DeployedStack): Promise<DriftState> {
+  // CloudFormation refuses drift detection while the stack is changing.
+  if (isInProgress(deployed.status)) return { status: `not checked: ${deployed.status}`, resources: [] };
+  const detection = await request.cfn.detectDrift(deployed.name);
+  const deadline = request.clock.now() + DRIFT_TIMEOUT_MS;
+  let delay = 2_000;
+  for (;;) {
+    await sleepUnlessAborted(request.clock, delay, request.signal);
+    const state = await request.cfn.driftDetection(detection);
+    if (state.detectionStatus === "DETECTION_FAILED") return { status: `not checked: ${state.reason ?? "detection failed"}`, resources: [] };
+    if (state.detectionStatus === "DETECTION_COMPLETE") {
+      const status = state.stackDriftStatus ?? "UNKNOWN";
+      return { status, resources: status === "DRIFTED" ? await request.cfn.driftedResources(deployed.name) : [] };
+    }
+    if (request.clock.now() > deadline) return { status: `not checked: detection still running after ${DRIFT_TIMEOUT_MS / 60_000} min`, resources: [] };
+    delay = Math.min(delay * 1.5, 10_000);
+  }
+}
+
+export interface CertificateLookup {
+  readonly arn?: string;
+  readonly status?: string;
+  /** CertificateArn, present only once the certificate is issued. */
+  readonly outputs?: Record<string, string>;
+  readonly description: string;
+}
+
+/** The environment's certificate as ACM reports it, without requesting one. */
+export async function lookUpCertificate(env: Environment, clients: AwsClients, retry: RetryPolicy): Promise<CertificateLookup> {
+  const acm = new AcmApi(clients.acm, retry);
+  const domain = apiDomain(env);
+  const arn = (await acm.findCertificates(domain, stackTags(env), ALL_STATUSES))[0];
+  if (!arn) return { description: `none for ${domain} yet (deploy requests it)` };
+  const { status } = await acm.describe(arn);
+  const outputs = status === "ISSUED" ? { CertificateArn: arn } : undefined;
+  return { arn, status, outputs, description: `${status} ${arn}` };
+}

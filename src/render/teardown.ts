@@ -1,0 +1,94 @@
+/** Teardown in words: the plan to confirm, the live lines, the end (with what stays behind), and JSON. */
+import type { EngineEvent, EventSink } from "../orchestrator/events.js";
+import type { NodeId } from "../orchestrator/graph.js";
+import type { TeardownOutcome, TeardownReport } from "../orchestrator/teardown.js";
+import type { RetainedResource, TeardownPlan } from "../orchestrator/teardown-plan.js";
+import { seconds } from "./describe.js";
+import { plainRenderer } from "./plain.js";
+
+export function planText(plan: TeardownPlan, envName: string, region: string): string {
+  const lines = [`Teardown of ${envName} (${region}) would delete, in reverse dependency order:`];
+  for (const stack of plan.stacks) {
+    const state = stack.status ? `${stack.status}, ${stack.resources} resources${stack.terminationProtection ? ", termination protection on (lifted once you confirm)" : ""}` : "not deployed, skipped";
+    lines.push(`  ${stack.name.padEnd(32)} ${state}`);
+  }
+  lines.push(`  certificate: ${plan.certificate ?? "none, skipped"}`);
+  if (plan.retained.length > 0) {
+    lines.push("Kept (DeletionPolicy Retain), to delete by hand later if ever:");
+    lines.push(...plan.retained.map((r) => `  ${r.stack} ${r.logicalId} (${r.type})${r.physicalId ? ` ${r.physicalId}` : ""}`));
+  }
+  return lines.join("\n");
+}
+
+export const hasAnythingToDelete = (plan: TeardownPlan) => plan.certificate !== undefined || plan.stacks.some((s) => s.status !== undefined);
+
+/** Plain lines; a stack's end is said by teardown's own message ("deleted"), not the deploy wording. */
+export function teardownSink(write: (line: string) => void): EventSink {
+  const plain = plainRenderer(write);
+  return (event: EngineEvent) => {
+    if (event.type === "node-finished" && event.result.kind === "unchanged") return;
+    plain(event);
+  };
+}
+
+function describeOutcome(outcome: TeardownOutcome): string[] {
+  switch (outcome.kind) {
+    case "deleted":
+      return [`deleted in ${seconds(outcome.durationMs)}`, ...outcome.notes.map((n) => `  ${n}`)];
+    case "absent":
+      return ["not deployed: nothing to delete"];
+    case "failed": {
+      const cause = outcome.rootCause ? ` — ${outcome.rootCause.logicalId} (${outcome.rootCause.resourceType}): ${outcome.rootCause.reason}` : "";
+      return [`FAILED: ${outcome.message}${cause}`, ...(outcome.recovery ? [`  next step: ${outcome.recovery}`] : [])];
+    }
+    case "skipped":
+      return [`skipped: ${outcome.message}`];
+    case "interrupted":
+      return [`interrupted: ${outcome.message}`];
+  }
+}
+
+export const teardownSucceeded = (report: TeardownReport) =>
+  !report.interrupted && [...report.outcomes.values()].every((o) => o.kind === "deleted" || o.kind === "absent");
+
+const retainedLines = (retained: readonly RetainedResource[]) =>
+  retained.flatMap((r) => [`  ${r.stack} ${r.logicalId} (${r.type}) ${r.physicalId ?? "(physical id unknown)"}`, `      ${r.deleteCommand}`]);
+
+export function summaryText(report: TeardownReport, plan: TeardownPlan): string {
+  const verdict = teardownSucceeded(report) ? "torn down" : report.interrupted ? "INTERRUPTED" : "FAILED";
+  const lines = [`${report.env.name}: ${verdict}`];
+  const order: NodeId[] = ["domain", "backend", "certificate", "auth", "storage", "network"];
+  for (const node of order) {
+    const outcome = report.outcomes.get(node);
+    if (!outcome) continue;
+    const [first, ...rest] = describeOutcome(outcome);
+    lines.push(`  ${node.padEnd(11)} ${first}`, ...rest.map((l) => `              ${l.trim()}`));
+  }
+  if (report.repository) lines.push(`  repository  ${report.repository}`);
+  if (report.interrupted) lines.push("  Deletions already started continue in CloudFormation; run the same command again to follow and finish them.");
+  else if (!teardownSucceeded(report)) lines.push("  Fix what is named above and run the same command again: finished stacks are skipped.");
+  if (report.retained.length > 0) {
+    lines.push("", "Retained (not deleted, by DeletionPolicy Retain). When nobody needs them, delete by hand:", ...retainedLines(report.retained));
+  }
+  if (plan.possiblyLeftBehind.length > 0) {
+    lines.push(
+      "",
+      `Already gone before this run: ${plan.possiblyLeftBehind.join(", ")}. Resources an earlier teardown retained from them may still exist: ` +
+        `find them by the tags Project=${report.env.project}, Environment=${report.env.name}.`,
+    );
+  }
+  return lines.join("\n");
+}
+
+export function summaryJson(report: TeardownReport, plan: TeardownPlan) {
+  return {
+    environment: report.env.name,
+    region: report.env.region,
+    ok: teardownSucceeded(report),
+    interrupted: report.interrupted,
+    stacks: Object.fromEntries(report.outcomes),
+    repository: report.repository,
+    retained: report.retained,
+    possiblyLeftBehind: plan.possiblyLeftBehind,
+  };
+}

@@ -1,0 +1,89 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { cliHarness, writeConfig } from "./support/cli-harness.js";
+import { deployHarness, type Harness } from "./support/deploy-harness.js";
+
+describe("orchestrate deploy (the command a person types)", () => {
+  let h: Harness;
+  afterEach(() => {
+    h.cloud.restore();
+    vi.restoreAllMocks();
+  });
+
+  it("deploys dev, prints every stack's outputs and the API URL, exits 0", async () => {
+    h = deployHarness();
+    h.cloud.putImage("alert-engine-dev", "latest");
+    const cli = cliHarness(h, writeConfig(h.cloud.account));
+    expect(await cli.run(["deploy", "dev"])).toBe(0);
+    const out = cli.output();
+    expect(out).toMatch(/^\d{4}-\d\d-\d\dT\S+Z network\s+started$/m);
+    expect(out).toMatch(/backend\.LoadBalancerDnsName = \S+elb\.amazonaws\.com/);
+    expect(out).toContain("API: https://api.dev-alert-engine.totogicore.com");
+  });
+
+  it("--json prints one summary document and --outputs-file writes the outputs", async () => {
+    h = deployHarness();
+    h.cloud.putImage("alert-engine-dev", "latest");
+    const cli = cliHarness(h, writeConfig(h.cloud.account));
+    const file = join(mkdtempSync(join(tmpdir(), "outputs-")), "outputs.json");
+    const stdout: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((...args) => void stdout.push(args.join(" ")));
+    expect(await cli.run(["deploy", "dev", "--json", "--outputs-file", file])).toBe(0);
+    const summary = JSON.parse(stdout.join("\n"));
+    expect(summary).toMatchObject({ environment: "dev", ok: true, stacks: { network: { action: "create" }, domain: { action: "create" } } });
+    expect(JSON.parse(readFileSync(file, "utf8")).outputs.storage.BucketName).toBe(summary.stacks.storage.outputs.BucketName);
+  });
+
+  it("exits 1 naming the root cause when a stack fails", async () => {
+    h = deployHarness();
+    h.cloud.putImage("alert-engine-dev", "latest");
+    h.cloud.failResource({ stack: "alert-engine-auth-dev", logicalId: "UserPool", reason: "Invalid email configuration" });
+    const cli = cliHarness(h, writeConfig(h.cloud.account));
+    expect(await cli.run(["deploy", "dev"])).toBe(1);
+    expect(cli.output()).toMatch(/auth\s+FAILED: create failed \(ROLLBACK_COMPLETE\) — UserPool \(AWS::Cognito::UserPool\): Invalid email configuration/);
+    expect(cli.output()).toMatch(/backend\s+skipped: not started: auth did not complete/);
+  });
+
+  it("in prod with no terminal, a change set that needs approval is an error, never a silent yes", async () => {
+    h = deployHarness();
+    h.cloud.putImage("alert-engine-prod", "latest");
+    const cli = cliHarness(h, writeConfig(h.cloud.account));
+    expect(await cli.run(["deploy", "prod"])).toBe(1);
+    expect(cli.output()).toMatch(/needs approval .* there is no terminal to ask: review it with 'orchestrate changeset prod', then rerun with --yes/);
+    // auth adds IAM roles, which widens access; network adds nothing of the kind and may proceed.
+    expect(h.cloud.callsOf("ExecuteChangeSet").filter((c) => /auth/.test((c.input as { StackName: string }).StackName))).toEqual([]);
+    // The refused change sets were not left behind.
+    expect(h.cloud.stack("alert-engine-auth-prod")?.changeSets.filter((c) => c.executionStatus === "AVAILABLE") ?? []).toEqual([]);
+  });
+
+  it("in prod --yes approves and --stacks limits the run", async () => {
+    h = deployHarness();
+    h.cloud.putImage("alert-engine-prod", "latest");
+    const cli = cliHarness(h, writeConfig(h.cloud.account));
+    expect(await cli.run(["deploy", "prod", "--yes", "--stacks", "storage,network"])).toBe(0);
+    expect(h.cloud.stack("alert-engine-storage-prod")?.terminationProtection).toBe(true);
+    expect(h.cloud.stack("alert-engine-backend-prod")).toBeUndefined();
+  });
+
+  it("exits 2 before any change for a placeholder secret, naming the field", async () => {
+    h = deployHarness();
+    const config = join(mkdtempSync(join(tmpdir(), "placeholder-")), "orchestrate.config.yaml");
+    writeFileSync(config, `dev:\n  account: "${h.cloud.account}"\n`); // no secretsArn: the shipped placeholder stays
+    const cli = cliHarness(h, config);
+    expect(await cli.run(["deploy", "dev"])).toBe(2);
+    expect(cli.output()).toMatch(/dev\.secretsArn is still the placeholder/);
+    expect(h.cloud.mutatingCalls()).toEqual([]);
+  });
+
+  it("exits 2 for an unknown stack in --stacks, listing the valid ones", async () => {
+    h = deployHarness();
+    const cli = cliHarness(h, writeConfig(h.cloud.account));
+    const stderr: string[] = [];
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => (stderr.push(String(chunk)), true));
+    expect(await cli.run(["deploy", "dev", "--stacks", "backend,frontend"])).toBe(2);
+    expect(stderr.join("")).toMatch(/unknown stack frontend; valid: certificate, network, storage, auth, backend, domain/);
+    expect(h.cloud.calls).toEqual([]);
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * The CLI's commands run against the fake cloud: `main(argv, overrides)` with the fake's clients and
+ * clock, no terminal, log lines and console output captured, answers to questions scripted.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { vi } from "vitest";
+import { main } from "../../src/cli/program.js";
+import type { SessionOverrides } from "../../src/cli/session.js";
+import { loadEnvironment } from "../../src/env/load.js";
+import type { Environment } from "../../src/env/model.js";
+import { FAST_RETRY, type Harness } from "./deploy-harness.js";
+
+type Overrides = Partial<Record<"dev" | "stage" | "prod", Record<string, string | number | boolean>>>;
+
+/** A config file the fake cloud accepts (its account, a well-formed secret), plus per-environment overrides. */
+export function writeConfig(account: string, overrides: Overrides = {}): string {
+  const file = join(mkdtempSync(join(tmpdir(), "orchestrate-cli-")), "orchestrate.config.yaml");
+  const block = (name: "dev" | "stage" | "prod") =>
+    [
+      `${name}:`,
+      `  account: "${account}"`,
+      `  secretsArn: arn:aws:secretsmanager:us-east-2:${account}:secret:alert-engine/${name}-AbCdEf`,
+      ...Object.entries(overrides[name] ?? {}).map(([key, value]) => `  ${key}: ${typeof value === "string" ? JSON.stringify(value) : value}`),
+    ].join("\n");
+  writeFileSync(file, `${(["dev", "stage", "prod"] as const).map(block).join("\n")}\n`);
+  return file;
+}
+
+export const environmentFrom = (file: string, name: string): Environment => loadEnvironment(name, { configFile: file, vars: {} });
+
+export interface Cli {
+  /** Log lines, console.log and console.error output, in order. */
+  readonly lines: string[];
+  /** Answers `ask` gives, in order; an empty answer once they run out. */
+  readonly answers: string[];
+  readonly questions: string[];
+  run(argv: string[], overrides?: SessionOverrides): Promise<number>;
+  output(): string;
+}
+
+export function cliHarness(h: Harness, configFile: string): Cli {
+  const lines: string[] = [];
+  const answers: string[] = [];
+  const questions: string[] = [];
+  vi.spyOn(console, "log").mockImplementation((...args) => void lines.push(args.join(" ")));
+  vi.spyOn(console, "error").mockImplementation((...args) => void lines.push(args.join(" ")));
+  return {
+    lines,
+    answers,
+    questions,
+    run: (argv, overrides = {}) =>
+      main([...argv, "--config", configFile], {
+        clients: h.clients,
+        clock: h.cloud.clock,
+        retry: FAST_RETRY,
+        interactive: false,
+        log: (line) => lines.push(line),
+        ask: async (question) => {
+          questions.push(question);
+          return answers.shift() ?? "";
+        },
+        signal: new AbortController().signal,
+        ...overrides,
+      }),
+    output: () => lines.join("\n"),
+  };
+}

@@ -1,0 +1,169 @@
+import { DeleteRepositoryCommand } from "@aws-sdk/client-ecr";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { cliHarness, environmentFrom, writeConfig, type Cli } from "./support/cli-harness.js";
+import { deployHarness, type Harness } from "./support/deploy-harness.js";
+
+const STACKS = ["network", "storage", "auth", "backend", "domain"] as const;
+const stackNameOf = (c: { input: unknown }) => (c.input as { StackName: string }).StackName;
+
+describe("teardown: remove an environment, keep what must stay", () => {
+  let h: Harness;
+  let config: string;
+  let cli: Cli;
+  beforeEach(() => {
+    h = deployHarness();
+    config = writeConfig(h.cloud.account);
+    cli = cliHarness(h, config);
+  });
+  afterEach(() => {
+    h.cloud.restore();
+    vi.restoreAllMocks();
+    process.exitCode = undefined;
+  });
+
+  const deployed = async (name: string) => {
+    await h.deploy(name, { env: environmentFrom(config, name) });
+    return h.cloud.stack(`alert-engine-storage-${name}`)!.outputs.BucketName!;
+  };
+  const gone = (name: string) => STACKS.every((id) => h.cloud.stack(`alert-engine-${id}-${name}`) === undefined);
+
+  it("tears down a deployed stage in reverse order, leaving nothing behind", async () => {
+    const bucket = await deployed("stage");
+    const zoneBefore = h.cloud.records("totogicore.com").filter((r) => r.Type === "CNAME");
+    expect(zoneBefore).toHaveLength(1);
+
+    expect(await cli.run(["teardown", "stage", "--yes"])).toBe(0);
+    expect(gone("stage")).toBe(true);
+    expect(h.cloud.retainedResources()).toEqual([]);
+    expect(h.cloud.bucket(bucket)).toBeUndefined();
+    expect(h.cloud.certificates().filter((c) => c.domainName === "api.stage-alert-engine.totogicore.com")).toEqual([]);
+    expect(h.cloud.records("totogicore.com").filter((r) => r.Type === "CNAME")).toEqual([]);
+
+    const deletes = h.cloud.callsOf("DeleteStack").map((c) => stackNameOf(c).replace(/^arn:.*:stack\/([^/]+)\/.*$/, "$1"));
+    expect(deletes.slice(0, 2)).toEqual(["alert-engine-domain-stage", "alert-engine-backend-stage"]);
+    expect(deletes.slice(2).sort()).toEqual(["alert-engine-auth-stage", "alert-engine-network-stage", "alert-engine-storage-stage"]);
+    const backendGoneAt = h.cloud.callsOf("DeleteStack")[1]!.at;
+    expect(h.cloud.callsOf("DeleteCertificate")[0]!.at).toBeGreaterThan(backendGoneAt);
+    expect(cli.output()).toMatch(/stage: torn down/);
+  });
+
+  it("empties a versioned bucket, every version and delete marker, in batches with progress", async () => {
+    const bucket = await deployed("stage");
+    for (let i = 0; i < 600; i++) {
+      h.cloud.putObject(bucket, `alerts/${i}.json`, { versioned: true });
+      h.cloud.putObject(bucket, `alerts/${i}.json`, { versioned: true, body: "second version" });
+    }
+    for (let i = 0; i < 100; i++) h.cloud.deleteObject(bucket, `alerts/${i}.json`);
+    const entries = h.cloud.bucket(bucket)!.entries;
+    expect(entries.filter((e) => e.deleteMarker)).toHaveLength(100);
+
+    expect(await cli.run(["teardown", "stage", "--yes"])).toBe(0);
+    expect(h.cloud.bucket(bucket)).toBeUndefined();
+    expect(h.cloud.callsOf("DeleteObjects")).toHaveLength(Math.ceil(entries.length / 1000));
+    expect(cli.output()).toContain(`s3://${bucket} emptied: ${entries.length} object versions and delete markers deleted`);
+  });
+
+  it("refuses prod without --force and the name typed back, changing nothing", async () => {
+    await deployed("prod");
+    const before = h.cloud.mutatingCalls().length;
+
+    expect(await cli.run(["teardown", "prod"])).toBe(2);
+    expect(cli.output()).toMatch(/refusing to tear down prod without --force; nothing was changed/);
+    expect(await cli.run(["teardown", "prod", "--yes"])).toBe(2);
+    expect(await cli.run(["teardown", "prod", "--force"])).toBe(2);
+    expect(cli.output()).toMatch(/no terminal to ask: pass --force --confirm prod/);
+    expect(await cli.run(["teardown", "prod", "--force", "--confirm", "stage"])).toBe(2);
+    cli.answers.push("prdo");
+    expect(await cli.run(["teardown", "prod", "--force"], { interactive: true })).toBe(2);
+    expect(cli.questions).toEqual([expect.stringMatching(/Type the environment name \(prod\)/)]);
+    expect(cli.output()).toMatch(/"prdo" is not "prod": teardown cancelled, nothing was changed/);
+
+    const otherAccount = cliHarness(h, writeConfig("999999999999"));
+    expect(await otherAccount.run(["teardown", "prod", "--force", "--confirm", "prod"])).toBe(2);
+    expect(otherAccount.output()).toMatch(/credentials belong to account 123456789012 .* but prod deploys only into account 999999999999/);
+
+    expect(h.cloud.mutatingCalls().length).toBe(before);
+    for (const id of STACKS) expect(h.cloud.stack(`alert-engine-${id}-prod`)?.status).toBe("CREATE_COMPLETE");
+  });
+
+  it("tears down prod with --force and the name, lifting protection and listing the retained resources", async () => {
+    await deployed("prod");
+    const before = h.cloud.calls.length;
+    cli.answers.push("prod");
+    expect(await cli.run(["teardown", "prod", "--force"], { interactive: true })).toBe(0);
+    expect(gone("prod")).toBe(true);
+    const lifted = h.cloud.calls.slice(before).filter((c) => c.command === "UpdateTerminationProtection");
+    expect(lifted.map((c) => (c.input as { EnableTerminationProtection: boolean }).EnableTerminationProtection)).toEqual([false, false, false, false, false]);
+    // Lifted only after the name was typed back.
+    expect(lifted[0]!.at).toBeGreaterThanOrEqual(h.cloud.calls.slice(before).find((c) => c.command === "ListStackResources")!.at);
+
+    // The retained bucket keeps its data: nothing was emptied.
+    expect(h.cloud.callsOf("DeleteObjects")).toEqual([]);
+    const retained = h.cloud.retainedResources();
+    expect(retained.map((r) => r.logicalId).sort()).toEqual(["Bucket", "ServiceLogGroup", "UserPool"]);
+    const out = cli.output();
+    expect(out).toMatch(/Retained \(not deleted, by DeletionPolicy Retain\)/);
+    if (process.env.SHOW_TEARDOWN) process.stderr.write(`${out}\n`);
+    for (const r of retained) expect(out).toContain(`${r.stack} ${r.logicalId} (${r.type}) ${r.physicalId}`);
+    expect(out).toContain(`aws logs delete-log-group --log-group-name /aws/ecs/alert-engine-prod --region us-east-2`);
+    expect(out).toMatch(/aws cognito-idp delete-user-pool --user-pool-id us-east-2_\w+/);
+  });
+
+  it("finishes an interrupted teardown when run again", async () => {
+    await deployed("dev");
+    const controller = new AbortController();
+    const log = (line: string) => {
+      cli.lines.push(line);
+      if (/ backend\s+DELETE_IN_PROGRESS/.test(line)) controller.abort(new Error("interrupted"));
+    };
+    expect(await cli.run(["teardown", "dev", "--yes"], { signal: controller.signal, log })).toBe(130);
+    expect(cli.output()).toMatch(/dev: INTERRUPTED/);
+    expect(h.cloud.stack("alert-engine-domain-dev")).toBeUndefined();
+    expect(h.cloud.stack("alert-engine-network-dev")?.status).toBe("CREATE_COMPLETE");
+
+    expect(await cli.run(["teardown", "dev", "--yes"])).toBe(0);
+    expect(gone("dev")).toBe(true);
+    expect(cli.output()).toMatch(/domain\s+not deployed: nothing to delete/);
+  });
+
+  it("names the resource and reason of a failed deletion and stops what depends on it", async () => {
+    await deployed("dev");
+    h.cloud.failResource({ stack: "alert-engine-backend-dev", logicalId: "LoadBalancer", operation: "delete", reason: "Load balancer is in use" });
+
+    expect(await cli.run(["teardown", "dev", "--yes"])).toBe(1);
+    const out = cli.output();
+    expect(out).toMatch(/backend\s+FAILED: deletion failed \(DELETE_FAILED\) — LoadBalancer \(AWS::ElasticLoadBalancingV2::LoadBalancer\): Load balancer is in use/);
+    expect(out).toMatch(/next step: .*--retain-resources LoadBalancer/);
+    for (const node of ["network", "storage", "auth", "certificate"]) expect(out).toMatch(new RegExp(`${node}\\s+skipped: not started: backend did not complete`));
+    expect(h.cloud.stack("alert-engine-domain-dev")).toBeUndefined();
+    expect(h.cloud.stack("alert-engine-network-dev")?.status).toBe("CREATE_COMPLETE");
+
+    h.cloud.clearFailures();
+    expect(await cli.run(["teardown", "dev", "--yes"])).toBe(0);
+    expect(gone("dev")).toBe(true);
+  });
+
+  it("removes the ECR repository only with --include-repository, once the backend is gone", async () => {
+    await deployed("dev");
+    const deletedRepositories: string[] = [];
+    h.cloud.mocks.ECR.on(DeleteRepositoryCommand).callsFake((input: { repositoryName: string; force?: boolean }) => {
+      deletedRepositories.push(`${input.repositoryName}${input.force ? " (forced)" : ""}`);
+      return {};
+    });
+    expect(await cli.run(["teardown", "dev", "--yes"])).toBe(0);
+    expect(deletedRepositories).toEqual([]);
+
+    await deployed("dev");
+    expect(await cli.run(["teardown", "dev", "--yes", "--include-repository"])).toBe(0);
+    expect(deletedRepositories).toEqual(["alert-engine-dev (forced)"]);
+    expect(cli.output()).toContain("repository  deleted ECR repository alert-engine-dev and its images");
+  });
+
+  it("says so when nothing is deployed, and refuses to run without a terminal or --yes", async () => {
+    expect(await cli.run(["teardown", "dev", "--yes"])).toBe(0);
+    expect(cli.output()).toContain("Nothing of dev is deployed in us-east-2: nothing to tear down.");
+    expect(await cli.run(["teardown", "stage"])).toBe(2);
+    expect(cli.output()).toMatch(/no terminal to confirm the teardown of stage: rerun with --yes/);
+    expect(h.cloud.mutatingCalls()).toEqual([]);
+  });
+});
