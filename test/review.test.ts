@@ -119,10 +119,9 @@ describe("changeset: review before deploying", () => {
     const review = reviewName(cli)!;
     const before = h.cloud.calls.length;
 
-    const env = environmentFrom(changed, "prod");
-    const report = await h.deploy("prod", { env, reviewed: { name: review, envName: "prod", check: isReviewedChangeSetCurrent } });
-    expect(report.results.get("network")).toMatchObject({ kind: "deployed", action: "update" });
-    expect(report.results.get("backend")).toMatchObject({ kind: "deployed", action: "update" });
+    // Through the command a person types: the reviewed change sets, approved with --yes.
+    expect(await cli.run(["deploy", "prod", "--changeset", review, "--yes"])).toBe(0);
+    expect(cli.output()).toMatch(new RegExp(`executing reviewed change set ${review}`));
     const after = h.cloud.calls.slice(before);
     expect(after.filter((c) => c.command === "CreateChangeSet")).toEqual([]);
     expect(after.filter((c) => c.command === "ExecuteChangeSet").map(stackNames).sort()).toEqual(["alert-engine-backend-prod", "alert-engine-network-prod"]);

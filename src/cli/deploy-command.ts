@@ -17,6 +17,7 @@ export interface DeployOptions extends SessionOptions {
   certTimeout?: number;
   outputsFile?: string;
   templateBucket?: string;
+  changeset?: string;
 }
 
 export const NODE_IDS: NodeId[] = ["certificate", ...STACKS.map((s) => s.id)];
@@ -43,6 +44,7 @@ export function registerDeploy(program: Command, overrides?: SessionOverrides): 
     .option("--concurrency <n>", "at most n stacks at once (default: all that are ready)", positiveInt)
     .addOption(new Option("--require-approval <level>", "ask before executing change sets (default: broadening in prod, never elsewhere)").choices(APPROVAL_LEVELS))
     .option("--yes", "approve every change set without asking")
+    .option("--changeset <name>", "execute the change sets a review (orchestrate changeset) kept under this name, refusing any that are no longer current")
     .option("--continue-rollback", "run ContinueUpdateRollback on stacks in UPDATE_ROLLBACK_FAILED before deploying")
     .option("--image-tag <tag>", "image tag to deploy (default: the environment's imageTag, or the git short sha with --build)")
     .option("--build <dir>", "docker build and push DIR to the environment's ECR repository first")

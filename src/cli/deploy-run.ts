@@ -9,6 +9,7 @@ import { buildGraph, subgraph } from "../orchestrator/graph.js";
 import { buildAndPush } from "../orchestrator/image-build.js";
 import { afterStackSteps, apiUrl, diagnoseStack, writeOutputsFile } from "../orchestrator/post-deploy.js";
 import { preflight } from "../orchestrator/preflight.js";
+import { isReviewedChangeSetCurrent } from "../orchestrator/review.js";
 import { isSuccessful, summaryJson, summaryText } from "../render/summary.js";
 import { STACKS } from "../templates/index.js";
 import { NODE_IDS, type DeployOptions } from "./deploy-command.js";
@@ -52,6 +53,7 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
         : undefined,
       afterStack: afterStackSteps({ env, clients, retry }),
       diagnose: diagnoseStack({ env, clients, retry }),
+      reviewed: options.changeset ? { name: options.changeset, envName: env.name, check: isReviewedChangeSetCurrent } : undefined,
     });
     await progress.done;
     finish(session.log, report, options);
