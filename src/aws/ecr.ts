@@ -1,6 +1,7 @@
 /** ECR in the engine's own words: the environment's repository, its lifecycle, its images, a login. */
 import {
   CreateRepositoryCommand,
+  DeleteRepositoryCommand,
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
   GetAuthorizationTokenCommand,
@@ -62,6 +63,11 @@ export class EcrApi {
 
   private call<T>(send: () => Promise<T>): Promise<T> {
     return withRetry(send, this.retry);
+  }
+
+  /** Forced: ECR refuses to delete a repository holding images otherwise, and removing them is the point. */
+  async deleteRepository(name: string): Promise<void> {
+    await this.call(() => this.client.send(new DeleteRepositoryCommand({ repositoryName: name, force: true })));
   }
 
   async describeRepository(name: string): Promise<RepositoryState | undefined> {

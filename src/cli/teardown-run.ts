@@ -2,9 +2,7 @@
  * `orchestrate teardown <env>`: refuse early, show the plan, get a person's yes, then delete.
  * Every refusal happens before the first mutating call.
  */
-import { DeleteRepositoryCommand, type ECRClient } from "@aws-sdk/client-ecr";
 import { EcrApi } from "../aws/ecr.js";
-import { withRetry, type RetryPolicy } from "../aws/retry.js";
 import { S3Api } from "../aws/s3.js";
 import { repositoryName, type Environment } from "../env/model.js";
 import { UserInputError } from "../errors.js";
@@ -26,7 +24,8 @@ export async function runTeardown(envName: string, options: TeardownOptions, ove
     await requireAccount(session, "tear down");
     const certificate = await lookUpCertificate(env, clients, retry);
     const plan = await planTeardown(env, session.cfn, certificate.arn && certificate.description);
-    const repository = options.includeRepository ? await new EcrApi(clients.ecr, retry).describeRepository(repositoryName(env)) : undefined;
+    const ecr = new EcrApi(clients.ecr, retry);
+    const repository = options.includeRepository ? await ecr.describeRepository(repositoryName(env)) : undefined;
     session.log(planText(plan, env.name, env.region));
     if (repository) session.log(`  ECR repository ${repository.name} and every image in it (--include-repository)`);
     if (!hasAnythingToDelete(plan) && !repository) {
@@ -47,7 +46,12 @@ export async function runTeardown(envName: string, options: TeardownOptions, ove
       concurrency: options.concurrency,
       emptyBucket: (bucket, onProgress) => s3.emptyBucket(bucket, onProgress),
       removeCertificate: async () => (plan.certificate ? removeCertificate({ env, clients, retry }) : undefined),
-      removeRepository: repository ? () => deleteRepository(clients.ecr, retry, repository.name) : undefined,
+      removeRepository: repository
+        ? async () => {
+            await ecr.deleteRepository(repository.name);
+            return `deleted ECR repository ${repository.name} and its images`;
+          }
+        : undefined,
     });
     if (options.json) console.log(JSON.stringify(summaryJson(report, plan), null, 2));
     else session.log(summaryText(report, plan));
@@ -90,10 +94,4 @@ async function confirm(session: Session, options: TeardownOptions): Promise<void
   if (options.yes) return;
   const answer = await session.ask(`Delete ${env.name}? [y/N] `);
   if (!/^y(es)?$/i.test(answer.trim())) throw new UserInputError("teardown cancelled, nothing was changed.");
-}
-
-/** `--include-repository`. ECR refuses to delete a repository holding images unless forced, which is the point here. */
-async function deleteRepository(client: ECRClient, retry: RetryPolicy, name: string): Promise<string> {
-  await withRetry(() => client.send(new DeleteRepositoryCommand({ repositoryName: name, force: true })), retry);
-  return `deleted ECR repository ${name} and its images`;
 }
