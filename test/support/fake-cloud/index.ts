@@ -1,0 +1,243 @@
+/**
+ * A stateful fake AWS for tests: `createFakeCloud()` answers every SDK client the code under test
+ * creates, keeps state between calls (stacks progress, certificates get issued, buckets fill and
+ * empty) and runs in virtual time. Anything it does not implement fails loudly.
+ *
+ *   const cloud = createFakeCloud();
+ *   afterEach(() => cloud.restore());
+ */
+import { ACMClient, ACMServiceException } from "@aws-sdk/client-acm";
+import { CloudFormationClient, CloudFormationServiceException } from "@aws-sdk/client-cloudformation";
+import { EC2Client, EC2ServiceException } from "@aws-sdk/client-ec2";
+import { ECRClient, ECRServiceException } from "@aws-sdk/client-ecr";
+import { ECSClient, ECSServiceException } from "@aws-sdk/client-ecs";
+import { ElasticLoadBalancingV2Client, ElasticLoadBalancingV2ServiceException } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { Route53Client, Route53ServiceException } from "@aws-sdk/client-route-53";
+import { S3Client, S3ServiceException } from "@aws-sdk/client-s3";
+import { STSClient, STSServiceException } from "@aws-sdk/client-sts";
+import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
+import { FakeAcm } from "./acm.js";
+import { VirtualClock } from "./clock.js";
+import { cloudFormationHandlers } from "./cloudformation-api.js";
+import { FakeCloudFormation } from "./cloudformation.js";
+import { FakeEc2 } from "./ec2.js";
+import { FakeEcr } from "./ecr.js";
+import { FakeEcsAndElb } from "./ecs-elb.js";
+import { networkError, throttlingError, UnexpectedCommandError, type ErrorClass } from "./errors.js";
+import { Ids } from "./ids.js";
+import { defaultResourceMs } from "./resource-types.js";
+import { resourceHooks } from "./resource-hooks.js";
+import { FakeRoute53 } from "./route53.js";
+import { FakeS3 } from "./s3.js";
+import type { Handlers, Timing, World } from "./world.js";
+import { SeedingApi } from "./seeding.js";
+
+// Everything a test may need, so both entry points (this file and ../fake-cloud.ts) serve alike.
+export { VirtualClock, type Clock } from "./clock.js";
+export type { RetainedResource } from "./cloudformation.js";
+export type { StackSeed } from "./stack-seeds.js";
+export type { StackView, ResourceFailure } from "./seeding.js";
+export type { StackRecord } from "./stack-state.js";
+export type { EcsTrouble, TargetHealthSeed } from "./ecs-elb.js";
+export { defaultResourceMs, realisticResourceMs } from "./resource-types.js";
+export { validationRecord } from "./acm.js";
+export { TEMPLATE_BODY_LIMIT } from "./cloudformation-api.js";
+export { DELETE_OBJECTS_LIMIT } from "./s3.js";
+export { NO_CHANGES_REASON } from "./change-sets.js";
+
+export type ServiceName = "CloudFormation" | "ACM" | "Route53" | "ECR" | "S3" | "STS" | "EC2" | "ECS" | "ELBv2";
+
+export interface FakeCloudOptions {
+  account?: string;
+  /** Region used when a client's own region cannot be read. Default us-east-2. */
+  region?: string;
+  /** Virtual time at start (epoch ms or Date). Default 2025-01-01T00:00:00Z. */
+  startTime?: number | Date;
+  /** Virtual latencies; the defaults make API calls instant and resources take a second or so. */
+  latency?: { apiMs?: number; resourceMs?: (type: string) => number };
+  changeSetMs?: number;
+  certificateRecordMs?: number;
+  certificateValidationMs?: number;
+  dnsPropagationMs?: number;
+}
+
+export interface CallRecord {
+  service: ServiceName;
+  /** Operation name without the `Command` suffix, e.g. "CreateChangeSet". */
+  command: string;
+  input: unknown;
+  /** Virtual time the call was made. */
+  at: number;
+  region: string;
+  /** Name of the error the call failed with, if it did. */
+  error?: string;
+}
+
+const MUTATING_PREFIXES = ["Create", "Update", "Delete", "Put", "Request", "Execute", "Change", "Revoke", "Authorize", "Add", "Remove", "Tag", "Continue", "Upload", "Start", "Stop", "Set"];
+
+const CLIENTS = {
+  CloudFormation: [CloudFormationClient, CloudFormationServiceException],
+  ACM: [ACMClient, ACMServiceException],
+  Route53: [Route53Client, Route53ServiceException],
+  ECR: [ECRClient, ECRServiceException],
+  S3: [S3Client, S3ServiceException],
+  STS: [STSClient, STSServiceException],
+  EC2: [EC2Client, EC2ServiceException],
+  ECS: [ECSClient, ECSServiceException],
+  ELBv2: [ElasticLoadBalancingV2Client, ElasticLoadBalancingV2ServiceException],
+} as const;
+
+type Mocks = { [K in ServiceName]: AwsClientStub<InstanceType<(typeof CLIENTS)[K][0]>> };
+
+interface Fault {
+  command?: string | undefined;
+  remaining: number;
+  make(service: ServiceName): Error;
+}
+
+/** The sinon stub behind each mock, seen loosely: its fake receives the whole command and the client as `this`. */
+interface LooseStub {
+  callsFake(fn: (this: unknown, command: { input?: unknown; constructor: { name: string } }) => Promise<unknown>): unknown;
+}
+
+export class FakeCloud extends SeedingApi {
+  readonly clock: VirtualClock;
+  readonly account: string;
+  readonly region: string;
+  readonly calls: CallRecord[] = [];
+  /**
+   * The aws-sdk-client-mock stubs, for a test that wants to override one command by hand
+   * (`cloud.mocks.STS.on(GetCallerIdentityCommand).rejects(...)`); overridden calls bypass the call log.
+   */
+  readonly mocks: Mocks;
+  private readonly handlers: Record<ServiceName, Handlers>;
+  private readonly faults: Fault[] = [];
+  private readonly timing: Timing;
+
+  constructor(options: FakeCloudOptions = {}) {
+    const clock = new VirtualClock(options.startTime === undefined ? undefined : Number(options.startTime));
+    const timing: Timing = {
+      apiMs: options.latency?.apiMs ?? 0,
+      resourceMs: options.latency?.resourceMs ?? defaultResourceMs,
+      changeSetMs: options.changeSetMs ?? 3_000,
+      certificateRecordMs: options.certificateRecordMs ?? 5_000,
+      certificateValidationMs: options.certificateValidationMs ?? 60_000,
+      dnsPropagationMs: options.dnsPropagationMs ?? 10_000,
+    };
+    const world: World = { clock, ids: new Ids(), account: options.account ?? "123456789012", region: options.region ?? "us-east-2", timing };
+    const s3 = new FakeS3(world);
+    const ec2 = new FakeEc2(world);
+    const ecr = new FakeEcr(world);
+    const route53 = new FakeRoute53(world);
+    const acm = new FakeAcm(world, route53);
+    const ecsElb = new FakeEcsAndElb(world);
+    const cloudFormation = new FakeCloudFormation(world, resourceHooks(world, s3, ec2, ecr));
+    super({ world, cloudFormation, s3, ec2, ecr, route53, acm, ecsElb });
+    this.clock = clock;
+    this.timing = timing;
+    this.account = world.account;
+    this.region = world.region;
+
+    const { ecs, elb } = ecsElb.handlers();
+    this.handlers = {
+      CloudFormation: cloudFormationHandlers(cloudFormation, world, (bucket, key) => s3.readText(bucket, key)),
+      ACM: acm.handlers(),
+      Route53: route53.handlers(),
+      ECR: ecr.handlers(),
+      S3: s3.handlers(),
+      STS: {
+        GetCallerIdentity: () => ({ Account: world.account, Arn: `arn:aws:iam::${world.account}:user/fake-deployer`, UserId: "AIDAFAKEFAKEFAKEFAKE0" }),
+      },
+      EC2: ec2.handlers(),
+      ECS: ecs,
+      ELBv2: elb,
+    };
+
+    const cloud = this;
+    const mocks: Partial<Record<ServiceName, { send: unknown; restore(): void }>> = {};
+    for (const service of Object.keys(CLIENTS) as ServiceName[]) {
+      const mock = mockClient(CLIENTS[service][0] as unknown as Parameters<typeof mockClient>[0]);
+      // The default behaviour of the whole stub, not `onAnyCommand()`: only the stub's own fake sees
+      // the command object, and the loud "unexpected X" error needs its name. `mock.on(X)` still overrides.
+      (mock.send as unknown as LooseStub).callsFake(function (command) {
+        return cloud.dispatch(service, command, this);
+      });
+      mocks[service] = mock;
+    }
+    this.mocks = mocks as Mocks;
+  }
+
+  /** Puts every SDK client back as it was. Call in afterEach. */
+  restore(): void {
+    for (const mock of Object.values(this.mocks)) mock.restore();
+  }
+
+  /** Calls of one operation ("CreateChangeSet" or "CreateChangeSetCommand"), in order. */
+  callsOf(command: string): CallRecord[] {
+    const name = command.replace(/Command$/, "");
+    return this.calls.filter((c) => c.command === name);
+  }
+
+  /** Calls that change something in AWS (by operation-name prefix). */
+  mutatingCalls(): CallRecord[] {
+    return this.calls.filter((c) => MUTATING_PREFIXES.some((prefix) => c.command.startsWith(prefix)));
+  }
+
+  /** The next `times` calls (of `command`, or of anything) fail with a ThrottlingException. */
+  throttle(options: { command?: string; times?: number } = {}): void {
+    this.faults.push({ command: options.command?.replace(/Command$/, ""), remaining: options.times ?? 1, make: (service) => throttlingError(CLIENTS[service][1] as unknown as ErrorClass) });
+  }
+
+  /** The next `times` calls (of `command`, or of anything) fail as if the connection dropped. */
+  networkError(options: { command?: string; times?: number } = {}): void {
+    this.faults.push({ command: options.command?.replace(/Command$/, ""), remaining: options.times ?? 1, make: () => networkError() });
+  }
+
+  private async dispatch(service: ServiceName, command: { input?: unknown; constructor: { name: string } }, client: unknown): Promise<unknown> {
+    const name = command.constructor.name.replace(/Command$/, "");
+    // Logged before any await, so the log keeps the order in which calls were made.
+    const record: CallRecord = { service, command: name, input: command.input, at: this.clock.now(), region: this.region };
+    this.calls.push(record);
+    try {
+      record.region = await regionOf(client, this.region);
+      const region = record.region;
+      if (this.timing.apiMs > 0) await this.clock.sleep(this.timing.apiMs);
+      const fault = this.faults.find((f) => f.remaining > 0 && (f.command === undefined || f.command === name));
+      if (fault) {
+        fault.remaining -= 1;
+        throw fault.make(service);
+      }
+      const handler = this.handlers[service][name];
+      if (!handler) throw new UnexpectedCommandError(service, command.constructor.name);
+      this.services.cloudFormation.settle();
+      const output = await handler(cloneInput(command.input), { region });
+      return { ...(output as object), $metadata: { httpStatusCode: 200, requestId: this.services.world.ids.uuid("request"), attempts: 1, totalRetryDelay: 0 } };
+    } catch (error) {
+      record.error = (error as Error).name;
+      throw error;
+    }
+  }
+}
+
+export function createFakeCloud(options: FakeCloudOptions = {}): FakeCloud {
+  return new FakeCloud(options);
+}
+
+async function regionOf(client: unknown, fallback: string): Promise<string> {
+  const region = (client as { config?: { region?: unknown } } | undefined)?.config?.region;
+  try {
+    const value = typeof region === "function" ? await (region as () => Promise<string>)() : region;
+    return typeof value === "string" && value ? value : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/** The fake keeps what it is given; a copy stops a caller's later mutation from reaching into its state. */
+function cloneInput(input: unknown): unknown {
+  try {
+    return structuredClone(input);
+  } catch {
+    return input;
+  }
+}

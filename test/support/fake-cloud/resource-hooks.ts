@@ -1,0 +1,50 @@
+/**
+ * Side effects of stack resources on the rest of the fake cloud: a bucket a stack creates is a
+ * bucket S3 knows, a VPC brings its default security group, and CloudFormation cannot delete a
+ * bucket or repository that still holds data, exactly the failures teardown must avoid.
+ */
+import type { ResourceHooks } from "./cloudformation.js";
+import type { FakeEc2 } from "./ec2.js";
+import type { FakeEcr } from "./ecr.js";
+import type { FakeS3 } from "./s3.js";
+import type { ResourceRecord } from "./stack-state.js";
+import type { World } from "./world.js";
+
+export function resourceHooks(world: World, s3: FakeS3, ec2: FakeEc2, ecr: FakeEcr): ResourceHooks {
+  const handlerFailure = (message: string, code = "GeneralServiceException") =>
+    `Resource handler returned message: "${message}" (RequestToken: ${world.ids.uuid("request-token")}, HandlerErrorCode: ${code})`;
+  return {
+    created(resource, identity) {
+      switch (resource.type) {
+        case "AWS::S3::Bucket": {
+          const versioning = identity.property("VersioningConfiguration") ?? "";
+          s3.createBucket(resource.physicalId, { versioned: /"Status":"Enabled"/.test(versioning) });
+          break;
+        }
+        case "AWS::EC2::VPC":
+          ec2.addVpc(resource.physicalId, identity.property("CidrBlock"));
+          break;
+        case "AWS::ECR::Repository":
+          ecr.createRepository(resource.physicalId);
+          break;
+      }
+    },
+    deletionBlocker(resource: ResourceRecord) {
+      if (resource.type === "AWS::S3::Bucket" && s3.buckets.has(resource.physicalId) && !s3.isEmpty(resource.physicalId)) {
+        return handlerFailure("The bucket you tried to delete is not empty (Service: S3, Status Code: 409, Request ID: FAKEREQUEST0000)");
+      }
+      const repo = resource.type === "AWS::ECR::Repository" ? ecr.repositories.get(resource.physicalId) : undefined;
+      if (repo && repo.images.length > 0 && resource.definition.Properties?.["EmptyOnDelete"] !== true) {
+        return handlerFailure(
+          `The repository with name '${repo.name}' in registry with id '${world.account}' cannot be deleted because it still contains images (Service: Ecr, Status Code: 400, Request ID: FAKEREQUEST0000)`,
+        );
+      }
+      return undefined;
+    },
+    deleted(resource: ResourceRecord) {
+      if (resource.type === "AWS::S3::Bucket") s3.buckets.delete(resource.physicalId);
+      if (resource.type === "AWS::EC2::VPC") ec2.removeVpc(resource.physicalId);
+      if (resource.type === "AWS::ECR::Repository") ecr.repositories.delete(resource.physicalId);
+    },
+  };
+}

@@ -1,0 +1,136 @@
+/** The fake's record of a CloudFormation stack, its resources, events and change sets. */
+import type { ChangeSetStatus, ExecutionStatus, ResourceStatus, StackStatus } from "@aws-sdk/client-cloudformation";
+import type { DesiredStack, PlannedChange } from "./change-sets.js";
+import type { ParsedTemplate, TemplateResource } from "./template.js";
+
+export interface ResourceRecord {
+  logicalId: string;
+  type: string;
+  physicalId: string;
+  status: ResourceStatus;
+  reason?: string | undefined;
+  updatedAt: number;
+  definition: TemplateResource;
+  generation: number;
+}
+
+export interface StackEventRecord {
+  eventId: string;
+  logicalId: string;
+  physicalId: string;
+  type: string;
+  status: string;
+  reason?: string | undefined;
+  at: number;
+  token?: string | undefined;
+}
+
+export interface OutputRecord {
+  key: string;
+  value: string;
+  description?: string | undefined;
+  exportName?: string | undefined;
+}
+
+export interface ChangeSetRecord {
+  name: string;
+  id: string;
+  stackId: string;
+  stackName: string;
+  type: "CREATE" | "UPDATE";
+  description?: string | undefined;
+  createdAt: number;
+  /** When CloudFormation finishes computing it; until then it is CREATE_PENDING / CREATE_IN_PROGRESS. */
+  readyAt: number;
+  /** What it settles to at `readyAt`. */
+  outcome: { status: "CREATE_COMPLETE" } | { status: "FAILED"; reason: string };
+  status: ChangeSetStatus;
+  statusReason?: string | undefined;
+  executionStatus: ExecutionStatus;
+  desired: DesiredStack;
+  plan: PlannedChange[];
+  disableRollback: boolean;
+}
+
+/** What an update rollback still has to do; kept when it fails so ContinueUpdateRollback can resume. */
+export interface PendingRollback {
+  reverts: { logicalId: string; before: ResourceRecord }[];
+  removals: ResourceRecord[];
+}
+
+export interface Step {
+  afterMs: number;
+  run(at: number): void;
+}
+
+/** A stack operation unfolding in virtual time: steps run lazily when a caller looks and the clock has passed them. */
+export class Operation {
+  queue: Step[] = [];
+  finished = false;
+
+  constructor(
+    public lastAt: number,
+    readonly token: string | undefined,
+    private readonly onFinish: (succeeded: boolean) => void,
+  ) {}
+
+  then(afterMs: number, run: (at: number) => void): this {
+    this.queue.push({ afterMs, run });
+    return this;
+  }
+
+  /** A failure changes the plan: what was still to come is dropped. */
+  abandon(): void {
+    this.queue = [];
+  }
+
+  finish(succeeded: boolean): void {
+    this.queue = [];
+    this.finished = true;
+    this.onFinish(succeeded);
+  }
+}
+
+export interface StackRecord {
+  name: string;
+  id: string;
+  region: string;
+  status: StackStatus;
+  reason?: string | undefined;
+  templateBody: string;
+  template: ParsedTemplate;
+  parameters: Record<string, string>;
+  tags: Record<string, string>;
+  capabilities: string[];
+  outputs: OutputRecord[];
+  terminationProtection: boolean;
+  createdAt: number;
+  updatedAt?: number | undefined;
+  deletedAt?: number | undefined;
+  /** Insertion order is creation order, which deletion reverses. */
+  resources: Map<string, ResourceRecord>;
+  /** Oldest first. */
+  events: StackEventRecord[];
+  changeSets: Map<string, ChangeSetRecord>;
+  lastChangeSetId?: string | undefined;
+  operation?: Operation | undefined;
+  pendingRollback?: PendingRollback | undefined;
+}
+
+export function advanceOperation(stack: StackRecord, now: number): void {
+  const op = stack.operation;
+  if (!op) return;
+  while (stack.operation === op && op.queue.length > 0) {
+    const at = op.lastAt + op.queue[0]!.afterMs;
+    if (at > now) break;
+    const step = op.queue.shift()!;
+    op.lastAt = at;
+    step.run(at);
+  }
+  if (stack.operation === op && (op.finished || op.queue.length === 0)) stack.operation = undefined;
+}
+
+export const EMPTY_TEMPLATE: ParsedTemplate = { Parameters: {}, Conditions: {}, Mappings: {}, Resources: {}, Outputs: {} };
+
+/** Statuses from which a stack accepts an update. */
+export const UPDATABLE: readonly string[] = ["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE", "IMPORT_ROLLBACK_COMPLETE"];

@@ -1,0 +1,132 @@
+/**
+ * The building blocks of stack operations: stack and resource events, status changes, and the
+ * two steps (in progress, then done) each resource deletion takes.
+ */
+import type { ResourceStatus, StackStatus } from "@aws-sdk/client-cloudformation";
+import type { DesiredStack } from "./change-sets.js";
+import { Operation, type OutputRecord, type ResourceRecord, type StackRecord } from "./stack-state.js";
+import type { TemplateResource } from "./template.js";
+
+/** Virtual gap between consecutive events, so timestamps are distinct and ordered. */
+export const EVENT_GAP_MS = 100;
+
+/** What operations need from the rest of the fake cloud. */
+export interface OperationHost {
+  resourceMs(type: string): number;
+  takeFailure(stackName: string, logicalId: string, operation: "create" | "update" | "delete"): string | undefined;
+  takeRollbackFailure(stackName: string): boolean;
+  physicalIdFor(stack: StackRecord, logicalId: string, definition: TemplateResource, generation: number): string;
+  resolveOutputs(stack: StackRecord): OutputRecord[];
+  exportConflict(stack: StackRecord, outputs: OutputRecord[]): string | undefined;
+  resourceCreated(stack: StackRecord, resource: ResourceRecord): void;
+  /** Why deleting this resource fails right now (e.g. a non-empty bucket), if it does. */
+  deletionBlocker(stack: StackRecord, resource: ResourceRecord): string | undefined;
+  resourceDeleted(stack: StackRecord, resource: ResourceRecord): void;
+  resourceRetained(stack: StackRecord, resource: ResourceRecord): void;
+  stackDeleted(stack: StackRecord): void;
+  eventId(): string;
+  now(): number;
+}
+
+export interface RunOptions {
+  token?: string | undefined;
+  disableRollback?: boolean | undefined;
+  onFinish?: (succeeded: boolean) => void;
+}
+
+export class StackSteps {
+  constructor(protected readonly host: OperationHost) {}
+
+  setStatus(stack: StackRecord, at: number, status: StackStatus, reason?: string): void {
+    stack.status = status;
+    // After a rollback the stack keeps saying why it rolled back.
+    stack.reason = reason ?? (status.includes("ROLLBACK") ? stack.reason : undefined);
+    this.emit(stack, at, { logicalId: stack.name, physicalId: stack.id, type: "AWS::CloudFormation::Stack", status, reason });
+  }
+
+  protected begin(stack: StackRecord, options: RunOptions): Operation {
+    const op = new Operation(this.host.now(), options.token, (ok) => options.onFinish?.(ok));
+    stack.operation = op;
+    return op;
+  }
+
+  protected deleteSteps(
+    stack: StackRecord,
+    op: Operation,
+    record: ResourceRecord,
+    how: { rollback: boolean; retain?: boolean; onFailed?: (at: number) => void },
+  ): void {
+    op.then(EVENT_GAP_MS, (at) => this.settleResource(stack, record, "DELETE_IN_PROGRESS", at));
+    op.then(Math.ceil(this.host.resourceMs(record.type) / 2), (at) => {
+      const policy = record.definition.DeletionPolicy;
+      if (how.retain || policy === "Retain" || (policy === "RetainExceptOnCreate" && !how.rollback)) {
+        this.settleResource(stack, record, "DELETE_SKIPPED", at);
+        this.forget(stack, record);
+        this.host.resourceRetained(stack, record);
+        return;
+      }
+      const reason = how.rollback
+        ? this.host.takeRollbackFailure(stack.name)
+          ? `Resource handler returned message: "Deletion of ${record.logicalId} failed during rollback (injected by FakeCloud.failRollback)"`
+          : this.host.deletionBlocker(stack, record)
+        : (this.host.takeFailure(stack.name, record.logicalId, "delete") ?? this.host.deletionBlocker(stack, record));
+      if (reason !== undefined) {
+        this.settleResource(stack, record, "DELETE_FAILED", at, reason);
+        how.onFailed?.(at);
+        return;
+      }
+      this.settleResource(stack, record, "DELETE_COMPLETE", at);
+      this.forget(stack, record);
+      this.host.resourceDeleted(stack, record);
+    });
+  }
+
+  protected forget(stack: StackRecord, record: ResourceRecord): void {
+    if (stack.resources.get(record.logicalId) === record) stack.resources.delete(record.logicalId);
+  }
+
+  protected startResource(stack: StackRecord, logicalId: string, definition: TemplateResource, status: ResourceStatus, at: number, reason?: string): ResourceRecord {
+    const record: ResourceRecord = {
+      logicalId,
+      type: definition.Type,
+      physicalId: this.host.physicalIdFor(stack, logicalId, definition, 0),
+      status,
+      reason,
+      updatedAt: at,
+      definition,
+      generation: 0,
+    };
+    stack.resources.set(logicalId, record);
+    this.emit(stack, at, { logicalId, physicalId: record.physicalId, type: record.type, status, reason });
+    return record;
+  }
+
+  protected settleResource(stack: StackRecord, record: ResourceRecord, status: ResourceStatus, at: number, reason?: string): void {
+    Object.assign(record, { status, reason, updatedAt: at });
+    this.emit(stack, at, { logicalId: record.logicalId, physicalId: record.physicalId, type: record.type, status, reason });
+  }
+
+  protected emit(stack: StackRecord, at: number, event: { logicalId: string; physicalId: string; type: string; status: string; reason?: string | undefined }): void {
+    stack.events.push({ eventId: this.host.eventId(), ...event, at, token: stack.operation?.token });
+  }
+}
+
+export function applyDesired(stack: StackRecord, desired: DesiredStack): void {
+  Object.assign(stack, {
+    templateBody: desired.templateBody,
+    template: desired.template,
+    parameters: { ...desired.parameters },
+    tags: { ...desired.tags },
+    capabilities: [...desired.capabilities],
+  });
+}
+
+export function snapshot(stack: StackRecord): DesiredStack {
+  return {
+    templateBody: stack.templateBody,
+    template: stack.template,
+    parameters: { ...stack.parameters },
+    tags: { ...stack.tags },
+    capabilities: [...stack.capabilities],
+  };
+}
