@@ -1,6 +1,6 @@
 /** `orchestrate bootstrap <env>`: its options; the work loads on use (see bootstrap-run.ts). */
-import { Command, InvalidArgumentError } from "commander";
-import { envArgument } from "./exit.js";
+import { InvalidArgumentError, type Command } from "commander";
+import { awsCommand, runOnUse } from "./command.js";
 import type { SessionOptions, SessionOverrides } from "./session.js";
 
 export interface BootstrapOptions extends SessionOptions {
@@ -14,15 +14,7 @@ const keepCount = (value: string): number => {
 };
 
 export function registerBootstrap(program: Command, overrides?: SessionOverrides): void {
-  program
-    .command("bootstrap")
-    .description("create the environment's ECR repository (scan on push, keeps the last N images) and print the docker push commands")
-    .addArgument(envArgument())
-    .option("--keep-images <n>", "how many images the lifecycle policy keeps", keepCount, 30)
-    .option("--profile <name>", "AWS profile")
-    .option("--endpoint-url <url>", "send every AWS call to this endpoint (LocalStack or another emulator)")
-    .action(async (envName: string, _opts: BootstrapOptions, command: Command) => {
-      const { runBootstrap } = await import("./bootstrap-run.js");
-      process.exitCode = await runBootstrap(envName, command.optsWithGlobals<BootstrapOptions>(), overrides);
-    });
+  awsCommand(program, "bootstrap", "create the environment's ECR repository (scan on push, keeps the last N images) and print the docker push commands", (command) =>
+    command.option("--keep-images <n>", "how many images the lifecycle policy keeps", keepCount, 30),
+  ).action(runOnUse<BootstrapOptions>(async () => (await import("./bootstrap-run.js")).runBootstrap, overrides));
 }

@@ -1,7 +1,7 @@
 /** `orchestrate bootstrap <env>`: the ECR repository, then the commands that fill it. */
 import { bootstrap } from "../orchestrator/bootstrap.js";
 import type { BootstrapOptions } from "./bootstrap-command.js";
-import { EXIT } from "./exit.js";
+import { EXIT } from "./command.js";
 import { openSession, type SessionOverrides } from "./session.js";
 
 export async function runBootstrap(envName: string, options: BootstrapOptions, overrides?: SessionOverrides): Promise<number> {

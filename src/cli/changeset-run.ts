@@ -5,7 +5,7 @@ import { preflight } from "../orchestrator/preflight.js";
 import { lookUpCertificate } from "../orchestrator/status.js";
 import { reviewJson, reviewMarkdown, reviewText } from "../render/review.js";
 import type { ChangesetOptions } from "./changeset-command.js";
-import { EXIT } from "./exit.js";
+import { EXIT } from "./command.js";
 import { requireAccount } from "./identity.js";
 import { openSession, type Session, type SessionOverrides } from "./session.js";
 

@@ -1,9 +1,9 @@
-/** `orchestrate deploy <env>`: its options. The work is loaded on use, so `synth` never loads the AWS SDK. */
-import { Command, InvalidArgumentError, Option } from "commander";
+/** `orchestrate deploy <env>`: its options; the work is in deploy-run.ts. */
+import { InvalidArgumentError, Option, type Command } from "commander";
 import { APPROVAL_LEVELS, type ApprovalLevel } from "../orchestrator/approval.js";
 import type { NodeId } from "../orchestrator/graph.js";
 import { STACKS } from "../templates/index.js";
-import { envArgument } from "./exit.js";
+import { awsCommand, positiveInt, runOnUse } from "./command.js";
 import type { SessionOptions, SessionOverrides } from "./session.js";
 
 export interface DeployOptions extends SessionOptions {
@@ -29,34 +29,20 @@ export function parseNodeList(value: string): NodeId[] {
   return names as NodeId[];
 }
 
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number >= 1");
-  return n;
-}
-
 export function registerDeploy(program: Command, overrides?: SessionOverrides): void {
-  program
-    .command("deploy")
-    .description("deploy an environment's stacks in dependency order through change sets")
-    .addArgument(envArgument())
-    .option("--stacks <list>", `only these (comma-separated: ${NODE_IDS.join(",")}); upstream values are read from AWS`, parseNodeList)
-    .option("--concurrency <n>", "at most n stacks at once (default: all that are ready)", positiveInt)
-    .addOption(new Option("--require-approval <level>", "ask before executing change sets (default: broadening in prod, never elsewhere)").choices(APPROVAL_LEVELS))
-    .option("--yes", "approve every change set without asking")
-    .option("--changeset <name>", "execute the change sets a review (orchestrate changeset) kept under this name, refusing any that are no longer current")
-    .option("--continue-rollback", "run ContinueUpdateRollback on stacks in UPDATE_ROLLBACK_FAILED before deploying")
-    .option("--image-tag <tag>", "image tag to deploy (default: the environment's imageTag, or the git short sha with --build)")
-    .option("--build <dir>", "docker build and push DIR to the environment's ECR repository first")
-    .option("--cert-timeout <minutes>", "how long to wait for the certificate's DNS validation", positiveInt, 45)
-    .option("--outputs-file <file>", "write every deployed stack's outputs as JSON")
-    .option("--template-bucket <bucket>", "S3 bucket for templates over CloudFormation's 51,200-byte body limit")
-    .option("--profile <name>", "AWS profile")
-    .option("--endpoint-url <url>", "send every AWS call to this endpoint (LocalStack or another emulator)")
-    .option("--json", "print one machine-readable summary at the end")
-    .action(async (envName: string, _opts: DeployOptions, command: Command) => {
-      const { runDeploy } = await import("./deploy-run.js");
-      process.exitCode = await runDeploy(envName, command.optsWithGlobals<DeployOptions>(), overrides);
-    });
+  awsCommand(program, "deploy", "deploy an environment's stacks in dependency order through change sets", (command) =>
+    command
+      .option("--stacks <list>", `only these (comma-separated: ${NODE_IDS.join(",")}); upstream values are read from AWS`, parseNodeList)
+      .option("--concurrency <n>", "at most n stacks at once (default: all that are ready)", positiveInt)
+      .addOption(new Option("--require-approval <level>", "ask before executing change sets (default: broadening in prod, never elsewhere)").choices(APPROVAL_LEVELS))
+      .option("--yes", "approve every change set without asking")
+      .option("--changeset <name>", "execute the change sets a review (orchestrate changeset) kept under this name, refusing any that are no longer current")
+      .option("--continue-rollback", "run ContinueUpdateRollback on stacks in UPDATE_ROLLBACK_FAILED before deploying")
+      .option("--image-tag <tag>", "image tag to deploy (default: the environment's imageTag, or the git short sha with --build)")
+      .option("--build <dir>", "docker build and push DIR to the environment's ECR repository first")
+      .option("--cert-timeout <minutes>", "how long to wait for the certificate's DNS validation", positiveInt, 45)
+      .option("--outputs-file <file>", "write every deployed stack's outputs as JSON")
+      .option("--template-bucket <bucket>", "S3 bucket for templates over CloudFormation's 51,200-byte body limit")
+      .option("--json", "print one machine-readable summary at the end"),
+  ).action(runOnUse<DeployOptions>(async () => (await import("./deploy-run.js")).runDeploy, overrides));
 }
-

@@ -13,7 +13,7 @@ import { isReviewedChangeSetCurrent } from "../orchestrator/review.js";
 import { isSuccessful, summaryJson, summaryText } from "../render/summary.js";
 import { STACKS } from "../templates/index.js";
 import { NODE_IDS, type DeployOptions } from "./deploy-command.js";
-import { EXIT } from "./exit.js";
+import { EXIT } from "./command.js";
 import { openSession, type Session, type SessionOverrides } from "./session.js";
 
 export async function runDeploy(envName: string, options: DeployOptions, overrides?: SessionOverrides): Promise<number> {

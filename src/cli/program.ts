@@ -6,7 +6,7 @@ import { UserInputError } from "../errors.js";
 import { registerChangeset } from "./changeset-command.js";
 import { registerBootstrap } from "./bootstrap-command.js";
 import { registerDeploy } from "./deploy-command.js";
-import { EXIT } from "./exit.js";
+import { EXIT } from "./command.js";
 import type { SessionOverrides } from "./session.js";
 import { registerStatus } from "./status-command.js";
 import { synthSummary, writeTemplates } from "./synth.js";

@@ -1,7 +1,7 @@
 /** `orchestrate status <env>`: read and print; drift is reported, not an error. */
 import { environmentStatus, lookUpCertificate } from "../orchestrator/status.js";
 import { statusText } from "../render/status.js";
-import { EXIT } from "./exit.js";
+import { EXIT } from "./command.js";
 import { requireAccount } from "./identity.js";
 import { openSession, type SessionOverrides } from "./session.js";
 import type { StatusOptions } from "./status-command.js";

@@ -11,7 +11,7 @@ import { lookUpCertificate } from "../orchestrator/status.js";
 import { teardown } from "../orchestrator/teardown.js";
 import { planTeardown, type TeardownPlan } from "../orchestrator/teardown-plan.js";
 import { hasAnythingToDelete, planText, summaryJson, summaryText, teardownSink, teardownSucceeded } from "../render/teardown.js";
-import { EXIT } from "./exit.js";
+import { EXIT } from "./command.js";
 import { requireAccount } from "./identity.js";
 import { openSession, type Session, type SessionOverrides } from "./session.js";
 import type { TeardownOptions } from "./teardown-command.js";

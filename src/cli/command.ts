@@ -1,0 +1,32 @@
+/** What every command shares: exit codes, the `<env>` argument, the AWS options, loading the work on use. */
+import { Argument, InvalidArgumentError, type Command } from "commander";
+import { ENVIRONMENT_NAMES } from "../env/model.js";
+import type { SessionOverrides } from "./session.js";
+
+/** 0 done, 1 failed, 2 usage or input error, 130 interrupted. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+export const envArgument = () => new Argument("<env>", "environment").choices(ENVIRONMENT_NAMES);
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number >= 1");
+  return n;
+}
+
+/** A command that talks to AWS about one environment: `<env>`, then its own options, then --profile and --endpoint-url. */
+export function awsCommand(program: Command, name: string, description: string, own: (command: Command) => Command): Command {
+  return own(program.command(name).description(description).addArgument(envArgument()))
+    .option("--profile <name>", "AWS profile")
+    .option("--endpoint-url <url>", "send every AWS call to this endpoint (LocalStack or another emulator)");
+}
+
+type Run<O> = (envName: string, options: O, overrides?: SessionOverrides) => Promise<number>;
+
+/** The command's work is imported only when it runs, so `synth` and `--help` never load the AWS SDK. */
+export function runOnUse<O>(load: () => Promise<Run<O>>, overrides?: SessionOverrides) {
+  return async (envName: string, _options: O, command: Command) => {
+    const run = await load();
+    process.exitCode = await run(envName, command.optsWithGlobals<O & object>(), overrides);
+  };
+}
