@@ -9,7 +9,7 @@ import {
   type CertificateStatus,
 } from "@aws-sdk/client-acm";
 import type { CnameRecord } from "./route53.js";
-import { withRetry, type RetryPolicy } from "./retry.js";
+import { RetryingApi } from "./retry.js";
 
 export interface CertificateState {
   readonly arn: string;
@@ -27,16 +27,7 @@ export const ALL_STATUSES: CertificateStatus[] = ["ISSUED", "PENDING_VALIDATION"
 
 export const isCertificateInUse = (error: unknown) => (error as Error)?.name === "ResourceInUseException";
 
-export class AcmApi {
-  constructor(
-    private readonly client: ACMClient,
-    private readonly retry: RetryPolicy,
-  ) {}
-
-  private call<T>(send: () => Promise<T>): Promise<T> {
-    return withRetry(send, this.retry);
-  }
-
+export class AcmApi extends RetryingApi<ACMClient> {
   /**
    * ARNs of certificates for exactly `domain` carrying every one of `tags`, issued ones first.
    * Tags tell ours apart from a certificate someone made by hand for the same name.

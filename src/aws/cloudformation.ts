@@ -1,5 +1,5 @@
 /**
- * CloudFormation in the engine's own words. Every call goes through withRetry; pagination is
+ * CloudFormation in the engine's own words. Every call is retried (RetryingApi); pagination is
  * handled here; callers never build SDK requests.
  */
 import {
@@ -23,7 +23,7 @@ import {
   type CloudFormationClient,
   type StackEvent,
 } from "@aws-sdk/client-cloudformation";
-import { withRetry, type RetryPolicy } from "./retry.js";
+import { RetryingApi } from "./retry.js";
 
 export interface DeployedStack {
   readonly stackId: string;
@@ -94,16 +94,7 @@ export const isStackMissing = (error: unknown) =>
 export const isNoChangeReason = (reason: string | undefined) =>
   reason !== undefined && /didn't contain changes|No updates are to be performed/i.test(reason);
 
-export class CloudFormationApi {
-  constructor(
-    private readonly client: CloudFormationClient,
-    private readonly retry: RetryPolicy,
-  ) {}
-
-  private call<T>(send: () => Promise<T>): Promise<T> {
-    return withRetry(send, this.retry);
-  }
-
+export class CloudFormationApi extends RetryingApi<CloudFormationClient> {
   /** The stack as deployed, or undefined when no stack of that name exists. */
   async describeStack(name: string): Promise<DeployedStack | undefined> {
     try {

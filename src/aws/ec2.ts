@@ -6,7 +6,7 @@ import {
   type EC2Client,
   type SecurityGroup,
 } from "@aws-sdk/client-ec2";
-import { withRetry, type RetryPolicy } from "./retry.js";
+import { RetryingApi } from "./retry.js";
 
 export interface RestrictedGroup {
   readonly groupId: string;
@@ -15,16 +15,7 @@ export interface RestrictedGroup {
   readonly revokedEgress: number;
 }
 
-export class Ec2Api {
-  constructor(
-    private readonly client: EC2Client,
-    private readonly retry: RetryPolicy,
-  ) {}
-
-  private call<T>(send: () => Promise<T>): Promise<T> {
-    return withRetry(send, this.retry);
-  }
-
+export class Ec2Api extends RetryingApi<EC2Client> {
   /** The group by id, or the VPC's group named `default` (every VPC has exactly one). */
   async defaultSecurityGroup(target: { groupId?: string; vpcId?: string }): Promise<SecurityGroup | undefined> {
     const input = target.groupId

@@ -10,7 +10,7 @@ import {
   PutLifecyclePolicyCommand,
   type ECRClient,
 } from "@aws-sdk/client-ecr";
-import { withRetry, type RetryPolicy } from "./retry.js";
+import { RetryingApi } from "./retry.js";
 
 export interface RepositoryState {
   readonly name: string;
@@ -55,16 +55,7 @@ function canonical(text: string): string {
   return JSON.stringify(sort(JSON.parse(text)));
 }
 
-export class EcrApi {
-  constructor(
-    private readonly client: ECRClient,
-    private readonly retry: RetryPolicy,
-  ) {}
-
-  private call<T>(send: () => Promise<T>): Promise<T> {
-    return withRetry(send, this.retry);
-  }
-
+export class EcrApi extends RetryingApi<ECRClient> {
   /** Forced: ECR refuses to delete a repository holding images otherwise, and removing them is the point. */
   async deleteRepository(name: string): Promise<void> {
     await this.call(() => this.client.send(new DeleteRepositoryCommand({ repositoryName: name, force: true })));

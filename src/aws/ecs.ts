@@ -4,7 +4,7 @@
  */
 import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand, type ECSClient } from "@aws-sdk/client-ecs";
 import { DescribeTargetHealthCommand, type ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { withRetry, type RetryPolicy } from "./retry.js";
+import { RetryingApi } from "./retry.js";
 
 export interface ServiceState {
   readonly status: string;
@@ -33,16 +33,7 @@ export interface TargetHealth {
 
 const named = (error: unknown, ...names: string[]) => names.includes((error as Error)?.name ?? "");
 
-export class EcsApi {
-  constructor(
-    private readonly client: ECSClient,
-    private readonly retry: RetryPolicy,
-  ) {}
-
-  private call<T>(send: () => Promise<T>): Promise<T> {
-    return withRetry(send, this.retry);
-  }
-
+export class EcsApi extends RetryingApi<ECSClient> {
   /** The service, or undefined when the cluster or service does not exist (e.g. a rolled-back create). */
   async service(cluster: string, service: string, eventLimit = 5): Promise<ServiceState | undefined> {
     try {
@@ -105,16 +96,11 @@ export class EcsApi {
   }
 }
 
-export class TargetHealthApi {
-  constructor(
-    private readonly client: ElasticLoadBalancingV2Client,
-    private readonly retry: RetryPolicy,
-  ) {}
-
+export class TargetHealthApi extends RetryingApi<ElasticLoadBalancingV2Client> {
   /** Each registered target's state and, when not healthy, the load balancer's reason. */
   async targetHealth(targetGroupArn: string): Promise<TargetHealth[]> {
     try {
-      const result = await withRetry(() => this.client.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn })), this.retry);
+      const result = await this.call(() => this.client.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn })));
       return (result.TargetHealthDescriptions ?? []).map((d) => ({
         id: d.Target?.Id ?? "",
         port: d.Target?.Port,

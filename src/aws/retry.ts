@@ -61,3 +61,15 @@ export function withRetry<T>(call: () => Promise<T>, policy: RetryPolicy = DEFAU
     shouldRetry: ({ error }) => isTransient(error),
   });
 }
+
+/** Base of the per-service wrappers: one client for the run, every call through the same retry policy. */
+export abstract class RetryingApi<Client> {
+  constructor(
+    protected readonly client: Client,
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+  ) {}
+
+  protected call<T>(send: () => Promise<T>): Promise<T> {
+    return withRetry(send, this.retry);
+  }
+}

@@ -10,7 +10,7 @@ import {
   type HostedZone,
   type Route53Client,
 } from "@aws-sdk/client-route-53";
-import { withRetry, type RetryPolicy } from "./retry.js";
+import { RetryingApi } from "./retry.js";
 
 export interface CnameRecord {
   readonly name: string;
@@ -30,16 +30,7 @@ export const zoneId = (id: string): string => id.replace(/^\/hostedzone\//, "");
 
 const CNAME_TTL = 300;
 
-export class Route53Api {
-  constructor(
-    private readonly client: Route53Client,
-    private readonly retry: RetryPolicy,
-  ) {}
-
-  private call<T>(send: () => Promise<T>): Promise<T> {
-    return withRetry(send, this.retry);
-  }
-
+export class Route53Api extends RetryingApi<Route53Client> {
   /**
    * The public hosted zone named exactly `domain`. ListHostedZonesByName starts at that name and
    * continues alphabetically, so neighbours (sub.example.com, example.com.au) must be filtered out;

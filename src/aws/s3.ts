@@ -7,7 +7,7 @@ import {
   type ObjectIdentifier,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { withRetry, type RetryPolicy } from "./retry.js";
+import { RetryingApi } from "./retry.js";
 
 /** DeleteObjects takes at most this many keys per call. */
 const DELETE_BATCH = 1000;
@@ -17,16 +17,7 @@ const isNotFound = (error: unknown) => {
   return e?.name === "NotFound" || e?.name === "NoSuchKey" || e?.$metadata?.httpStatusCode === 404;
 };
 
-export class S3Api {
-  constructor(
-    private readonly client: S3Client,
-    private readonly retry: RetryPolicy,
-  ) {}
-
-  private call<T>(send: () => Promise<T>): Promise<T> {
-    return withRetry(send, this.retry);
-  }
-
+export class S3Api extends RetryingApi<S3Client> {
   async exists(bucket: string, key: string): Promise<boolean> {
     try {
       await this.call(() => this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));

@@ -1,6 +1,6 @@
 /** STS in the engine's own words: who the credentials belong to. */
 import { GetCallerIdentityCommand, type STSClient } from "@aws-sdk/client-sts";
-import { withRetry, type RetryPolicy } from "./retry.js";
+import { RetryingApi } from "./retry.js";
 
 export interface CallerIdentity {
   readonly account: string;
@@ -24,14 +24,9 @@ export const isRejectedCredentials = (error: unknown): boolean => {
   );
 };
 
-export class StsApi {
-  constructor(
-    private readonly client: STSClient,
-    private readonly retry: RetryPolicy,
-  ) {}
-
+export class StsApi extends RetryingApi<STSClient> {
   async callerIdentity(): Promise<CallerIdentity> {
-    const result = await withRetry(() => this.client.send(new GetCallerIdentityCommand({})), this.retry);
+    const result = await this.call(() => this.client.send(new GetCallerIdentityCommand({})));
     return { account: result.Account ?? "", arn: result.Arn ?? "", userId: result.UserId ?? "" };
   }
 }
