@@ -9,7 +9,7 @@ import { UserInputError } from "../errors.js";
 import { removeCertificate } from "../orchestrator/certificate.js";
 import { lookUpCertificate } from "../orchestrator/status.js";
 import { teardown } from "../orchestrator/teardown.js";
-import { planTeardown, type TeardownPlan } from "../orchestrator/teardown-plan.js";
+import { planTeardown } from "../orchestrator/teardown-plan.js";
 import { hasAnythingToDelete, planText, summaryJson, summaryText, teardownSink, teardownSucceeded } from "../render/teardown.js";
 import { EXIT } from "./command.js";
 import { requireAccount } from "./identity.js";

@@ -5,12 +5,12 @@
 import type { Capability, Change } from "@aws-sdk/client-cloudformation";
 import { isNoChangeReason, type CloudFormationApi, type DeployedStack } from "../aws/cloudformation.js";
 import type { Template } from "../templates/cfn.js";
-import { sleepUnlessAborted } from "./clock.js";
 import { needsApproval, type ApprovalLevel } from "./approval.js";
 import type { NodeId } from "./graph.js";
 import type { NodeResult } from "./results.js";
 import { isEmptyReview, isFailedFirstCreate, isInProgress, isSuccess, isUpdatable, needsManualRecovery } from "./stack-status.js";
 import { rootCause, watchOperation, type WatchContext } from "./watch.js";
+import { waitForChangeSet } from "./change-set-wait.js";
 
 /** CloudFormation's TemplateBody limit; larger templates must come from S3. */
 export const TEMPLATE_BODY_LIMIT = 51_200;
@@ -274,14 +274,3 @@ async function ensureProtection(ctx: StackDeployContext, deployed: DeployedStack
   say(`termination protection ${desired.terminationProtection ? "enabled" : "disabled"}`);
 }
 
-async function waitForChangeSet(ctx: StackDeployContext, stackName: string, changeSetId: string) {
-  let delay = 1_000;
-  const deadline = ctx.clock.now() + 15 * 60_000;
-  for (;;) {
-    await sleepUnlessAborted(ctx.clock, delay, ctx.signal);
-    const state = await ctx.cfn.describeChangeSet(stackName, changeSetId);
-    if (state.status === "CREATE_COMPLETE" || state.status === "FAILED") return state;
-    if (ctx.clock.now() > deadline) throw new Error(`change set ${changeSetId} still ${state.status} after 15 min`);
-    delay = Math.min(delay * 1.5, 5_000);
-  }
-}

@@ -10,13 +10,14 @@ import { stackName, type Environment, type StackId } from "../env/model.js";
 import type { Template } from "../templates/cfn.js";
 import { STACKS, stackDefinition } from "../templates/index.js";
 import { stackTags, synthesize, type StackDefinition } from "../templates/stack.js";
-import { sleepUnlessAborted, type Clock } from "./clock.js";
+import type { Clock } from "./clock.js";
 import { recoveryStep, requiredCapabilities, TEMPLATE_BODY_LIMIT, type ReviewCheck } from "./deploy-stack.js";
 import { buildGraph, layers, type NodeId } from "./graph.js";
 import { resolveInputs, type InputSources } from "./inputs.js";
 import type { NodeResult } from "./results.js";
 import { changeRows, dangerWarnings, type ResourceChangeRow } from "./review-changes.js";
 import { isEmptyReview, isFailedFirstCreate, isInProgress, isUpdatable, needsManualRecovery } from "./stack-status.js";
+import { waitForChangeSet } from "./change-set-wait.js";
 
 export type { ResourceChangeRow } from "./review-changes.js";
 
@@ -230,18 +231,6 @@ async function createReviewChangeSet(
   // Neither an empty nor a failed change set is worth keeping for review.
   await request.cfn.deleteChangeSet(name, changeSetId);
   return { reason: `change set failed: ${state.reason ?? "no reason given"}`, unchanged: isNoChangeReason(state.reason) };
-}
-
-async function waitForChangeSet(request: ReviewRequest, name: string, id: string) {
-  let delay = 1_000;
-  const deadline = request.clock.now() + 15 * 60_000;
-  for (;;) {
-    await sleepUnlessAborted(request.clock, delay, request.signal);
-    const state = await request.cfn.describeChangeSet(name, id);
-    if (state.status === "CREATE_COMPLETE" || state.status === "FAILED") return state;
-    if (request.clock.now() > deadline) throw new Error(`change set ${id} still ${state.status} after 15 min`);
-    delay = Math.min(delay * 1.5, 5_000);
-  }
 }
 
 /**

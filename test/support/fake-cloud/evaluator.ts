@@ -192,7 +192,7 @@ export class Evaluator {
   private sub(arg: Json): Value {
     const [text, variables] = Array.isArray(arg) ? [String(arg[0] ?? ""), arg[1]] : [String(arg), undefined];
     const local = isObject(variables) ? variables : {};
-    return text.replace(/\$\{([^}]+)\}/g, (whole, inner: string) => {
+    return text.replace(/\$\{([^}]+)\}/g, (_whole, inner: string) => {
       const name = inner.trim();
       if (name.startsWith("!")) return `\${${name.slice(1)}}`;
       if (name in local) return stringify(this.evaluate(local[name]!));
