@@ -27,7 +27,9 @@ const TRANSIENT_NAMES = new Set([
   "ServiceUnavailable",
   "ServiceUnavailableException",
 ]);
-const TRANSIENT_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "ECONNABORTED"]);
+// ENOTFOUND is not here: a host that does not resolve (offline, a typo in --endpoint-url or the region)
+// will not resolve a minute later either, and eight backoffs would only hide that for over a minute.
+const TRANSIENT_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ECONNABORTED"]);
 
 interface AwsLikeError {
   name?: string;

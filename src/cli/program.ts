@@ -6,6 +6,7 @@ import { UserInputError } from "../errors.js";
 import { registerChangeset } from "./changeset-command.js";
 import { registerBootstrap } from "./bootstrap-command.js";
 import { registerDeploy } from "./deploy-command.js";
+import { describeError } from "../render/errors.js";
 import { EXIT } from "./command.js";
 import type { SessionOverrides } from "./session.js";
 import { registerStatus } from "./status-command.js";
@@ -77,7 +78,7 @@ function reportError(error: unknown, verbose: boolean): number {
     console.error(`error: ${error.message}`);
     return EXIT.usage;
   }
-  console.error(`error: ${(error as Error).message ?? String(error)}`);
+  console.error(`error: ${describeError(error)}`);
   if (verbose && error instanceof Error && error.stack) console.error(error.stack);
   else console.error("(run again with --verbose for details)");
   return EXIT.failed;
