@@ -9,7 +9,7 @@ import { needsApproval, type ApprovalLevel } from "./approval.js";
 import type { NodeId } from "./graph.js";
 import type { NodeResult } from "./results.js";
 import { isEmptyReview, isFailedFirstCreate, isInProgress, isSuccess, isUpdatable, needsManualRecovery } from "./stack-status.js";
-import { rootCause, watchOperation, type WatchContext } from "./watch.js";
+import { rootCause, watchOperation, type WatchContext, type WatchOutcome } from "./watch.js";
 import { waitForChangeSet } from "./change-set-wait.js";
 
 /** CloudFormation's TemplateBody limit; larger templates must come from S3. */
@@ -172,12 +172,20 @@ async function approveAndExecute(run: Run, changeSet: ReadyChangeSet): Promise<N
   }
 
   const since = new Date(ctx.clock.now() - 1_000);
-  await ctx.cfn.executeChangeSet(desired.name, changeSet.id);
-  ctx.pendingChangeSets.delete(desired.name);
+  const refused = await execute(ctx, desired.name, changeSet.id);
+  if (refused) return { kind: "failed", message: refused, durationMs: run.elapsed() };
   const total = changeSet.type === "CREATE" ? Object.keys(desired.template.Resources).length : changeSet.changes.length;
-  const outcome = await watchOperation(ctx, desired.node, { id: changeSet.stackId, name: desired.name }, { since, total, timeoutMs: ctx.poll.operationTimeoutMs });
-  const final = outcome.stack;
   const verb = changeSet.type === "CREATE" ? "create" : "update";
+  let outcome: WatchOutcome;
+  try {
+    outcome = await watchOperation(ctx, desired.node, { id: changeSet.stackId, name: desired.name }, { since, total, timeoutMs: ctx.poll.operationTimeoutMs });
+  } catch (error) {
+    if (ctx.signal?.aborted) throw error;
+    const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const message = `the ${verb} of ${desired.name} started, but following it failed (${why}); CloudFormation carries on without us: run the deploy again to wait for it and continue`;
+    return { kind: "failed", message, durationMs: run.elapsed() };
+  }
+  const final = outcome.stack;
 
   if (outcome.timedOut || !final || !isSuccess(final.status)) {
     const status = final?.status ?? "DELETED";
@@ -186,6 +194,26 @@ async function approveAndExecute(run: Run, changeSet: ReadyChangeSet): Promise<N
   }
   await ensureProtection(ctx, final, desired, run.say);
   return { kind: "deployed", action: verb, outputs: final.outputs, durationMs: run.elapsed(), notes: run.notes };
+}
+
+/**
+ * ExecuteChangeSet, and what a refusal means: our own first attempt went through (a retry after a lost
+ * response: follow it), or the stack changed since the change set was made (say so; nothing runs).
+ */
+async function execute(ctx: StackDeployContext, stackName: string, changeSetId: string): Promise<string | undefined> {
+  try {
+    await ctx.cfn.executeChangeSet(stackName, changeSetId);
+  } catch (error) {
+    if ((error as Error)?.name !== "InvalidChangeSetStatusException") throw error;
+    const state = await ctx.cfn.describeChangeSet(stackName, changeSetId);
+    if (!state.executionStatus.startsWith("EXECUTE_")) {
+      await discard(ctx, stackName, changeSetId);
+      const name = /:changeSet\/([^/]+)/.exec(changeSetId)?.[1] ?? changeSetId;
+      return `${stackName} changed after change set ${name} was made (someone else updated it?), so CloudFormation will not execute it (${state.executionStatus}): nothing was executed; run the deploy again to compare against the stack as it is now`;
+    }
+  }
+  ctx.pendingChangeSets.delete(stackName);
+  return undefined;
 }
 
 /** Our own change sets are ours to delete only while unexecuted. */
@@ -225,6 +253,7 @@ async function settledState(
     });
     current = outcome.stack;
   }
+  if (current && isEmptyReview(current.status)) say("REVIEW_IN_PROGRESS: the stack holds only change sets that were never executed (an interrupted run, or a review); creating a new one");
   if (current && needsManualRecovery(current.status)) {
     return { kind: "needs-recovery", status: current.status, message: `${desired.name} is ${current.status}${current.statusReason ? `: ${current.statusReason}` : ""}`, recovery: recoveryStep(desired.name, current.status) };
   }

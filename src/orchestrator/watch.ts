@@ -55,9 +55,13 @@ export async function watchOperation(
   const started = ctx.clock.now();
   let statusDelay = ctx.poll.statusMinMs;
   let nextStatusAt = started + statusDelay;
+  let pollAt = started + ctx.poll.eventsEveryMs;
 
   for (;;) {
-    await sleepUnlessAborted(ctx.clock, ctx.poll.eventsEveryMs, ctx.signal);
+    await sleepUnlessAborted(ctx.clock, Math.max(0, pollAt - ctx.clock.now()), ctx.signal);
+    // A fixed cadence: the next look is due one interval after this one begins, not after its calls
+    // return, so an event waits at most eventsEveryMs to be seen. A slow round never causes a burst.
+    pollAt = Math.max(pollAt, ctx.clock.now()) + ctx.poll.eventsEveryMs;
     const fresh = await ctx.cfn.eventsSince(stack.id, seen, options.since);
     let stackReachedEnd = false;
     for (const event of fresh) {
