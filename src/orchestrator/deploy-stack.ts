@@ -8,7 +8,8 @@ import type { Template } from "../templates/cfn.js";
 import { needsApproval, type ApprovalLevel } from "./approval.js";
 import type { NodeId } from "./graph.js";
 import type { NodeResult } from "./results.js";
-import { isEmptyReview, isFailedFirstCreate, isInProgress, isSuccess, isUpdatable, needsManualRecovery } from "./stack-status.js";
+import { isEmptyReview, isSuccess, isUpdatable } from "./stack-status.js";
+import { settleStack } from "./stack-recovery.js";
 import { rootCause, watchOperation, type WatchContext, type WatchOutcome } from "./watch.js";
 import { waitForChangeSet } from "./change-set-wait.js";
 
@@ -99,7 +100,7 @@ export async function deployStack(ctx: StackDeployContext, desired: DesiredStack
     },
   };
 
-  const current = await settledState(ctx, desired, run.say);
+  const current = await settleStack(ctx, desired, run.say);
   if (current && "kind" in current) return current;
   const deployed = current as DeployedStack | undefined;
 
@@ -221,69 +222,6 @@ async function discard(ctx: StackDeployContext, stackName: string, changeSetId: 
   if (ctx.pendingChangeSets.get(stackName) !== changeSetId) return;
   await ctx.cfn.deleteChangeSet(stackName, changeSetId);
   ctx.pendingChangeSets.delete(stackName);
-}
-
-/**
- * Waits out operations started by someone else, recreates a failed first create, and turns states
- * only a person can fix into `needs-recovery` with the exact next step.
- */
-async function settledState(
-  ctx: StackDeployContext,
-  desired: DesiredStack,
-  say: (text: string) => void,
-): Promise<DeployedStack | NodeResult | undefined> {
-  let current = await ctx.cfn.describeStack(desired.name);
-  if (current && isInProgress(current.status)) {
-    say(`${current.status} from another operation: waiting for it to finish`);
-    const outcome = await watchOperation(ctx, desired.node, { id: current.stackId, name: desired.name }, {
-      since: new Date(ctx.clock.now()),
-      timeoutMs: ctx.poll.othersTimeoutMs,
-    });
-    if (outcome.timedOut) {
-      return { kind: "failed", status: outcome.stack?.status, message: `another operation kept the stack ${outcome.stack?.status} for over ${Math.round(ctx.poll.othersTimeoutMs / 60_000)} min; try again when it ends`, durationMs: 0 };
-    }
-    current = outcome.stack;
-  }
-  if (current?.status === "UPDATE_ROLLBACK_FAILED" && ctx.continueRollback) {
-    say("UPDATE_ROLLBACK_FAILED: continuing the rollback (--continue-rollback)");
-    await ctx.cfn.continueUpdateRollback(desired.name);
-    const outcome = await watchOperation(ctx, desired.node, { id: current.stackId, name: desired.name }, {
-      since: new Date(ctx.clock.now() - 1_000),
-      timeoutMs: ctx.poll.operationTimeoutMs,
-    });
-    current = outcome.stack;
-  }
-  if (current && isEmptyReview(current.status)) say("REVIEW_IN_PROGRESS: the stack holds only change sets that were never executed (an interrupted run, or a review); creating a new one");
-  if (current && needsManualRecovery(current.status)) {
-    return { kind: "needs-recovery", status: current.status, message: `${desired.name} is ${current.status}${current.statusReason ? `: ${current.statusReason}` : ""}`, recovery: recoveryStep(desired.name, current.status) };
-  }
-  if (current && isFailedFirstCreate(current.status)) {
-    say("ROLLBACK_COMPLETE after a failed first create: deleting the empty stack and creating it again");
-    if (current.terminationProtection) await ctx.cfn.setTerminationProtection(desired.name, false);
-    await ctx.cfn.deleteStack(current.stackId);
-    const outcome = await watchOperation(ctx, desired.node, { id: current.stackId, name: desired.name }, {
-      since: new Date(ctx.clock.now() - 1_000),
-      timeoutMs: ctx.poll.operationTimeoutMs,
-    });
-    if (outcome.stack && outcome.stack.status !== "DELETE_COMPLETE") {
-      return { kind: "needs-recovery", status: outcome.stack.status, message: `could not delete the failed stack ${desired.name}`, recovery: recoveryStep(desired.name, outcome.stack.status) };
-    }
-    current = undefined;
-  }
-  return current;
-}
-
-export function recoveryStep(stackName: string, status: string): string {
-  switch (status) {
-    case "UPDATE_ROLLBACK_FAILED":
-      return `fix what blocked the rollback (see the stack's events), then run the deploy again with --continue-rollback (it calls ContinueUpdateRollback for ${stackName})`;
-    case "ROLLBACK_FAILED":
-      return `the first create failed and so did its rollback: fix or remove the resources named in the events, then: aws cloudformation delete-stack --stack-name ${stackName} (add --retain-resources for any that cannot be deleted), and deploy again`;
-    case "DELETE_FAILED":
-      return `a deletion failed: remove what blocks it (see the events), then: aws cloudformation delete-stack --stack-name ${stackName}, and deploy again`;
-    default:
-      return `inspect the stack's events: aws cloudformation describe-stack-events --stack-name ${stackName}`;
-  }
 }
 
 async function isUnchanged(ctx: StackDeployContext, deployed: DeployedStack, desired: DesiredStack): Promise<boolean> {
