@@ -8,6 +8,7 @@ import {
   type ACMClient,
   type CertificateStatus,
 } from "@aws-sdk/client-acm";
+import { randomUUID } from "node:crypto";
 import type { CnameRecord } from "./route53.js";
 import { RetryingApi } from "./retry.js";
 
@@ -66,11 +67,15 @@ export class AcmApi extends RetryingApi<ACMClient> {
 
   /** Requests a DNS-validated certificate, tagged in the same call so it is never untagged. */
   async request(domain: string, tags: Record<string, string>): Promise<string> {
+    // One token for every retry of this request: a retry after a lost response gets the same certificate
+    // back instead of a second one. A later run makes a new token, so a certificate deleted meanwhile is not revived.
+    const token = randomUUID().replace(/-/g, "");
     const result = await this.call(() =>
       this.client.send(
         new RequestCertificateCommand({
           DomainName: domain,
           ValidationMethod: "DNS",
+          IdempotencyToken: token,
           Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
         }),
       ),

@@ -23,6 +23,7 @@ import {
   type CloudFormationClient,
   type StackEvent,
 } from "@aws-sdk/client-cloudformation";
+import { randomUUID } from "node:crypto";
 import { RetryingApi } from "./retry.js";
 
 export interface DeployedStack {
@@ -124,6 +125,8 @@ export class CloudFormationApi extends RetryingApi<CloudFormationClient> {
   }
 
   async createChangeSet(request: ChangeSetRequest): Promise<{ changeSetId: string; stackId: string }> {
+    // The same token on every retry tells CloudFormation a retried request is not a second change set.
+    const clientToken = randomUUID();
     const result = await this.call(() =>
       this.client.send(
         new CreateChangeSetCommand({
@@ -135,6 +138,7 @@ export class CloudFormationApi extends RetryingApi<CloudFormationClient> {
           Tags: Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value })),
           Capabilities: request.capabilities,
           Description: request.description,
+          ClientToken: clientToken,
         }),
       ),
     );
@@ -211,7 +215,8 @@ export class CloudFormationApi extends RetryingApi<CloudFormationClient> {
   }
 
   async executeChangeSet(stackName: string, changeSet: string): Promise<void> {
-    await this.call(() => this.client.send(new ExecuteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSet })));
+    const token = randomUUID();
+    await this.call(() => this.client.send(new ExecuteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSet, ClientRequestToken: token })));
   }
 
   async deleteChangeSet(stackName: string, changeSet: string): Promise<void> {
