@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { synthesize } from "../src/templates/stack.js";
 import { stackDefinition } from "../src/templates/index.js";
 import type { NodeResult } from "../src/orchestrator/results.js";
+import { CreateChangeSetCommand } from "@aws-sdk/client-cloudformation";
 import { S3Api } from "../src/aws/s3.js";
 import { deployHarness, FAST_RETRY, type Harness } from "./support/deploy-harness.js";
 
@@ -181,5 +182,31 @@ describe("deploy under trouble", () => {
     expect(asked.sort()).toEqual([name("auth"), name("network"), name("storage")]);
     expect(h.cloud.callsOf("ExecuteChangeSet")).toEqual([]);
     expect(failure(report.results.get("network")).message).toMatch(/not approved; nothing was changed/);
+  });
+});
+
+describe("deploy after a run killed between creating and executing a change set", () => {
+  let h: Harness;
+  afterEach(() => h.cloud.restore());
+
+  it("removes the stale change set it left, but not a review's, and updates the stack", async () => {
+    h = deployHarness();
+    await h.deploy("dev");
+    const env = { ...h.environment("dev"), logRetentionDays: 30 };
+    const template = JSON.stringify(synthesize(stackDefinition("network"), env));
+    const leave = async (ChangeSetName: string, Description: string) =>
+      h.clients.cloudformation.send(
+        new CreateChangeSetCommand({ StackName: name("network"), ChangeSetName, ChangeSetType: "UPDATE", TemplateBody: template, Description, Tags: [{ Key: "Project", Value: "alert-engine" }, { Key: "Environment", Value: "dev" }] }),
+      );
+    await leave("orchestrate-killed", "created by orchestrate deploy");
+    await leave("review-kept", "orchestrate review review-kept");
+    await h.cloud.clock.sleep(10_000);
+
+    const report = await h.deploy("dev", { env });
+    expect(report.results.get("network")).toMatchObject({ kind: "deployed", action: "update" });
+    expect((report.results.get("network") as { notes: string[] }).notes.join()).toMatch(/removed change set orchestrate-killed/);
+    const left = h.cloud.stack(name("network"))!.changeSets.map((c) => c.name);
+    expect(left).not.toContain("orchestrate-killed");
+    expect(h.cloud.callsOf("DeleteChangeSet").map((c) => (c.input as { ChangeSetName: string }).ChangeSetName)).not.toContain("review-kept");
   });
 });

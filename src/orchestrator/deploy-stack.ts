@@ -13,6 +13,9 @@ import { settleStack } from "./stack-recovery.js";
 import { rootCause, watchOperation, type WatchContext, type WatchOutcome } from "./watch.js";
 import { waitForChangeSet } from "./change-set-wait.js";
 
+/** Marks the change sets a deploy creates, so a later deploy can tell its own leftovers from a review's. */
+const DEPLOY_CHANGE_SET = "created by orchestrate deploy";
+
 /** CloudFormation's TemplateBody limit; larger templates must come from S3. */
 export const TEMPLATE_BODY_LIMIT = 51_200;
 
@@ -126,6 +129,7 @@ async function newChangeSet(run: Run, deployed: DeployedStack | undefined): Prom
   }
 
   const type = deployed && !isEmptyReview(deployed.status) ? "UPDATE" : "CREATE";
+  if (deployed) await discardLeftovers(run);
   ctx.emit({ type: "node-progress", node: desired.node, at: ctx.clock.now(), status: `creating ${type} change set` });
   const { changeSetId, stackId } = await ctx.cfn.createChangeSet({
     stackName: desired.name,
@@ -135,7 +139,7 @@ async function newChangeSet(run: Run, deployed: DeployedStack | undefined): Prom
     parameters: desired.parameters,
     tags: desired.tags,
     capabilities: requiredCapabilities(desired.template),
-    description: "created by orchestrate deploy",
+    description: DEPLOY_CHANGE_SET,
   });
   ctx.pendingChangeSets.set(desired.name, changeSetId);
 
@@ -215,6 +219,21 @@ async function execute(ctx: StackDeployContext, stackName: string, changeSetId: 
   }
   ctx.pendingChangeSets.delete(stackName);
   return undefined;
+}
+
+/**
+ * A deploy killed between creating and executing its change set leaves it behind, executable by anyone
+ * from the console long after it went stale. Ours (by description) are removed before making a new one.
+ */
+async function discardLeftovers(run: Run) {
+  const { ctx, desired } = run;
+  const leftovers = (await ctx.cfn.listChangeSets(desired.name)).filter(
+    (c) => c.description === DEPLOY_CHANGE_SET && ["AVAILABLE", "UNAVAILABLE"].includes(c.executionStatus),
+  );
+  for (const leftover of leftovers) {
+    await ctx.cfn.deleteChangeSet(desired.name, leftover.id);
+    run.say(`removed change set ${leftover.name}, left unexecuted by an earlier deploy that was interrupted`);
+  }
 }
 
 /** Our own change sets are ours to delete only while unexecuted. */
