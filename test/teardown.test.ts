@@ -45,6 +45,9 @@ describe("teardown: remove an environment, keep what must stay", () => {
     const backendGoneAt = h.cloud.callsOf("DeleteStack")[1]!.at;
     expect(h.cloud.callsOf("DeleteCertificate")[0]!.at).toBeGreaterThan(backendGoneAt);
     expect(cli.output()).toMatch(/stage: torn down/);
+    // The plan shown before confirming lists the stacks in the order they will go.
+    const plan = cli.output().split("\n").filter((l) => /^  (alert-engine-\w+-stage|certificate) /.test(l)).map((l) => l.trim().split(/\s+/)[0]);
+    expect(plan.slice(0, 6)).toEqual(["alert-engine-domain-stage", "alert-engine-backend-stage", "certificate", "alert-engine-network-stage", "alert-engine-storage-stage", "alert-engine-auth-stage"]);
   });
 
   it("empties a versioned bucket, every version and delete marker, in batches with progress", async () => {

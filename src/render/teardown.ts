@@ -1,18 +1,26 @@
 /** Teardown in words: the plan to confirm, the live lines, the end (with what stays behind), and JSON. */
 import type { EngineEvent, EventSink } from "../orchestrator/events.js";
-import type { NodeId } from "../orchestrator/graph.js";
 import type { TeardownOutcome, TeardownReport } from "../orchestrator/teardown.js";
 import type { RetainedResource, TeardownPlan } from "../orchestrator/teardown-plan.js";
 import { seconds } from "./describe.js";
 import { plainRenderer } from "./plain.js";
+import { buildGraph, layers, reversed, type NodeId } from "../orchestrator/graph.js";
+import { STACKS } from "../templates/index.js";
+
+/** domain, backend, then certificate, network, storage and auth (which go in parallel). */
+const TEARDOWN_ORDER: NodeId[] = layers(reversed(buildGraph(STACKS))).flat();
 
 export function planText(plan: TeardownPlan, envName: string, region: string): string {
   const lines = [`Teardown of ${envName} (${region}) would delete, in reverse dependency order:`];
-  for (const stack of plan.stacks) {
+  for (const node of TEARDOWN_ORDER) {
+    const stack = plan.stacks.find((s) => s.node === node);
+    if (!stack) {
+      lines.push(`  ${"certificate".padEnd(32)} ${plan.certificate ?? "none, skipped"}`);
+      continue;
+    }
     const state = stack.status ? `${stack.status}, ${stack.resources} resources${stack.terminationProtection ? ", termination protection on (lifted once you confirm)" : ""}` : "not deployed, skipped";
     lines.push(`  ${stack.name.padEnd(32)} ${state}`);
   }
-  lines.push(`  certificate: ${plan.certificate ?? "none, skipped"}`);
   if (plan.retained.length > 0) {
     lines.push("Kept (DeletionPolicy Retain), to delete by hand later if ever:");
     lines.push(...plan.retained.map((r) => `  ${r.stack} ${r.logicalId} (${r.type})${r.physicalId ? ` ${r.physicalId}` : ""}`));
