@@ -15,6 +15,11 @@ describe("approval of change sets", () => {
     expect(needsApproval("any-change", harmless)).toBe(true);
   });
 
+  it("does not ask about a new task definition revision, which every image deploy makes", () => {
+    const imageDeploy = [change("TaskDefinition", "AWS::ECS::TaskDefinition", "Modify", "True"), change("Service", "AWS::ECS::Service", "Modify", "False")];
+    expect(needsApproval("broadening", imageDeploy)).toBe(false);
+  });
+
   it("lets a harmless update through under 'broadening'", () => {
     expect(needsApproval("broadening", harmless)).toBe(false);
     expect(concerns(harmless)).toEqual([]);

@@ -9,6 +9,12 @@ export const APPROVAL_LEVELS: readonly ApprovalLevel[] = ["never", "broadening",
 
 const ACCESS_TYPES = /^AWS::(IAM::|EC2::SecurityGroup|Lambda::Permission|S3::BucketPolicy|Cognito::IdentityPoolRoleAttachment)/;
 
+/**
+ * Immutable by design: every change makes a new revision and the service rolls over to it, so its
+ * "replacement" loses nothing. Asking about it would ask on every image deploy, and teach people to say yes.
+ */
+const REVISIONED_TYPES = new Set(["AWS::ECS::TaskDefinition"]);
+
 export interface ChangeConcern {
   readonly logicalId: string;
   readonly resourceType: string;
@@ -23,8 +29,8 @@ export function concerns(changes: readonly Change[]): ChangeConcern[] {
     if (!rc) continue;
     const base = { logicalId: rc.LogicalResourceId ?? "?", resourceType: rc.ResourceType ?? "?" };
     if (rc.Action === "Remove") found.push({ ...base, why: "removes" });
-    else if (rc.Replacement === "True") found.push({ ...base, why: "replaces" });
-    else if (rc.Replacement === "Conditional") found.push({ ...base, why: "may replace" });
+    else if (rc.Replacement === "True" && !REVISIONED_TYPES.has(base.resourceType)) found.push({ ...base, why: "replaces" });
+    else if (rc.Replacement === "Conditional" && !REVISIONED_TYPES.has(base.resourceType)) found.push({ ...base, why: "may replace" });
     else if (ACCESS_TYPES.test(base.resourceType) && (rc.Action === "Add" || rc.Action === "Modify")) found.push({ ...base, why: "widens access" });
   }
   return found;
