@@ -244,6 +244,17 @@ describe("input errors", () => {
     expect(inputError(() => load("dev", undefined, { vars: { PROJECT_NAME: "Alert_Engine" } })).message).toContain('project "Alert_Engine"');
   });
 
+  it("an API domain longer than ACM's 64-character certificate name limit is refused at load", () => {
+    // A 42-character base domain: api.alert-engine.<base> (prod, 59) fits in 64, api.stage-alert-engine.<base> (65) does not.
+    const vars = { BASE_DOMAIN: "alerts.platform-engineering.totogicore.com" };
+    expect(apiDomain(load("prod", PROD_ACCOUNT, { vars })).length).toBeLessThanOrEqual(64);
+    const error = inputError(() => load("stage", undefined, { vars }));
+    expect(error.message).toContain(`API domain "api.stage-alert-engine.${vars.BASE_DOMAIN}" is 65 characters`);
+    expect(error.message).toContain("at most 64");
+    // The seed's own domains are well inside the limit.
+    for (const name of ["dev", "stage", "prod"]) expect(apiDomain(load(name, PROD_ACCOUNT)).length).toBeLessThanOrEqual(64);
+  });
+
   it("prod without an account synthesizes, but deployProblems refuses it", () => {
     // Refused at deploy time (preflight turns deployProblems into a UserInputError), so synth and
     // review of prod work before the account is configured.

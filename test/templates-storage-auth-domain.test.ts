@@ -223,7 +223,13 @@ describe("domain stack", () => {
       expect(record.Properties).toMatchObject({
         HostedZoneId: { Ref: "HostedZoneId" },
         Name: API_DOMAINS[name],
-        AliasTarget: { DNSName: { Ref: "LoadBalancerDnsName" }, HostedZoneId: { Ref: "LoadBalancerHostedZoneId" }, EvaluateTargetHealth: true },
+        // The ALB's "dualstack." name: the bare DNSName answers no AAAA queries even once the ALB is
+        // dualstack, so an AAAA alias to it could never serve IPv6 (Route 53 console and CDK prepend it too).
+        AliasTarget: {
+          DNSName: { "Fn::Join": ["", ["dualstack.", { Ref: "LoadBalancerDnsName" }]] },
+          HostedZoneId: { Ref: "LoadBalancerHostedZoneId" },
+          EvaluateTargetHealth: true,
+        },
       });
     }
     expect(template.Outputs?.ApiDomainName?.Value).toBe(API_DOMAINS[name]);

@@ -1,4 +1,4 @@
-import { isPlaceholderSecret, type Environment, type LogLevel } from "./model.js";
+import { apiDomain, isPlaceholderSecret, type Environment, type LogLevel } from "./model.js";
 
 /** Fargate's accepted memory sizes (MiB) for each CPU size (units). */
 const FARGATE_MEMORY: Record<number, number[]> = {
@@ -19,6 +19,12 @@ const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const DNS_LABELS = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const PROJECT = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/**
+ * ACM refuses a certificate whose first domain name (the Common Name) is longer than 64 characters
+ * (RFC 5280); the orchestrator requests the API domain as that name, so a longer one would only fail
+ * at RequestCertificate, after network, storage and auth had already started.
+ */
+const ACM_DOMAIN_NAME_MAX = 64;
 
 function range(from: number, to: number, step: number): number[] {
   const out: number[] = [];
@@ -35,6 +41,12 @@ export function environmentProblems(env: Environment): string[] {
     problems.push(`project "${env.project}": use 3-32 lowercase letters, digits and hyphens, starting with a letter (it names stacks and the bucket)`);
   }
   if (!DNS_LABELS.test(env.baseDomain)) problems.push(`baseDomain "${env.baseDomain}": expected a lowercase DNS name such as example.com`);
+  const domain = apiDomain(env);
+  if (domain.length > ACM_DOMAIN_NAME_MAX) {
+    problems.push(
+      `API domain "${domain}" is ${domain.length} characters, but ACM issues certificates only for domain names of at most ${ACM_DOMAIN_NAME_MAX}: shorten baseDomain (BASE_DOMAIN) or the project name (PROJECT_NAME)`,
+    );
+  }
   if (!REGION.test(env.region)) problems.push(`${at("region")} "${env.region}": expected an AWS region such as us-east-2`);
   if (env.account !== undefined && !ACCOUNT.test(env.account)) {
     problems.push(`${at("account")} "${env.account}": expected a 12-digit AWS account id (quote it in YAML so leading zeros survive)`);
