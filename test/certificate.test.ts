@@ -204,6 +204,15 @@ describe("removeCertificate (teardown)", () => {
     expect(notes.at(-1)).toContain("kept the validation record");
   });
 
+  it("keeps the record for another certificate of the name with an EC key, which ListCertificates hides by default", async () => {
+    await runner()();
+    const { ACMClient, RequestCertificateCommand } = await import("@aws-sdk/client-acm");
+    await new ACMClient({ region: "us-east-2" }).send(new RequestCertificateCommand({ DomainName: DOMAIN, ValidationMethod: "DNS", KeyAlgorithm: "EC_prime256v1" }));
+    const notes = await removeCertificate({ env, clients, retry: RETRY });
+    expect(cnames()).toHaveLength(1);
+    expect(notes.at(-1)).toContain("kept the validation record: 1 other certificate(s)");
+  });
+
   it("is a no-op when there is nothing to remove", async () => {
     expect(await removeCertificate({ env, clients, retry: RETRY })).toEqual([`no certificate for ${DOMAIN} to remove`]);
     expect(cloud.mutatingCalls()).toEqual([]);

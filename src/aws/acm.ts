@@ -5,6 +5,7 @@ import {
   ListCertificatesCommand,
   ListTagsForCertificateCommand,
   RequestCertificateCommand,
+  KeyAlgorithm,
   type ACMClient,
   type CertificateStatus,
 } from "@aws-sdk/client-acm";
@@ -26,6 +27,13 @@ export interface CertificateState {
 export const LIVE_STATUSES: CertificateStatus[] = ["ISSUED", "PENDING_VALIDATION"];
 export const ALL_STATUSES: CertificateStatus[] = ["ISSUED", "PENDING_VALIDATION", "FAILED", "VALIDATION_TIMED_OUT", "EXPIRED", "INACTIVE", "REVOKED"];
 
+/**
+ * ListCertificates returns only RSA_1024 and RSA_2048 certificates unless asked for other key types, so a
+ * certificate made by hand with an EC key would be invisible, and teardown would delete the validation
+ * record that certificate shares with ours (and needs to renew).
+ */
+const EVERY_KEY_TYPE = Object.values(KeyAlgorithm);
+
 export const isCertificateInUse = (error: unknown) => (error as Error)?.name === "ResourceInUseException";
 
 export class AcmApi extends RetryingApi<ACMClient> {
@@ -38,7 +46,7 @@ export class AcmApi extends RetryingApi<ACMClient> {
     let nextToken: string | undefined;
     do {
       const page = await this.call(() =>
-        this.client.send(new ListCertificatesCommand({ CertificateStatuses: statuses, NextToken: nextToken, MaxItems: 500 })),
+        this.client.send(new ListCertificatesCommand({ CertificateStatuses: statuses, Includes: { keyTypes: EVERY_KEY_TYPE }, NextToken: nextToken, MaxItems: 500 })),
       );
       for (const summary of page.CertificateSummaryList ?? []) {
         if (summary.CertificateArn && summary.DomainName?.toLowerCase() === domain.toLowerCase()) {

@@ -12,6 +12,7 @@ import {
   type DescribeCertificateCommandOutput,
   type DomainValidation,
   type FailureReason,
+  type KeyAlgorithm,
   type ListCertificatesCommandInput,
   type ListCertificatesCommandOutput,
   type ListTagsForCertificateCommandOutput,
@@ -34,6 +35,7 @@ export interface Certificate {
   domainName: string;
   subjectAlternativeNames: string[];
   validationMethod: "DNS" | "EMAIL";
+  keyAlgorithm: KeyAlgorithm;
   status: CertificateStatus;
   requestedAt: number;
   recordsVisibleAt: number;
@@ -49,6 +51,9 @@ export function validationRecord(account: string, domain: string): { Name: strin
   const base = domain.replace(/^\*\./, "").toLowerCase();
   return { Name: `_${hashOf("acm-name", account, base).slice(0, 32)}.${base}.`, Type: "CNAME", Value: `_${hashOf("acm-value", account, base).slice(0, 32)}.acm-validations.aws.` };
 }
+
+/** Like ACM, ListCertificates shows only these key types unless `Includes.keyTypes` asks for others. */
+const DEFAULT_LISTED_KEY_TYPES: readonly string[] = ["RSA_1024", "RSA_2048"];
 
 export class FakeAcm {
   readonly certificates: Certificate[] = [];
@@ -129,6 +134,7 @@ export class FakeAcm {
           domainName: input.DomainName ?? "",
           subjectAlternativeNames: [input.DomainName ?? "", ...(input.SubjectAlternativeNames ?? [])].filter((d, i, all) => all.indexOf(d) === i),
           validationMethod: input.ValidationMethod === "DNS" ? "DNS" : "EMAIL",
+          keyAlgorithm: input.KeyAlgorithm ?? "RSA_2048",
           status: "PENDING_VALIDATION",
           requestedAt: now,
           recordsVisibleAt: now + world.timing.certificateRecordMs,
@@ -153,8 +159,8 @@ export class FakeAcm {
             ...(cert.issuedAt !== undefined ? { IssuedAt: new Date(cert.issuedAt), NotBefore: new Date(cert.issuedAt), NotAfter: new Date(cert.issuedAt + 395 * 86400_000) } : {}),
             Status: cert.status,
             ...(cert.failureReason !== undefined ? { FailureReason: cert.failureReason as FailureReason } : {}),
-            KeyAlgorithm: "RSA_2048" as const,
-            SignatureAlgorithm: "SHA256WITHRSA",
+            KeyAlgorithm: cert.keyAlgorithm,
+            SignatureAlgorithm: cert.keyAlgorithm.startsWith("EC") ? "SHA256WITHECDSA" : "SHA256WITHRSA",
             InUseBy: [...cert.inUseBy],
             Type: "AMAZON_ISSUED" as const,
             RenewalEligibility: cert.inUseBy.length > 0 ? ("ELIGIBLE" as const) : ("INELIGIBLE" as const),
@@ -165,7 +171,8 @@ export class FakeAcm {
       ListCertificates(input: ListCertificatesCommandInput, context: CallContext): Out<ListCertificatesCommandOutput> {
         const mine = acm.certificates.filter((c) => c.region === context.region);
         for (const cert of mine) acm.refresh(cert);
-        const matching = mine.filter((c) => !input.CertificateStatuses?.length || input.CertificateStatuses.includes(c.status));
+        const keyTypes: readonly string[] = input.Includes?.keyTypes ?? DEFAULT_LISTED_KEY_TYPES;
+        const matching = mine.filter((c) => (!input.CertificateStatuses?.length || input.CertificateStatuses.includes(c.status)) && keyTypes.includes(c.keyAlgorithm));
         const { items, next } = page(matching, input.NextToken, input.MaxItems ?? 1000);
         return {
           CertificateSummaryList: items.map((c) => ({
@@ -175,7 +182,7 @@ export class FakeAcm {
             HasAdditionalSubjectAlternativeNames: false,
             Status: c.status,
             Type: "AMAZON_ISSUED" as const,
-            KeyAlgorithm: "RSA_2048" as const,
+            KeyAlgorithm: c.keyAlgorithm,
             InUse: c.inUseBy.length > 0,
             RenewalEligibility: "INELIGIBLE" as const,
             CreatedAt: new Date(c.requestedAt),
