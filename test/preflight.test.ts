@@ -97,6 +97,19 @@ describe("preflight: refusals (exit 2, nothing changed)", () => {
     expect(await refusal(environment("dev"))).toMatch(/AWS rejected the credentials .*expired.*aws sso login/);
   });
 
+  it("a clock minutes off: retries once the SDK has corrected its offset, instead of blaming the credentials", async () => {
+    ready();
+    // What the SDK's signer does when AWS refuses a skewed signature: it learns the offset from the
+    // response's Date header and marks the error clockSkewCorrected, so the next attempt is signed right.
+    const skewed = Object.assign(new Error("Signature expired: 20250101T001000Z is now earlier than 20250101T001500Z"), {
+      name: "SignatureDoesNotMatch",
+      $metadata: { httpStatusCode: 403, clockSkewCorrected: true },
+    });
+    cloud.mocks.STS.on(GetCallerIdentityCommand).rejectsOnce(skewed).resolves({ Account: cloud.account, Arn: `arn:aws:iam::${cloud.account}:user/me`, UserId: "AIDA" });
+    const checked = await preflight({ env: environment("dev"), clients, retry: { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 1 }, purpose: "deploy" });
+    expect(checked.account).toBe(cloud.account);
+  });
+
   it("another account than the environment's: names both", async () => {
     ready();
     const message = await refusal(environment("dev", { account: "999999999999" }));

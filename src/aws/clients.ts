@@ -7,7 +7,7 @@ import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balan
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { S3Client } from "@aws-sdk/client-s3";
 import { STSClient } from "@aws-sdk/client-sts";
-import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
+import { fromIni, fromNodeProviderChain } from "@aws-sdk/credential-providers";
 
 type Credentials = NonNullable<CloudFormationClientConfig["credentials"]>;
 
@@ -33,7 +33,11 @@ export interface AwsClients {
 }
 
 export function createClients(settings: ClientSettings): AwsClients {
-  const credentials = settings.credentials ?? fromNodeProviderChain(settings.profile ? { profile: settings.profile } : {});
+  // A named profile (--profile or AWS_PROFILE) means that profile's credentials (keys, role, SSO, process) or an
+  // error, as with the AWS CLI. The default chain would pass over a mistyped or missing profile to its next
+  // source, a container or instance role, and deploy as whatever account that role belongs to.
+  const profile = settings.profile ?? process.env.AWS_PROFILE;
+  const credentials = settings.credentials ?? (profile ? fromIni({ profile }) : fromNodeProviderChain());
   // Retries live in one place (aws/retry.ts, p-retry) so attempts are bounded and visible, not multiplied by two layers.
   const common = { region: settings.region, credentials, maxAttempts: 1, ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}) };
   const cache = new Map<string, unknown>();

@@ -74,7 +74,7 @@ async function whoAmI(request: Pick<PreflightRequest, "clients" | "retry">, prob
     const message = (error as Error)?.message ?? String(error);
     if (isMissingCredentials(error)) {
       problems.push(
-        `no AWS credentials found (looked in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ~/.aws/credentials and ~/.aws/config, SSO, container and instance roles): pass --profile NAME or set AWS_PROFILE, run 'aws configure' for access keys, or 'aws sso login --profile NAME' for IAM Identity Center`,
+        `no AWS credentials found (looked in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ~/.aws/credentials and ~/.aws/config, SSO, container and instance roles): pass --profile NAME or set AWS_PROFILE, run 'aws configure' for access keys, or 'aws sso login --profile NAME' for IAM Identity Center (the SDK said: ${message})`,
       );
     } else if (isRejectedCredentials(error)) {
       problems.push(`AWS rejected the credentials (${message}): refresh them ('aws sso login --profile NAME' for SSO, or new access keys via 'aws configure'), then rerun`);
