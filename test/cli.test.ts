@@ -63,3 +63,39 @@ describe("orchestrate CLI", () => {
     expect(stdout.join("\n")).toContain("account 123456789012");
   });
 });
+
+describe("Ctrl-C", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("once interrupts the run; twice quits at once with 130, giving the terminal its cursor back and its listener removed", async () => {
+    const { openSession } = await import("../src/cli/session.js");
+    const original = process.stdout.write;
+    const tty = Object.getOwnPropertyDescriptor(process.stdout, "isTTY");
+    const terminal: string[] = [];
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => (terminal.push(String(chunk)), true));
+    Object.defineProperty(process.stdout, "isTTY", { value: true, configurable: true });
+    const exit = vi.spyOn(process, "exit").mockImplementation((() => undefined) as never);
+    const before = process.listeners("SIGINT");
+    try {
+      const session = openSession("dev", {}, { log: () => {} });
+      const onSigint = process.listeners("SIGINT").find((l) => !before.includes(l))!;
+      // listr2 buffers whatever is written to stdout while it draws, and hides the cursor until it ends.
+      const buffered: string[] = [];
+      process.stdout.write = ((chunk: unknown) => (buffered.push(String(chunk)), true)) as typeof process.stdout.write;
+
+      onSigint("SIGINT");
+      expect(session.signal.aborted).toBe(true);
+      expect(exit).not.toHaveBeenCalled();
+      onSigint("SIGINT");
+      expect(exit).toHaveBeenCalledWith(130);
+      expect(terminal.join("")).toContain("\u001B[?25h");
+
+      session.close();
+      expect(process.listeners("SIGINT")).not.toContain(onSigint);
+    } finally {
+      process.stdout.write = original;
+      if (tty) Object.defineProperty(process.stdout, "isTTY", tty);
+      else delete (process.stdout as { isTTY?: boolean }).isTTY;
+    }
+  });
+});

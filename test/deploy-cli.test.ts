@@ -58,6 +58,43 @@ describe("orchestrate deploy (the command a person types)", () => {
     expect(h.cloud.stack("alert-engine-auth-prod")?.changeSets.filter((c) => c.executionStatus === "AVAILABLE") ?? []).toEqual([]);
   });
 
+  it("Ctrl-C at the approval prompt interrupts the whole run: exit 130, nothing of it executed or left behind", async () => {
+    h = deployHarness();
+    h.cloud.putImage("alert-engine-prod", "latest");
+    const cli = cliHarness(h, writeConfig(h.cloud.account));
+    // On a terminal readline reads Ctrl-C itself (raw mode): no SIGINT reaches the process, the question rejects.
+    const ctrlC = Object.assign(new Error("Aborted with Ctrl+C"), { name: "AbortError" });
+    const code = await cli.run(["deploy", "prod"], { interactive: true, ask: async () => Promise.reject(ctrlC) });
+    expect(code).toBe(130);
+    expect(cli.output()).toMatch(/Interrupted: stopping waits/);
+    expect(cli.output()).toMatch(/backend\s+skipped: not started: interrupted/);
+    expect(h.cloud.callsOf("ExecuteChangeSet").filter((c) => /auth/.test((c.input as { StackName: string }).StackName))).toEqual([]);
+    for (const id of ["network", "storage", "auth"]) {
+      expect(h.cloud.stack(`alert-engine-${id}-prod`)?.changeSets.filter((c) => c.executionStatus === "AVAILABLE") ?? []).toEqual([]);
+    }
+  });
+
+  it("asks about one change set at a time: on a terminal, one typed 'y' would answer every open question", async () => {
+    h = deployHarness();
+    h.cloud.putImage("alert-engine-prod", "latest");
+    const cli = cliHarness(h, writeConfig(h.cloud.account));
+    let open = 0;
+    let mostOpen = 0;
+    const asked: string[] = [];
+    const ask = async (question: string) => {
+      asked.push(`${cli.lines.filter((l) => /: \d+ changes in /.test(l)).at(-1)} | ${question}`);
+      mostOpen = Math.max(mostOpen, ++open);
+      await h.cloud.clock.sleep(5_000); // a person reading the changes
+      open--;
+      return "y";
+    };
+    expect(await cli.run(["deploy", "prod", "--require-approval", "any-change"], { interactive: true, ask })).toBe(0);
+    expect(mostOpen).toBe(1);
+    // Each question comes right after the summary of its own change set.
+    for (const line of asked) expect(line).toMatch(/^\n?(alert-engine-\w+-prod): \d+ changes in \S+ \| Execute this change set on \1\?/);
+    expect(asked.length).toBeGreaterThanOrEqual(5);
+  });
+
   it("in prod --yes approves and --stacks limits the run", async () => {
     h = deployHarness();
     h.cloud.putImage("alert-engine-prod", "latest");

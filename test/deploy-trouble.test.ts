@@ -29,6 +29,19 @@ describe("deploy under trouble", () => {
     expect(h.cloud.stack(name("backend"))).toBeUndefined();
   });
 
+  it("shows events and names the failing resource when this machine's clock runs ahead of AWS's", async () => {
+    h = deployHarness();
+    // Events carry AWS's timestamps (the fake's clock); the engine reads a local clock 2 min ahead of it (seen on WSL).
+    const ahead = { now: () => h.cloud.clock.now() + 120_000, sleep: (ms: number) => h.cloud.clock.sleep(ms) };
+    h.cloud.failResource({ stack: name("storage"), logicalId: "Bucket", reason: "alert-engine-data already exists" });
+    const report = await h.deploy("dev", { clock: ahead });
+
+    expect(failure(report.results.get("storage")).rootCause).toEqual({ stack: name("storage"), logicalId: "Bucket", resourceType: "AWS::S3::Bucket", reason: "alert-engine-data already exists" });
+    const shown = (node: string) => h.events.filter((e) => e.type === "resource-event" && e.node === node).length;
+    expect(shown("storage")).toBeGreaterThan(0);
+    expect(shown("network")).toBeGreaterThan(0);
+  });
+
   it("reports the real cause, not the 'Resource creation cancelled' noise after it", async () => {
     h = deployHarness();
     h.cloud.failResource({ stack: name("network"), logicalId: "NatGateway1", reason: "The maximum number of addresses has been reached." });
@@ -117,6 +130,8 @@ describe("deploy under trouble", () => {
     h.cloud.changeStackBehindOurBack(name("storage"), (stack) => void (stack.status = "UPDATE_ROLLBACK_FAILED"));
     const report = await h.deploy("dev", { continueRollback: true });
     expect(h.cloud.callsOf("ContinueUpdateRollback")).toHaveLength(1);
+    // A token makes a retry after a lost response the same request, not one the new state refuses.
+    expect((h.cloud.callsOf("ContinueUpdateRollback")[0]!.input as { ClientRequestToken?: string }).ClientRequestToken).toMatch(/^[0-9a-f-]{36}$/);
     expect(report.results.get("storage")?.kind).toMatch(/deployed|unchanged/);
     expect(h.cloud.stack(name("storage"))?.status).toMatch(/UPDATE_(ROLLBACK_)?COMPLETE/);
   });

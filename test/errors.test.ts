@@ -27,6 +27,9 @@ describe("retries", () => {
     expect(isTransient(networkError("ENOTFOUND"))).toBe(false);
     expect(isTransient(awsError("ValidationError", "Stack with id x does not exist"))).toBe(false);
     expect(isTransient(awsError("AccessDenied", "no"))).toBe(false);
+    // A signature refused for clock skew is worth another try only once the SDK has corrected its offset.
+    expect(isTransient(awsError("SignatureDoesNotMatch", "Signature expired"))).toBe(false);
+    expect(isTransient(Object.assign(awsError("SignatureDoesNotMatch", "Signature expired"), { $metadata: { httpStatusCode: 403, clockSkewCorrected: true } }))).toBe(true);
   });
 
   it("gives up after the bounded number of tries and surfaces the last error", async () => {

@@ -160,6 +160,30 @@ describe("fault injection: transient trouble is absorbed", () => {
   });
 });
 
+describe("fault injection: a lost DeleteChangeSet response", () => {
+  it("the retry finds the change set already gone and counts it deleted, instead of failing the stack", async () => {
+    h = deployHarness();
+    const real = h.clients.cloudformation;
+    let lost = false;
+    // CloudFormation deletes the change set, but the response never arrives.
+    const lossy = {
+      send: async (command: { constructor: { name: string } }) => {
+        const output = await real.send(command as never);
+        if (!lost && command.constructor.name === "DeleteChangeSetCommand") {
+          lost = true;
+          throw Object.assign(new Error("socket hang up"), { name: "TimeoutError", code: "ECONNRESET" });
+        }
+        return output;
+      },
+    };
+    const cfn = new CloudFormationApi(lossy as never, FAST_RETRY);
+    const report = await h.deploy("dev", { cfn, approval: "any-change", approve: async () => false });
+    expect(lost).toBe(true);
+    for (const id of ["network", "storage", "auth"] as const) expect(failed(report, id).message).toMatch(/not approved; nothing was changed/);
+    expect(h.cloud.callsOf("ExecuteChangeSet")).toEqual([]);
+  });
+});
+
 describe("fault injection: a resource fails", () => {
   it("on create: the stack rolls back with its cause named, dependents are skipped, independent stacks finish", async () => {
     h = deployHarness();

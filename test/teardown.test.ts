@@ -1,7 +1,11 @@
 import { DeleteRepositoryCommand } from "@aws-sdk/client-ecr";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { CloudFormationApi } from "../src/aws/cloudformation.js";
+import { teardown } from "../src/orchestrator/teardown.js";
+import { planTeardown } from "../src/orchestrator/teardown-plan.js";
+import { DEFAULT_POLL } from "../src/orchestrator/watch.js";
 import { cliHarness, environmentFrom, writeConfig, type Cli } from "./support/cli-harness.js";
-import { deployHarness, type Harness } from "./support/deploy-harness.js";
+import { deployHarness, FAST_RETRY, type Harness } from "./support/deploy-harness.js";
 
 const STACKS = ["network", "storage", "auth", "backend", "domain"] as const;
 const stackNameOf = (c: { input: unknown }) => (c.input as { StackName: string }).StackName;
@@ -89,6 +93,15 @@ describe("teardown: remove an environment, keep what must stay", () => {
     for (const id of STACKS) expect(h.cloud.stack(`alert-engine-${id}-prod`)?.status).toBe("CREATE_COMPLETE");
   });
 
+  it("Ctrl-C at the confirmation prompt exits 130, changing nothing", async () => {
+    await deployed("dev");
+    const before = h.cloud.mutatingCalls().length;
+    const ctrlC = Object.assign(new Error("Aborted with Ctrl+C"), { name: "AbortError" });
+    expect(await cli.run(["teardown", "dev"], { interactive: true, ask: async () => Promise.reject(ctrlC) })).toBe(130);
+    expect(h.cloud.mutatingCalls().length).toBe(before);
+    for (const id of STACKS) expect(h.cloud.stack(`alert-engine-${id}-dev`)?.status).toBe("CREATE_COMPLETE");
+  });
+
   it("tears down prod with --force and the name, lifting protection and listing the retained resources", async () => {
     await deployed("prod");
     const before = h.cloud.calls.length;
@@ -144,6 +157,41 @@ describe("teardown: remove an environment, keep what must stay", () => {
     h.cloud.clearFailures();
     expect(await cli.run(["teardown", "dev", "--yes"])).toBe(0);
     expect(gone("dev")).toBe(true);
+  });
+
+  it("names a failed deletion's resource even when this machine's clock runs ahead of AWS's", async () => {
+    await deployed("dev");
+    h.cloud.failResource({ stack: "alert-engine-backend-dev", logicalId: "LoadBalancer", operation: "delete", reason: "Load balancer is in use" });
+    // Events carry AWS's timestamps (the fake's clock); the engine reads a local clock 2 min ahead of it (seen on WSL).
+    const ahead = { now: () => h.cloud.clock.now() + 120_000, sleep: (ms: number) => h.cloud.clock.sleep(ms) };
+    expect(await cli.run(["teardown", "dev", "--yes"], { clock: ahead })).toBe(1);
+    expect(cli.output()).toMatch(/backend\s+FAILED: deletion failed \(DELETE_FAILED\) — LoadBalancer \(AWS::ElasticLoadBalancingV2::LoadBalancer\): Load balancer is in use/);
+  });
+
+  it("reads the events once more when the status, not the events, announced the end", async () => {
+    await deployed("dev");
+    h.cloud.failResource({ stack: "alert-engine-backend-dev", logicalId: "LoadBalancer", operation: "delete", reason: "Load balancer is in use" });
+    // A DescribeStacks answer that takes a while (throttled, retried): the deletion fails while it is asked,
+    // so the status says DELETE_FAILED before any events poll has seen the resource that failed.
+    const clock = h.cloud.clock;
+    const cfn = new (class extends CloudFormationApi {
+      override async describeStack(name: string) {
+        await clock.sleep(60_000);
+        return super.describeStack(name);
+      }
+    })(h.clients.cloudformation, FAST_RETRY);
+    const env = environmentFrom(config, "dev");
+    const report = await teardown({
+      env, cfn, clock, poll: DEFAULT_POLL, emit: () => {},
+      plan: await planTeardown(env, cfn, undefined),
+      emptyBucket: async () => 0,
+      removeCertificate: async () => undefined,
+    });
+    expect(report.outcomes.get("backend")).toMatchObject({
+      kind: "failed",
+      status: "DELETE_FAILED",
+      rootCause: { logicalId: "LoadBalancer", resourceType: "AWS::ElasticLoadBalancingV2::LoadBalancer", reason: "Load balancer is in use" },
+    });
   });
 
   it("removes the ECR repository only with --include-repository, once the backend is gone", async () => {

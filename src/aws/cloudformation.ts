@@ -44,6 +44,18 @@ export interface ChangeSetState {
   readonly executionStatus: string;
   readonly reason?: string;
   readonly changes: Change[];
+  /** When CloudFormation made it, by AWS's clock: events of its execution are never older. */
+  readonly created?: Date;
+}
+
+/**
+ * Which events belong to one stack operation. An event does when it carries the operation's
+ * ClientRequestToken (CloudFormation stamps it on every event the operation causes), or when it is
+ * not older than `notBefore`. Best is a time by AWS's clock; the local clock may be off by seconds.
+ */
+export interface OperationStart {
+  readonly notBefore: Date;
+  readonly token?: string;
 }
 
 export interface ChangeSetRequest {
@@ -149,7 +161,7 @@ export class CloudFormationApi extends RetryingApi<CloudFormationClient> {
   async describeChangeSet(stackName: string, changeSet: string): Promise<ChangeSetState> {
     const changes: Change[] = [];
     let nextToken: string | undefined;
-    let first: { Status?: string; ExecutionStatus?: string; StatusReason?: string; ChangeSetId?: string } = {};
+    let first: { Status?: string; ExecutionStatus?: string; StatusReason?: string; ChangeSetId?: string; CreationTime?: Date } = {};
     let firstPage = true;
     do {
       const page = await this.call(() =>
@@ -166,6 +178,7 @@ export class CloudFormationApi extends RetryingApi<CloudFormationClient> {
       executionStatus: first.ExecutionStatus ?? "UNKNOWN",
       reason: first.StatusReason,
       changes,
+      created: first.CreationTime,
     };
   }
 
@@ -214,17 +227,28 @@ export class CloudFormationApi extends RetryingApi<CloudFormationClient> {
     return result.TemplateBody;
   }
 
-  async executeChangeSet(stackName: string, changeSet: string): Promise<void> {
+  /** Returns the ClientRequestToken, which CloudFormation puts on every event of the update. */
+  async executeChangeSet(stackName: string, changeSet: string): Promise<string> {
     const token = randomUUID();
     await this.call(() => this.client.send(new ExecuteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSet, ClientRequestToken: token })));
+    return token;
   }
 
+  /** Idempotent: a change set already gone counts as deleted. */
   async deleteChangeSet(stackName: string, changeSet: string): Promise<void> {
-    await this.call(() => this.client.send(new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSet })));
+    try {
+      await this.call(() => this.client.send(new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSet })));
+    } catch (error) {
+      // A retry after a lost response finds it gone: the first attempt did the work.
+      if (!isChangeSetMissing(error)) throw error;
+    }
   }
 
-  async deleteStack(name: string): Promise<void> {
-    await this.call(() => this.client.send(new DeleteStackCommand({ StackName: name })));
+  /** Returns the ClientRequestToken, which CloudFormation puts on every event of the deletion. */
+  async deleteStack(name: string): Promise<string> {
+    const token = randomUUID();
+    await this.call(() => this.client.send(new DeleteStackCommand({ StackName: name, ClientRequestToken: token })));
+    return token;
   }
 
   async setTerminationProtection(name: string, enabled: boolean): Promise<void> {
@@ -233,8 +257,14 @@ export class CloudFormationApi extends RetryingApi<CloudFormationClient> {
     );
   }
 
-  async continueUpdateRollback(name: string): Promise<void> {
-    await this.call(() => this.client.send(new ContinueUpdateRollbackCommand({ StackName: name })));
+  /**
+   * Returns the ClientRequestToken, which CloudFormation puts on every event of the rollback; the same
+   * token on a retry tells CloudFormation it is not a second request (which its new state would refuse).
+   */
+  async continueUpdateRollback(name: string): Promise<string> {
+    const token = randomUUID();
+    await this.call(() => this.client.send(new ContinueUpdateRollbackCommand({ StackName: name, ClientRequestToken: token })));
+    return token;
   }
 
   /** Every resource of the stack with its physical id, as CloudFormation last recorded it. */
@@ -294,16 +324,19 @@ export class CloudFormationApi extends RetryingApi<CloudFormationClient> {
   }
 
   /**
-   * Events newer than `sinceEventId` (exclusive), oldest first. Reads pages only until it meets
-   * an event already seen or one older than `notBefore`, so a long history costs one call.
+   * Events of the operation that began at `start` (see OperationStart) and not yet `seen`, oldest
+   * first. DescribeStackEvents lists newest first, so reading stops at the first event seen before
+   * or belonging to an earlier operation: a long history costs one call.
    */
-  async eventsSince(stackId: string, seen: ReadonlySet<string>, notBefore: Date): Promise<StackEvent[]> {
+  async eventsSince(stackId: string, seen: ReadonlySet<string>, start: OperationStart): Promise<StackEvent[]> {
     const fresh: StackEvent[] = [];
+    const belongs = (event: StackEvent) =>
+      (start.token !== undefined && event.ClientRequestToken === start.token) || (event.Timestamp !== undefined && event.Timestamp >= start.notBefore);
     let nextToken: string | undefined;
     pages: do {
       const page = await this.call(() => this.client.send(new DescribeStackEventsCommand({ StackName: stackId, NextToken: nextToken })));
       for (const event of page.StackEvents ?? []) {
-        if ((event.EventId && seen.has(event.EventId)) || (event.Timestamp && event.Timestamp < notBefore)) break pages;
+        if ((event.EventId && seen.has(event.EventId)) || !belongs(event)) break pages;
         fresh.push(event);
       }
       nextToken = page.NextToken;

@@ -35,7 +35,7 @@ interface AwsLikeError {
   name?: string;
   code?: string;
   message?: string;
-  $metadata?: { httpStatusCode?: number };
+  $metadata?: { httpStatusCode?: number; clockSkewCorrected?: boolean };
   $retryable?: unknown;
 }
 
@@ -46,6 +46,10 @@ export function isTransient(error: unknown): boolean {
   if (e.name && TRANSIENT_NAMES.has(e.name)) return true;
   if (e.code && TRANSIENT_CODES.has(e.code)) return true;
   if (e.$retryable) return true;
+  // This machine's clock is minutes off: AWS refused the signature, and the SDK has just learnt the offset
+  // from the response's Date header. The SDK's own retry would now resend, but the clients run with
+  // maxAttempts 1 (retries are ours), so ours must, or the first call of every client fails as "bad credentials".
+  if (e.$metadata?.clockSkewCorrected) return true;
   if (e.name === "ValidationError" && /rate exceeded/i.test(e.message ?? "")) return true;
   const status = e.$metadata?.httpStatusCode;
   return status !== undefined && status >= 500;

@@ -81,6 +81,9 @@ function finish(log: (line: string) => void, report: DeployReport, options: Depl
 
 /** Asks on a terminal; without one, a needed approval is an error, never a silent yes. */
 function approver(session: Session, options: DeployOptions) {
+  // Stacks of one layer reach approval together. Two questions open on one terminal both read the same
+  // line, so one 'y' would approve a change set whose summary scrolled by unread: one stack at a time.
+  let turn: Promise<unknown> = Promise.resolve();
   return async (review: ChangeSetReview): Promise<boolean> => {
     if (options.yes) return true;
     const flagged = concerns(review.changes);
@@ -89,10 +92,14 @@ function approver(session: Session, options: DeployOptions) {
         `${review.stack}: change set ${review.changeSetName} needs approval (${flagged.map((c) => `${c.logicalId} ${c.why}`).join(", ") || `${review.changes.length} changes`}) and there is no terminal to ask: review it with 'orchestrate changeset ${session.env.name}', then rerun with --yes`,
       );
     }
-    session.log(`\n${review.stack}: ${review.changes.length} changes in ${review.changeSetName}`);
-    for (const c of flagged) session.log(`  ! ${c.logicalId} (${c.resourceType}) ${c.why}`);
-    const answer = await session.ask(`Execute this change set on ${review.stack}? [y/N] `);
-    return /^y(es)?$/i.test(answer.trim());
+    const asked = turn.then(async () => {
+      session.signal.throwIfAborted(); // Ctrl-C at an earlier question: the ones queued behind it are not asked
+      session.log(`\n${review.stack}: ${review.changes.length} changes in ${review.changeSetName}`);
+      for (const c of flagged) session.log(`  ! ${c.logicalId} (${c.resourceType}) ${c.why}`);
+      return session.ask(`Execute this change set on ${review.stack}? [y/N] `);
+    });
+    turn = asked.catch(() => undefined);
+    return /^y(es)?$/i.test((await asked).trim());
   };
 }
 

@@ -2,7 +2,7 @@
 import { Argument, Command, CommanderError, Option } from "commander";
 import { ENVIRONMENT_NAMES } from "../env/model.js";
 import { loadEnvironments, type LoadOptions } from "../env/load.js";
-import { UserInputError } from "../errors.js";
+import { isInterruption, UserInputError } from "../errors.js";
 import { registerChangeset } from "./changeset-command.js";
 import { registerBootstrap } from "./bootstrap-command.js";
 import { registerDeploy } from "./deploy-command.js";
@@ -77,6 +77,11 @@ function reportError(error: unknown, verbose: boolean): number {
   if (error instanceof UserInputError) {
     console.error(`error: ${error.message}`);
     return EXIT.usage;
+  }
+  // Ctrl-C at a prompt or during a wait outside the stack graph (e.g. teardown's question, drift detection).
+  if (isInterruption(error)) {
+    console.error("interrupted");
+    return EXIT.interrupted;
   }
   console.error(`error: ${describeError(error)}`);
   if (verbose && error instanceof Error && error.stack) console.error(error.stack);

@@ -7,6 +7,7 @@ import { createClients, type AwsClients } from "../aws/clients.js";
 import { CloudFormationApi } from "../aws/cloudformation.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "../aws/retry.js";
 import { loadEnvironment } from "../env/load.js";
+import { InterruptedError, isInterruption } from "../errors.js";
 import type { Environment } from "../env/model.js";
 import { systemClock, type Clock } from "../orchestrator/clock.js";
 import type { EventSink } from "../orchestrator/events.js";
@@ -61,23 +62,43 @@ export function openSession(envName: string, options: SessionOptions, overrides:
   const log = overrides.log ?? (options.json ? (line: string) => console.error(line) : (line: string) => console.log(line));
 
   const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130); // a second Ctrl-C means now
+  // Captured before listr2 takes over stdout (it buffers writes while it draws), so a hard exit still reaches the terminal.
+  const writeToTerminal = process.stdout.write.bind(process.stdout);
+  const interrupt = () => {
+    if (controller.signal.aborted) {
+      // A second Ctrl-C means now. listr2 hid the cursor while drawing and shows it again only when it ends
+      // normally, so show it here, or the shell is left without one.
+      if (process.stdout.isTTY) writeToTerminal("\u001B[?25h\n");
+      process.exit(130);
+    }
     log("\nInterrupted: stopping waits and cleaning up change sets this run created (Ctrl-C again to quit at once)...");
-    controller.abort(new Error("interrupted"));
+    controller.abort(new InterruptedError());
   };
-  if (!overrides.signal) process.on("SIGINT", onSigint);
+  if (!overrides.signal) process.on("SIGINT", interrupt);
+  // A caller's own signal (tests) still sees an interruption that starts at a prompt (below).
+  const signal = overrides.signal ? AbortSignal.any([overrides.signal, controller.signal]) : controller.signal;
 
-  const ask =
+  const question =
     overrides.ask ??
-    (async (question: string) => {
+    (async (text: string) => {
       const rl = createInterface({ input: process.stdin, output: process.stderr });
       try {
-        return await rl.question(question);
+        return await rl.question(text, { signal });
       } finally {
         rl.close();
       }
     });
+  const ask = async (text: string) => {
+    try {
+      return await question(text);
+    } catch (error) {
+      // On a terminal, readline reads Ctrl-C itself (raw mode): the process gets no SIGINT and the question
+      // rejects with an AbortError. It is the user's Ctrl-C all the same: stop the whole run (exit 130,
+      // unexecuted change sets removed), not just this question while the other stacks carry on.
+      if (isInterruption(error) && !controller.signal.aborted) interrupt();
+      throw error;
+    }
+  };
 
   return {
     env,
@@ -86,12 +107,12 @@ export function openSession(envName: string, options: SessionOptions, overrides:
     clock: overrides.clock ?? systemClock,
     poll: overrides.poll ?? DEFAULT_POLL,
     retry,
-    signal: overrides.signal ?? controller.signal,
+    signal,
     interactive,
     log,
     ask,
     progress: (nodes, progressOptions) =>
       interactive && !options.json && !progressOptions?.plain ? listrRenderer(nodes) : { sink: plainRenderer(log), done: Promise.resolve() },
-    close: () => process.off("SIGINT", onSigint),
+    close: () => process.off("SIGINT", interrupt),
   };
 }

@@ -76,6 +76,8 @@ interface ReadyChangeSet {
   readonly stackId: string;
   readonly type: "CREATE" | "UPDATE";
   readonly changes: readonly Change[];
+  /** When CloudFormation made it, by AWS's clock. */
+  readonly created?: Date;
 }
 
 /** A step that either hands on what it made or ends the stack's deploy with a result. */
@@ -144,7 +146,7 @@ async function newChangeSet(run: Run, deployed: DeployedStack | undefined): Prom
   ctx.pendingChangeSets.set(desired.name, changeSetId);
 
   const changeSet = await waitForChangeSet(ctx, desired.name, changeSetId);
-  if (changeSet.status !== "FAILED") return { ok: { id: changeSetId, stackId, type, changes: changeSet.changes } };
+  if (changeSet.status !== "FAILED") return { ok: { id: changeSetId, stackId, type, changes: changeSet.changes, created: changeSet.created } };
   await discard(ctx, desired.name, changeSetId);
   if (isNoChangeReason(changeSet.reason) && deployed) {
     await ensureProtection(ctx, deployed, desired, run.say);
@@ -163,7 +165,7 @@ async function reviewedChangeSet(run: Run, reviewed: ReviewedChangeSets, deploye
   }
   const state = await ctx.cfn.describeChangeSet(desired.name, check.changeSetId);
   run.say(`executing reviewed change set ${reviewed.name}`);
-  return { ok: { id: check.changeSetId, stackId: deployed.stackId, type: "UPDATE", changes: state.changes } };
+  return { ok: { id: check.changeSetId, stackId: deployed.stackId, type: "UPDATE", changes: state.changes, created: state.created } };
 }
 
 async function approveAndExecute(run: Run, changeSet: ReadyChangeSet): Promise<NodeResult> {
@@ -176,9 +178,13 @@ async function approveAndExecute(run: Run, changeSet: ReadyChangeSet): Promise<N
     }
   }
 
-  const since = new Date(ctx.clock.now() - 1_000);
-  const refused = await execute(ctx, desired.name, changeSet.id);
-  if (refused) return { kind: "failed", message: refused, durationMs: run.elapsed() };
+  const localSince = new Date(ctx.clock.now() - 1_000);
+  const executed = await execute(ctx, desired.name, changeSet.id);
+  if ("refused" in executed) return { kind: "failed", message: executed.refused, durationMs: run.elapsed() };
+  // Events are stamped by AWS's clock, and this machine's may run seconds ahead: a cut-off taken from it
+  // would hide every event of a short update, and with them the failing resource's reason. The change
+  // set's creation time is AWS's own and precedes every event of its execution (so the AWS CDK does it).
+  const since = { notBefore: changeSet.created ?? localSince, token: executed.token };
   const total = changeSet.type === "CREATE" ? Object.keys(desired.template.Resources).length : changeSet.changes.length;
   const verb = changeSet.type === "CREATE" ? "create" : "update";
   let outcome: WatchOutcome;
@@ -205,20 +211,21 @@ async function approveAndExecute(run: Run, changeSet: ReadyChangeSet): Promise<N
  * ExecuteChangeSet, and what a refusal means: our own first attempt went through (a retry after a lost
  * response: follow it), or the stack changed since the change set was made (say so; nothing runs).
  */
-async function execute(ctx: StackDeployContext, stackName: string, changeSetId: string): Promise<string | undefined> {
+async function execute(ctx: StackDeployContext, stackName: string, changeSetId: string): Promise<{ token?: string } | { refused: string }> {
+  let token: string | undefined;
   try {
-    await ctx.cfn.executeChangeSet(stackName, changeSetId);
+    token = await ctx.cfn.executeChangeSet(stackName, changeSetId);
   } catch (error) {
     if ((error as Error)?.name !== "InvalidChangeSetStatusException") throw error;
     const state = await ctx.cfn.describeChangeSet(stackName, changeSetId);
     if (!state.executionStatus.startsWith("EXECUTE_")) {
       await discard(ctx, stackName, changeSetId);
       const name = /:changeSet\/([^/]+)/.exec(changeSetId)?.[1] ?? changeSetId;
-      return `${stackName} changed after change set ${name} was made (someone else updated it?), so CloudFormation will not execute it (${state.executionStatus}): nothing was executed; run the deploy again to compare against the stack as it is now`;
+      return { refused: `${stackName} changed after change set ${name} was made (someone else updated it?), so CloudFormation will not execute it (${state.executionStatus}): nothing was executed; run the deploy again to compare against the stack as it is now` };
     }
   }
   ctx.pendingChangeSets.delete(stackName);
-  return undefined;
+  return { token };
 }
 
 /**

@@ -28,8 +28,8 @@ export async function settleStack(
   }
   if (current?.status === "UPDATE_ROLLBACK_FAILED" && ctx.continueRollback) {
     say("UPDATE_ROLLBACK_FAILED: continuing the rollback (--continue-rollback)");
-    await ctx.cfn.continueUpdateRollback(desired.name);
-    const outcome = await follow(ctx, desired, current.stackId, 1_000, ctx.poll.operationTimeoutMs);
+    const token = await ctx.cfn.continueUpdateRollback(desired.name);
+    const outcome = await follow(ctx, desired, current.stackId, 1_000, ctx.poll.operationTimeoutMs, token);
     current = outcome.stack;
   }
   if (current && isEmptyReview(current.status)) say("REVIEW_IN_PROGRESS: the stack holds only change sets that were never executed (an interrupted run, or a review); creating a new one");
@@ -39,8 +39,8 @@ export async function settleStack(
   if (current && isFailedFirstCreate(current.status)) {
     say("ROLLBACK_COMPLETE after a failed first create: deleting the empty stack and creating it again");
     if (current.terminationProtection) await ctx.cfn.setTerminationProtection(desired.name, false);
-    await ctx.cfn.deleteStack(current.stackId);
-    const outcome = await follow(ctx, desired, current.stackId, 1_000, ctx.poll.operationTimeoutMs);
+    const token = await ctx.cfn.deleteStack(current.stackId);
+    const outcome = await follow(ctx, desired, current.stackId, 1_000, ctx.poll.operationTimeoutMs, token);
     if (outcome.stack && outcome.stack.status !== "DELETE_COMPLETE") {
       return { kind: "needs-recovery", status: outcome.stack.status, message: `could not delete the failed stack ${desired.name}`, recovery: recoveryStep(desired.name, outcome.stack.status) };
     }
@@ -62,7 +62,10 @@ export function recoveryStep(stackName: string, status: string): string {
   }
 }
 
-/** Follows an operation on the stack; events from `lookBackMs` before now count as part of it. */
-function follow(ctx: StackDeployContext, desired: DesiredStack, stackId: string, lookBackMs: number, timeoutMs: number): Promise<WatchOutcome> {
-  return watchOperation(ctx, desired.node, { id: stackId, name: desired.name }, { since: new Date(ctx.clock.now() - lookBackMs), timeoutMs });
+/**
+ * Follows an operation on the stack; its events are those carrying `token` (when we started it) and
+ * those from `lookBackMs` before now by the local clock.
+ */
+function follow(ctx: StackDeployContext, desired: DesiredStack, stackId: string, lookBackMs: number, timeoutMs: number, token?: string): Promise<WatchOutcome> {
+  return watchOperation(ctx, desired.node, { id: stackId, name: desired.name }, { since: { notBefore: new Date(ctx.clock.now() - lookBackMs), token }, timeoutMs });
 }

@@ -121,7 +121,7 @@ async function stackNode(request: TeardownRequest, node: StackId): Promise<Teard
   if (current && isInProgress(current.status)) {
     const following = current.status === "DELETE_IN_PROGRESS";
     say(following ? "DELETE_IN_PROGRESS from an earlier run: following it" : `${current.status} from another operation: waiting for it to finish`);
-    const outcome = await watchOperation(ctx, node, { id: current.stackId, name }, { since: new Date(request.clock.now()), timeoutMs: request.poll.othersTimeoutMs });
+    const outcome = await watchOperation(ctx, node, { id: current.stackId, name }, { since: { notBefore: new Date(request.clock.now()) }, timeoutMs: request.poll.othersTimeoutMs });
     if (outcome.timedOut) return { kind: "failed", status: outcome.stack?.status, message: `still ${outcome.stack?.status} after ${minutes(request.poll.othersTimeoutMs)} min; run teardown again later`, durationMs: request.clock.now() - started };
     current = outcome.stack;
     if (!current && following) return { kind: "deleted", durationMs: request.clock.now() - started, notes };
@@ -139,8 +139,9 @@ async function stackNode(request: TeardownRequest, node: StackId): Promise<Teard
 
 async function deleteAndWatch(request: TeardownRequest, node: StackId, current: DeployedStack, started: number, notes: string[]): Promise<TeardownOutcome> {
   const name = current.name;
-  const since = new Date(request.clock.now() - 1_000);
-  await request.cfn.deleteStack(current.stackId);
+  // The deletion's events carry its token whatever the clocks say; the local time is the fallback.
+  const notBefore = new Date(request.clock.now() - 1_000);
+  const since = { notBefore, token: await request.cfn.deleteStack(current.stackId) };
   const total = request.plan.stacks.find((s) => s.node === node)?.resources;
   const outcome = await watchOperation(request, node, { id: current.stackId, name }, { since, total, timeoutMs: request.poll.operationTimeoutMs });
   const durationMs = request.clock.now() - started;

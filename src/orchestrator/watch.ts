@@ -3,7 +3,7 @@
  * the stack's status with backoff (it rarely changes and the events announce the end anyway).
  */
 import type { StackEvent } from "@aws-sdk/client-cloudformation";
-import type { CloudFormationApi, DeployedStack } from "../aws/cloudformation.js";
+import type { CloudFormationApi, DeployedStack, OperationStart } from "../aws/cloudformation.js";
 import { sleepUnlessAborted, type Clock } from "./clock.js";
 import type { EventSink } from "./events.js";
 import type { NodeId } from "./graph.js";
@@ -47,7 +47,7 @@ export async function watchOperation(
   ctx: WatchContext,
   node: NodeId,
   stack: { id: string; name: string },
-  options: { since: Date; total?: number; timeoutMs: number },
+  options: { since: OperationStart; total?: number; timeoutMs: number },
 ): Promise<WatchOutcome> {
   const seen = new Set<string>();
   const events: StackEvent[] = [];
@@ -57,12 +57,8 @@ export async function watchOperation(
   let nextStatusAt = started + statusDelay;
   let pollAt = started + ctx.poll.eventsEveryMs;
 
-  for (;;) {
-    await sleepUnlessAborted(ctx.clock, Math.max(0, pollAt - ctx.clock.now()), ctx.signal);
-    // A fixed cadence: the next look is due one interval after this one begins, not after its calls
-    // return, so an event waits at most eventsEveryMs to be seen. A slow round never causes a burst.
-    pollAt = Math.max(pollAt, ctx.clock.now()) + ctx.poll.eventsEveryMs;
-    const fresh = await ctx.cfn.eventsSince(stack.id, seen, options.since);
+  /** Shows fresh events; says whether the stack's own event announced the operation's end. */
+  const take = (fresh: StackEvent[]): boolean => {
     let stackReachedEnd = false;
     for (const event of fresh) {
       if (event.EventId) seen.add(event.EventId);
@@ -95,11 +91,26 @@ export async function watchOperation(
         current: latest.ResourceType,
       });
     }
+    return stackReachedEnd;
+  };
+
+  for (;;) {
+    await sleepUnlessAborted(ctx.clock, Math.max(0, pollAt - ctx.clock.now()), ctx.signal);
+    // A fixed cadence: the next look is due one interval after this one begins, not after its calls
+    // return, so an event waits at most eventsEveryMs to be seen. A slow round never causes a burst.
+    pollAt = Math.max(pollAt, ctx.clock.now()) + ctx.poll.eventsEveryMs;
+    const stackReachedEnd = take(await ctx.cfn.eventsSince(stack.id, seen, options.since));
 
     const now = ctx.clock.now();
     if (stackReachedEnd || now >= nextStatusAt) {
       const current = await ctx.cfn.describeStack(stack.id);
-      if (!current || isTerminal(current.status)) return { stack: current, events, timedOut: false };
+      if (!current || isTerminal(current.status)) {
+        // The status told of the end before the events did: the last ones (a DELETE_FAILED resource and
+        // its reason come together with the stack's) happened while it was read. One more read gets them;
+        // it only adds detail, so its failure must not turn a finished operation into a failed one.
+        if (!stackReachedEnd) take(await ctx.cfn.eventsSince(stack.id, seen, options.since).catch(() => []));
+        return { stack: current, events, timedOut: false };
+      }
       statusDelay = Math.min(statusDelay * 2, ctx.poll.statusMaxMs);
       nextStatusAt = now + statusDelay;
     }

@@ -165,7 +165,7 @@ export function stackHandlers(cfn: FakeCloudFormation, readObject: ObjectReader)
     ContinueUpdateRollback(input: ContinueUpdateRollbackCommandInput): Out<ContinueUpdateRollbackCommandOutput> {
       const stack = mustFind(input.StackName);
       if (stack.status !== "UPDATE_ROLLBACK_FAILED") throw validationError(`ContinueUpdateRollback cannot be called from current stack status ${stack.status}.`);
-      cfn.operations.continueUpdateRollback(stack, new Set(input.ResourcesToSkip ?? []));
+      cfn.operations.continueUpdateRollback(stack, new Set(input.ResourcesToSkip ?? []), input.ClientRequestToken);
       cfn.settle();
       return {};
     },

@@ -159,8 +159,8 @@ export class StackOperations extends StackSteps {
     });
   }
 
-  continueUpdateRollback(stack: StackRecord, skip: Set<string>): void {
-    const op = this.begin(stack, {});
+  continueUpdateRollback(stack: StackRecord, skip: Set<string>, token?: string): void {
+    const op = this.begin(stack, { token });
     const pending = stack.pendingRollback ?? { reverts: [], removals: [] };
     op.then(0, (at) => this.setStatus(stack, at, "UPDATE_ROLLBACK_IN_PROGRESS"));
     this.runUpdateRollback(stack, op, pending, skip);
