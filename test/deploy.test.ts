@@ -21,7 +21,7 @@ describe("deploy: a whole environment against the fake cloud", () => {
     const network = h.cloud.stack(stackName(env, "network"))!;
     expect(backend.parameters.VpcId).toBe(network.outputs.VpcId);
     expect(backend.parameters.CertificateArn).toMatch(/^arn:aws:acm:/);
-    expect(backend.parameters.ImageUri).toBe(`${h.cloud.account}.dkr.ecr.us-east-2.amazonaws.com/alert-engine-${name}:latest`);
+    expect(backend.parameters.ImageUri).toMatch(new RegExp(`^${h.cloud.account}\\.dkr\\.ecr\\.us-east-2\\.amazonaws\\.com/alert-engine-${name}@sha256:[0-9a-f]+$`));
     expect(h.cloud.stack(stackName(env, "domain"))!.parameters.LoadBalancerDnsName).toBe(backend.outputs.LoadBalancerDnsName);
     expect(backend.tags).toEqual({ Project: "alert-engine", Environment: name });
     expect(backend.terminationProtection).toBe(name === "prod");
@@ -50,6 +50,19 @@ describe("deploy: a whole environment against the fake cloud", () => {
     for (const id of STACK_IDS) expect(report.results.get(id)?.kind).toBe("unchanged");
     expect(second.filter((c) => ["CreateChangeSet", "ExecuteChangeSet"].includes(c.command))).toEqual([]);
     expect(report.results.get("domain")).toMatchObject({ outputs: { ApiUrl: "https://api.stage-alert-engine.totogicore.com" } });
+  });
+
+  it("rolls out a new image pushed under the same tag: the task definition pins the digest", async () => {
+    h = deployHarness();
+    await h.deploy("dev");
+    const before = h.cloud.stack("alert-engine-backend-dev")!.parameters.ImageUri;
+    const pushed = h.cloud.putImage("alert-engine-dev", "latest"); // a new build, pushed as latest again
+    const report = await h.deploy("dev");
+    expect(report.results.get("backend")).toMatchObject({ kind: "deployed", action: "update" });
+    const after = h.cloud.stack("alert-engine-backend-dev")!.parameters.ImageUri;
+    expect(after).not.toBe(before);
+    expect(after).toMatch(new RegExp(`@${pushed.digest}$`));
+    for (const id of ["network", "storage", "auth", "domain"] as const) expect(report.results.get(id)?.kind).toBe("unchanged");
   });
 
   it("updates only the stack whose template changed", async () => {

@@ -43,22 +43,21 @@ async function refusal(env: Environment, extra: { imageTag?: string; purpose?: "
 }
 
 describe("preflight: a ready account", () => {
-  it("returns the account, the bare hosted zone id and the image URI from ECR, with read calls only", async () => {
+  it("returns the account, the bare hosted zone id and the image pinned to its digest, with read calls only", async () => {
     const { zone, image } = ready();
     const result = await preflight({ env: environment("dev"), clients, retry: RETRY, purpose: "deploy" });
     expect(result.account).toBe("123456789012");
     expect(result.callerArn).toContain(":user/fake-deployer");
     expect(result.context.HostedZoneId).toBe(zone.id.replace("/hostedzone/", ""));
-    expect(result.context.ImageUri).toBe(image.uri);
-    expect(result.context.ImageUri).toBe("123456789012.dkr.ecr.us-east-2.amazonaws.com/alert-engine-dev:latest");
+    expect(result.context.ImageUri).toBe(`123456789012.dkr.ecr.us-east-2.amazonaws.com/alert-engine-dev@${image.digest}`);
     expect(cloud.mutatingCalls()).toEqual([]);
   });
 
   it("uses --image-tag instead of the configured tag", async () => {
     ready();
-    cloud.putImage("alert-engine-dev", "3f2a9c1");
+    const pushed = cloud.putImage("alert-engine-dev", "3f2a9c1");
     const result = await preflight({ env: environment("dev"), clients, retry: RETRY, purpose: "deploy", imageTag: "3f2a9c1" });
-    expect(result.context.ImageUri).toMatch(/alert-engine-dev:3f2a9c1$/);
+    expect(result.context.ImageUri).toBe(`123456789012.dkr.ecr.us-east-2.amazonaws.com/alert-engine-dev@${pushed.digest}`);
   });
 
   it("accepts prod in its own account", async () => {

@@ -124,14 +124,15 @@ export class EcrApi extends RetryingApi<ECRClient> {
     return true;
   }
 
-  async imageExists(repository: string, tag: string): Promise<boolean> {
+  /** The digest the tag points at now, or undefined when the tag (or the repository) is not there. */
+  async imageDigest(repository: string, tag: string): Promise<string | undefined> {
     try {
       const result = await this.call(() =>
         this.client.send(new DescribeImagesCommand({ repositoryName: repository, imageIds: [{ imageTag: tag }] })),
       );
-      return (result.imageDetails ?? []).length > 0;
+      return result.imageDetails?.[0]?.imageDigest;
     } catch (error) {
-      if (named(error, "ImageNotFoundException") || named(error, "RepositoryNotFoundException")) return false;
+      if (named(error, "ImageNotFoundException") || named(error, "RepositoryNotFoundException")) return undefined;
       throw error;
     }
   }

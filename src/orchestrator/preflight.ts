@@ -100,18 +100,26 @@ async function hostedZone(request: PreflightRequest, identity: CallerIdentity, p
   return zone.kind === "found" ? zone.id : "";
 }
 
+/**
+ * The image by digest, not by tag: a tag like `latest` moves, and a template that says `:latest` would
+ * look unchanged after a push (nothing redeploys) while tasks started later by scaling pull whatever the
+ * tag means then. Pinned to `@sha256:…`, a push changes the parameter and the deploy rolls it out.
+ */
 async function image(request: PreflightRequest, identity: CallerIdentity, tag: string, problems: string[]): Promise<string> {
   const { env } = request;
   const name = repositoryName(env);
   const ecr = new EcrApi(request.clients.ecr, request.retry);
   const repository = await ecr.describeRepository(name);
   const uri = repository?.uri || `${identity.account}.dkr.ecr.${env.region}.amazonaws.com/${name}`;
+  const digest = repository ? await ecr.imageDigest(name, tag) : undefined;
+  if (digest) return `${uri}@${digest}`;
+  // A review may run before the image is pushed; it shows the change with the tag instead.
   if (request.purpose === "review") return `${uri}:${tag}`;
 
   const push = pushCommands(uri, tag, env.region).map((line) => `      ${line}`).join("\n");
   if (!repository) {
     problems.push(`ECR repository ${name} does not exist in ${env.region}: create it with 'npm run orchestrate -- bootstrap ${env.name}', then push the image:\n${push}\n    (or deploy with --build DIR to build and push in one step)`);
-  } else if (!(await ecr.imageExists(name, tag))) {
+  } else {
     problems.push(`image ${uri}:${tag} is not in ECR: push it, or pass --image-tag with a tag that is there ('aws ecr describe-images --repository-name ${name}'):\n${push}\n    (or deploy with --build DIR to build and push in one step)`);
   }
   return `${uri}:${tag}`;
