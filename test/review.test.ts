@@ -35,7 +35,6 @@ describe("changeset: review before deploying", () => {
 
     expect(await cli.run(["changeset", "prod"])).toBe(0);
     const out = cli.output();
-    if (process.env.SHOW_REVIEW) process.stderr.write(`${out}\n`);
     expect(out).toMatch(/alert-engine-network-prod: 1 change in change set review-20250101T\d{6}Z/);
     expect(out).toMatch(/Modify\s+ServiceLogGroup\s+AWS::Logs::LogGroup\s+False\s+RetentionInDays/);
     expect(out).toMatch(/Modify\s+TaskDefinition\s+AWS::ECS::TaskDefinition\s+True\s+.*Cpu.*Memory/);

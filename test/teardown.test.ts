@@ -112,6 +112,10 @@ describe("teardown: remove an environment, keep what must stay", () => {
     expect(lifted.map((c) => (c.input as { EnableTerminationProtection: boolean }).EnableTerminationProtection)).toEqual([false, false, false, false, false]);
     // Lifted only after the name was typed back.
     expect(lifted[0]!.at).toBeGreaterThanOrEqual(h.cloud.calls.slice(before).find((c) => c.command === "ListStackResources")!.at);
+    // Prod's load balancer refuses deletion until its own protection is off; the plan said it would be lifted.
+    expect(cli.output()).toMatch(/alert-engine-backend-prod\s+CREATE_COMPLETE, \d+ resources, termination protection and load balancer deletion protection on \(lifted once you confirm\)/);
+    const unprotected = h.cloud.calls.slice(before).filter((c) => c.command === "ModifyLoadBalancerAttributes");
+    expect(unprotected.map((c) => (c.input as { Attributes: unknown }).Attributes)).toEqual([[{ Key: "deletion_protection.enabled", Value: "false" }]]);
 
     // The retained bucket keeps its data: nothing was emptied.
     expect(h.cloud.callsOf("DeleteObjects")).toEqual([]);
@@ -119,7 +123,6 @@ describe("teardown: remove an environment, keep what must stay", () => {
     expect(retained.map((r) => r.logicalId).sort()).toEqual(["Bucket", "ServiceLogGroup", "UserPool"]);
     const out = cli.output();
     expect(out).toMatch(/Retained \(not deleted, by DeletionPolicy Retain\)/);
-    if (process.env.SHOW_TEARDOWN) process.stderr.write(`${out}\n`);
     for (const r of retained) expect(out).toContain(`${r.stack} ${r.logicalId} (${r.type}) ${r.physicalId}`);
     expect(out).toContain(`aws logs delete-log-group --log-group-name /aws/ecs/alert-engine-prod --region us-east-2`);
     expect(out).toMatch(/aws cognito-idp delete-user-pool --user-pool-id us-east-2_\w+/);
@@ -185,6 +188,7 @@ describe("teardown: remove an environment, keep what must stay", () => {
       env, cfn, clock, poll: DEFAULT_POLL, emit: () => {},
       plan: await planTeardown(env, cfn, undefined),
       emptyBucket: async () => 0,
+      liftLoadBalancerProtection: async () => {},
       removeCertificate: async () => undefined,
     });
     expect(report.outcomes.get("backend")).toMatchObject({

@@ -1,9 +1,8 @@
 /**
- * The running service in the engine's own words: what ECS and the load balancer say about why
- * tasks do not stay up. Both classes are read-only; they exist for the diagnosis of a failed deploy.
+ * The running service in the engine's own words: what ECS says about why tasks do not stay up.
+ * Read-only; it exists for the diagnosis of a failed deploy.
  */
 import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand, type ECSClient } from "@aws-sdk/client-ecs";
-import { DescribeTargetHealthCommand, type ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { RetryingApi } from "./retry.js";
 
 export interface ServiceState {
@@ -23,13 +22,6 @@ export interface StoppedTask {
   readonly containers: { name: string; reason?: string; exitCode?: number }[];
 }
 
-export interface TargetHealth {
-  readonly id: string;
-  readonly port?: number;
-  readonly state: string;
-  readonly reason?: string;
-  readonly description?: string;
-}
 
 const named = (error: unknown, ...names: string[]) => names.includes((error as Error)?.name ?? "");
 
@@ -93,24 +85,5 @@ export class EcsApi extends RetryingApi<ECSClient> {
       nextToken = page.nextToken;
     } while (nextToken && arns.length < 100);
     return arns;
-  }
-}
-
-export class TargetHealthApi extends RetryingApi<ElasticLoadBalancingV2Client> {
-  /** Each registered target's state and, when not healthy, the load balancer's reason. */
-  async targetHealth(targetGroupArn: string): Promise<TargetHealth[]> {
-    try {
-      const result = await this.call(() => this.client.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn })));
-      return (result.TargetHealthDescriptions ?? []).map((d) => ({
-        id: d.Target?.Id ?? "",
-        port: d.Target?.Port,
-        state: d.TargetHealth?.State ?? "unknown",
-        reason: d.TargetHealth?.Reason,
-        description: d.TargetHealth?.Description,
-      }));
-    } catch (error) {
-      if (named(error, "TargetGroupNotFoundException", "TargetGroupNotFound")) return [];
-      throw error;
-    }
   }
 }

@@ -3,6 +3,7 @@
  * Every refusal happens before the first mutating call.
  */
 import { EcrApi } from "../aws/ecr.js";
+import { LoadBalancerApi } from "../aws/elbv2.js";
 import { S3Api } from "../aws/s3.js";
 import { repositoryName, type Environment } from "../env/model.js";
 import { UserInputError } from "../errors.js";
@@ -45,6 +46,7 @@ export async function runTeardown(envName: string, options: TeardownOptions, ove
       plan,
       concurrency: options.concurrency,
       emptyBucket: (bucket, onProgress) => s3.emptyBucket(bucket, onProgress),
+      liftLoadBalancerProtection: (arn) => new LoadBalancerApi(clients.elbv2, retry).disableDeletionProtection(arn),
       removeCertificate: async () => (plan.certificate ? removeCertificate({ env, clients, retry }) : undefined),
       removeRepository: repository
         ? async () => {

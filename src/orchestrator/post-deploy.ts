@@ -7,7 +7,8 @@ import { dirname } from "node:path";
 import type { AwsClients } from "../aws/clients.js";
 import { CloudFormationApi } from "../aws/cloudformation.js";
 import { Ec2Api } from "../aws/ec2.js";
-import { EcsApi, TargetHealthApi, type StoppedTask, type TargetHealth } from "../aws/ecs.js";
+import { EcsApi, type StoppedTask } from "../aws/ecs.js";
+import { LoadBalancerApi, type TargetHealth } from "../aws/elbv2.js";
 import type { RetryPolicy } from "../aws/retry.js";
 import { S3Api } from "../aws/s3.js";
 import { apiDomain, BUCKET_PREFIXES, stackName, type Environment, type StackId } from "../env/model.js";
@@ -71,7 +72,7 @@ export function diagnoseStack(deps: PostDeployDeps): (node: StackId, result: Nod
     const state = await ecs.service(cluster, service);
     const stopped = await ecs.stoppedTasks(cluster, service);
     const groups = state?.targetGroupArns.length ? state.targetGroupArns : [deployed?.outputs.TargetGroupArn].filter((a): a is string => Boolean(a));
-    const health = (await Promise.all(groups.map((arn) => new TargetHealthApi(deps.clients.elbv2, deps.retry).targetHealth(arn)))).flat();
+    const health = (await Promise.all(groups.map((arn) => new LoadBalancerApi(deps.clients.elbv2, deps.retry).targetHealth(arn)))).flat();
 
     const findings: string[] = [];
     if (state) findings.push(`ECS service ${service} in ${cluster}: ${state.running}/${state.desired} tasks running`);

@@ -17,6 +17,8 @@ export interface PlannedStack {
   readonly terminationProtection: boolean;
   /** Buckets CloudFormation will try to delete, which it can only do once they are empty. */
   readonly bucketsToEmpty: readonly string[];
+  /** Load balancers with deletion protection on (prod's): CloudFormation cannot delete them until it is lifted. */
+  readonly protectedLoadBalancers: readonly string[];
 }
 
 export interface RetainedResource {
@@ -55,7 +57,7 @@ async function planStack(env: Environment, cfn: CloudFormationApi, definition: S
   const local = synthesize(definition, env);
   const deployed = await cfn.describeStack(name);
   if (!deployed) {
-    const planned: PlannedStack = { node: definition.id, name, resources: 0, terminationProtection: false, bucketsToEmpty: [] };
+    const planned: PlannedStack = { node: definition.id, name, resources: 0, terminationProtection: false, bucketsToEmpty: [], protectedLoadBalancers: [] };
     return { planned, retained: [], leftBehind: Object.values(local.Resources).some(isRetainPolicy) };
   }
   const [resources, body] = await Promise.all([cfn.listStackResources(name), cfn.templateBody(name).catch(() => undefined)]);
@@ -68,6 +70,10 @@ async function planStack(env: Environment, cfn: CloudFormationApi, definition: S
   const bucketsToEmpty = env.retainData
     ? []
     : resources.filter((r) => r.type === "AWS::S3::Bucket" && r.physicalId && !retainedIds.includes(r.logicalId)).map((r) => r.physicalId!);
+  const protectedLoadBalancers = resources
+    .filter((r) => r.type === "AWS::ElasticLoadBalancingV2::LoadBalancer" && r.physicalId && !retainedIds.includes(r.logicalId))
+    .filter((r) => hasDeletionProtection(template.Resources[r.logicalId]))
+    .map((r) => r.physicalId!);
   const planned: PlannedStack = {
     node: definition.id,
     name,
@@ -75,8 +81,14 @@ async function planStack(env: Environment, cfn: CloudFormationApi, definition: S
     resources: resources.length,
     terminationProtection: deployed.terminationProtection,
     bucketsToEmpty,
+    protectedLoadBalancers,
   };
   return { planned, retained, leftBehind: false };
+}
+
+function hasDeletionProtection(resource: Resource | undefined): boolean {
+  const attributes = (resource?.Properties?.LoadBalancerAttributes ?? []) as { Key?: string; Value?: string }[];
+  return attributes.some((a) => a.Key === "deletion_protection.enabled" && a.Value === "true");
 }
 
 function parseTemplate(body: string | undefined): Template | undefined {

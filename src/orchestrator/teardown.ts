@@ -35,6 +35,8 @@ export interface TeardownRequest {
   readonly concurrency?: number;
   /** Deletes every object version and delete marker; reports the running count. */
   readonly emptyBucket: (bucket: string, onProgress: (deleted: number) => void) => Promise<number>;
+  /** Turns a load balancer's deletion protection off, so CloudFormation can delete it. */
+  readonly liftLoadBalancerProtection: (loadBalancerArn: string) => Promise<void>;
   /** Deletes the certificate and its validation record; undefined when there was none. */
   readonly removeCertificate: () => Promise<string[] | undefined>;
   /** `--include-repository`: deletes the ECR repository once the backend has gone. */
@@ -133,6 +135,10 @@ async function stackNode(request: TeardownRequest, node: StackId): Promise<Teard
   if (current.terminationProtection) {
     await request.cfn.setTerminationProtection(name, false);
     say("termination protection lifted");
+  }
+  for (const arn of planned?.protectedLoadBalancers ?? []) {
+    await request.liftLoadBalancerProtection(arn);
+    say(`load balancer deletion protection lifted: ${arn}`);
   }
   return deleteAndWatch(request, node, current, started, notes);
 }

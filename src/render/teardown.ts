@@ -18,7 +18,9 @@ export function planText(plan: TeardownPlan, envName: string, region: string): s
       lines.push(`  ${"certificate".padEnd(32)} ${plan.certificate ?? "none, skipped"}`);
       continue;
     }
-    const state = stack.status ? `${stack.status}, ${stack.resources} resources${stack.terminationProtection ? ", termination protection on (lifted once you confirm)" : ""}` : "not deployed, skipped";
+    const protections = [stack.terminationProtection ? "termination protection" : "", stack.protectedLoadBalancers.length > 0 ? "load balancer deletion protection" : ""].filter(Boolean);
+    const lifted = protections.length > 0 ? `, ${protections.join(" and ")} on (lifted once you confirm)` : "";
+    const state = stack.status ? `${stack.status}, ${stack.resources} resources${lifted}` : "not deployed, skipped";
     lines.push(`  ${stack.name.padEnd(32)} ${state}`);
   }
   if (plan.retained.length > 0) {

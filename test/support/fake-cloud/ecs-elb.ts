@@ -13,6 +13,8 @@ import type {
 import type {
   DescribeTargetHealthCommandInput,
   DescribeTargetHealthCommandOutput,
+  ModifyLoadBalancerAttributesCommandInput,
+  ModifyLoadBalancerAttributesCommandOutput,
   TargetHealthReasonEnum,
   TargetHealthStateEnum,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
@@ -38,6 +40,8 @@ export interface TargetHealthSeed {
 export class FakeEcsAndElb {
   trouble: EcsTrouble | undefined;
   targets: TargetHealthSeed[] = [{ state: "healthy", targetId: "10.0.16.10", port: 8080 }];
+  /** Load balancer attributes changed through the API, by ARN, over what the template set. */
+  readonly attributeChanges = new Map<string, Record<string, string>>();
 
   constructor(private readonly world: World) {}
 
@@ -111,6 +115,13 @@ export class FakeEcsAndElb {
       },
     };
     const elb: Handlers = {
+      ModifyLoadBalancerAttributes(input: ModifyLoadBalancerAttributesCommandInput): Out<ModifyLoadBalancerAttributesCommandOutput> {
+        const arn = input.LoadBalancerArn ?? "";
+        const changes = { ...self.attributeChanges.get(arn) };
+        for (const a of input.Attributes ?? []) changes[a.Key ?? ""] = a.Value ?? "";
+        self.attributeChanges.set(arn, changes);
+        return { Attributes: input.Attributes ?? [] };
+      },
       DescribeTargetHealth(_input: DescribeTargetHealthCommandInput): Out<DescribeTargetHealthCommandOutput> {
         return {
           TargetHealthDescriptions: self.targets.map((t, i) => ({

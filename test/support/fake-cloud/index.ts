@@ -131,7 +131,7 @@ export class FakeCloud extends SeedingApi {
     const route53 = new FakeRoute53(world);
     const acm = new FakeAcm(world, route53);
     const ecsElb = new FakeEcsAndElb(world);
-    const cloudFormation = new FakeCloudFormation(world, resourceHooks(world, s3, ec2, ecr));
+    const cloudFormation = new FakeCloudFormation(world, resourceHooks(world, s3, ec2, ecr, ecsElb));
     super({ world, cloudFormation, s3, ec2, ecr, route53, acm, ecsElb });
     this.clock = clock;
     this.timing = timing;

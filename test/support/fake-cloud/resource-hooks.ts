@@ -6,11 +6,12 @@
 import type { ResourceHooks } from "./cloudformation.js";
 import type { FakeEc2 } from "./ec2.js";
 import type { FakeEcr } from "./ecr.js";
+import type { FakeEcsAndElb } from "./ecs-elb.js";
 import type { FakeS3 } from "./s3.js";
 import type { ResourceRecord } from "./stack-state.js";
 import type { World } from "./world.js";
 
-export function resourceHooks(world: World, s3: FakeS3, ec2: FakeEc2, ecr: FakeEcr): ResourceHooks {
+export function resourceHooks(world: World, s3: FakeS3, ec2: FakeEc2, ecr: FakeEcr, elb: FakeEcsAndElb): ResourceHooks {
   const handlerFailure = (message: string, code = "GeneralServiceException") =>
     `Resource handler returned message: "${message}" (RequestToken: ${world.ids.uuid("request-token")}, HandlerErrorCode: ${code})`;
   return {
@@ -39,6 +40,9 @@ export function resourceHooks(world: World, s3: FakeS3, ec2: FakeEc2, ecr: FakeE
           `The repository with name '${repo.name}' in registry with id '${world.account}' cannot be deleted because it still contains images (Service: Ecr, Status Code: 400, Request ID: FAKEREQUEST0000)`,
         );
       }
+      if (resource.type === "AWS::ElasticLoadBalancingV2::LoadBalancer" && deletionProtected(resource, elb.attributeChanges.get(resource.physicalId))) {
+        return `Load balancer '${resource.physicalId}' cannot be deleted because deletion protection is enabled`;
+      }
       return undefined;
     },
     deleted(resource: ResourceRecord) {
@@ -47,4 +51,12 @@ export function resourceHooks(world: World, s3: FakeS3, ec2: FakeEc2, ecr: FakeE
       if (resource.type === "AWS::ECR::Repository") ecr.repositories.delete(resource.physicalId);
     },
   };
+}
+
+/** The template's attribute, unless someone changed it through the API since. */
+function deletionProtected(resource: ResourceRecord, changed: Record<string, string> | undefined): boolean {
+  const key = "deletion_protection.enabled";
+  if (changed?.[key] !== undefined) return changed[key] === "true";
+  const attributes = (resource.definition.Properties?.["LoadBalancerAttributes"] ?? []) as { Key?: string; Value?: string }[];
+  return attributes.some((a) => a.Key === key && a.Value === "true");
 }
