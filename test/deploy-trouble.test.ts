@@ -225,3 +225,34 @@ describe("deploy after a run killed between creating and executing a change set"
     expect(h.cloud.callsOf("DeleteChangeSet").map((c) => (c.input as { ChangeSetName: string }).ChangeSetName)).not.toContain("review-kept");
   });
 });
+
+describe("a backend whose tasks keep stopping", () => {
+  let h: Harness;
+  afterEach(() => h.cloud.restore());
+
+  it("names ECS's stop reason while the service is still being created, long before CloudFormation gives up", async () => {
+    const serviceMs = 30 * 60_000;
+    h = deployHarness({ latency: { resourceMs: (type) => (type === "AWS::ECS::Service" ? serviceMs : 1_000) } });
+    h.cloud.failResource({ stack: name("backend"), logicalId: "Service", reason: "Resource handler returned message: \"Service did not stabilize\"" });
+    let troubleAt = 0;
+    const report = await h.deploy("dev", {
+      emit: (event) => {
+        h.events.push(event);
+        // The crash loop starts once ECS begins creating the service.
+        if (!troubleAt && event.type === "resource-event" && event.logicalId === "Service" && event.status === "CREATE_IN_PROGRESS") {
+          troubleAt = event.at;
+          h.cloud.ecsTrouble({ stoppedReason: "Essential container in task exited", containerReason: "ModuleNotFoundError: No module named 'app'", exitCode: 1 });
+        }
+      },
+    });
+    expect(report.results.get("backend")?.kind).toBe("failed");
+    const early = h.events.find((e) => e.type === "node-message" && e.node === "backend" && e.text.startsWith("while deploying:"));
+    expect(early).toBeDefined();
+    expect((early as { text: string }).text).toMatch(/stopped task.*Essential container in task exited.*ModuleNotFoundError.*\(the server exited: read its logs in CloudWatch\)/);
+    expect(early!.at - troubleAt).toBeLessThanOrEqual(2 * 60_000);
+    const failedAt = h.events.find((e) => e.type === "node-finished" && e.node === "backend")!.at;
+    expect(failedAt - early!.at).toBeGreaterThan(20 * 60_000);
+    // Said once, not every minute.
+    expect(h.events.filter((e) => e.type === "node-message" && e.node === "backend" && e.text.startsWith("while deploying:"))).toHaveLength(1);
+  });
+});

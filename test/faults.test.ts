@@ -24,6 +24,7 @@ const ENGINE_COMMANDS = [
   "ListCertificates", "ListTagsForCertificate", "RequestCertificate", "DescribeCertificate", "ChangeResourceRecordSets", "ListResourceRecordSets",
   "DescribeStacks", "GetTemplate", "CreateChangeSet", "DescribeChangeSet", "ExecuteChangeSet", "DeleteChangeSet", "DescribeStackEvents", "UpdateTerminationProtection",
   "DescribeSecurityGroups", "RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress", "HeadObject", "PutObject",
+  "ListTasks", "DescribeTasks",
 ];
 
 let h: Harness;
@@ -116,8 +117,12 @@ describe("fault injection: transient trouble is absorbed", () => {
   it("throttling that outlasts the retries: the report says so, CloudFormation carries on, a rerun picks it up", async () => {
     h = deployHarness();
     const env = h.environment("dev");
-    // Backend's first look at its events is throttled on every one of its 9 attempts; nobody else is polling then.
-    const report = await h.deploy("dev", { emit: recording((e) => e.type === "node-started" && e.node === "backend" && h.cloud.throttle({ command: "DescribeStackEvents", times: FAST_RETRY.retries + 1 })) });
+    // Backend's first look at its events is throttled on every one of its 9 attempts; nobody else is polling then
+    // (the ECS watch is off: its sleeps would let virtual time run on while p-retry waits in real time).
+    const report = await h.deploy("dev", {
+      watchWhileDeploying: undefined,
+      emit: recording((e) => e.type === "node-started" && e.node === "backend" && h.cloud.throttle({ command: "DescribeStackEvents", times: FAST_RETRY.retries + 1 })),
+    });
 
     const backend = failed(report, "backend");
     expect(backend.kind).toBe("failed");

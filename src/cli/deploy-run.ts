@@ -7,7 +7,7 @@ import { deploy, type DeployReport } from "../orchestrator/deploy.js";
 import type { ChangeSetReview } from "../orchestrator/deploy-stack.js";
 import { buildGraph, subgraph } from "../orchestrator/graph.js";
 import { buildAndPush } from "../orchestrator/image-build.js";
-import { afterStackSteps, apiUrl, diagnoseStack, writeOutputsFile } from "../orchestrator/post-deploy.js";
+import { afterStackSteps, apiUrl, diagnoseStack, serviceWatch, writeOutputsFile } from "../orchestrator/post-deploy.js";
 import { preflight } from "../orchestrator/preflight.js";
 import { isReviewedChangeSetCurrent } from "../orchestrator/review.js";
 import { isSuccessful, summaryJson, summaryText } from "../render/summary.js";
@@ -53,6 +53,7 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
         : undefined,
       afterStack: afterStackSteps({ env, clients, retry }),
       diagnose: diagnoseStack({ env, clients, retry }),
+      watchWhileDeploying: serviceWatch({ env, clients, retry }),
       reviewed: options.changeset ? { name: options.changeset, envName: env.name, check: isReviewedChangeSetCurrent } : undefined,
     });
     await progress.done;

@@ -7,7 +7,7 @@ import { stackName, type Environment, type StackId } from "../env/model.js";
 import { STACKS, stackDefinition } from "../templates/index.js";
 import { stackTags, synthesize } from "../templates/stack.js";
 import type { ApprovalLevel } from "./approval.js";
-import type { Clock } from "./clock.js";
+import { sleepUnlessAborted, type Clock } from "./clock.js";
 import { deployStack, type ChangeSetReview, type ReviewedChangeSets, type StackDeployContext } from "./deploy-stack.js";
 import type { EventSink } from "./events.js";
 import { buildGraph, subgraph, type NodeId } from "./graph.js";
@@ -41,6 +41,8 @@ export interface DeployRequest {
   readonly reviewed?: ReviewedChangeSets;
   /** Steps CloudFormation cannot do, run once a stack has succeeded (e.g. restrict the default security group). */
   readonly afterStack?: (node: StackId, outputs: Record<string, string>) => Promise<string[]>;
+  /** A look at a stack's workload while it deploys (ECS tasks stopping), for nodes it watches; new findings are shown. */
+  readonly watchWhileDeploying?: (node: StackId) => (() => Promise<string[]>) | undefined;
   /** Extra diagnosis for a failed stack (e.g. ECS stop reasons), added to its report. */
   readonly diagnose?: (node: StackId, result: NodeResult) => Promise<string[]>;
 }
@@ -85,7 +87,7 @@ export async function deploy(request: DeployRequest): Promise<DeployReport> {
     const definition = stackDefinition(node);
     const parameters = await resolveInputs(inputSources, definition, results);
     if (typeof parameters === "string") return { kind: "failed", message: parameters, durationMs: 0 };
-    const result = await deployStack(stackContext, {
+    const deploying = deployStack(stackContext, {
       node,
       name: stackName(env, node),
       template: synthesize(definition, env),
@@ -93,6 +95,7 @@ export async function deploy(request: DeployRequest): Promise<DeployReport> {
       tags: stackTags(env),
       terminationProtection: env.terminationProtection,
     });
+    const result = await alongside(request, node, deploying);
     return withFollowUp(request, node, result);
   };
 
@@ -111,6 +114,33 @@ export async function deploy(request: DeployRequest): Promise<DeployReport> {
   // Report in graph order (certificate, network, …, domain), not in the order stacks happened to finish.
   const ordered = new Map(graph.nodes.filter((n) => results.has(n.id)).map((n) => [n.id, results.get(n.id)!]));
   return { env, results: ordered, interrupted: Boolean(request.signal?.aborted), discardedChangeSets: discarded };
+}
+
+const WATCH_EVERY_MS = 60_000;
+
+/** Runs the node's watch (if any) every minute until the deploy settles, showing each new finding once. */
+async function alongside(request: DeployRequest, node: StackId, deploying: Promise<NodeResult>): Promise<NodeResult> {
+  const look = request.watchWhileDeploying?.(node);
+  if (!look) return deploying;
+  const done = new AbortController();
+  const stop = request.signal ? AbortSignal.any([done.signal, request.signal]) : done.signal;
+  const watching = (async () => {
+    await look().catch(() => []);
+    for (;;) {
+      try {
+        await sleepUnlessAborted(request.clock, WATCH_EVERY_MS, stop);
+      } catch {
+        return;
+      }
+      for (const text of await look().catch(() => [])) request.emit({ type: "node-message", node, at: request.clock.now(), text: `while deploying: ${text}` });
+    }
+  })();
+  try {
+    return await deploying;
+  } finally {
+    done.abort();
+    await watching;
+  }
 }
 
 /** Post-stack steps on success, diagnosis on failure; both report in the stack's own notes. */

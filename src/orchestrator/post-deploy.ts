@@ -85,6 +85,35 @@ export function diagnoseStack(deps: PostDeployDeps): (node: StackId, result: Nod
   };
 }
 
+/** Stops that are part of a normal rolling deploy, not a sign of trouble. */
+const ROUTINE_STOP = /Scaling activity initiated by|Service .* deployment|Task stopped by user/i;
+
+/**
+ * While the backend deploys: tasks that stop on their own, named within a minute or two instead of when
+ * CloudFormation gives up on the service (hours later without a circuit breaker). The first call notes
+ * the tasks that had already stopped, so only this deploy's are reported; no clock is compared.
+ */
+export function serviceWatch(deps: PostDeployDeps): (node: StackId) => (() => Promise<string[]>) | undefined {
+  return (node) => {
+    if (node !== "backend") return undefined;
+    const { env } = deps;
+    const ecs = new EcsApi(deps.clients.ecs, deps.retry);
+    const stoppedNow = () => ecs.stoppedTasks(`${env.project}-cluster-${env.name}`, serviceName(env)).catch(() => [] as StoppedTask[]);
+    let known: Promise<Set<string>> | undefined;
+    return async () => {
+      if (!known) {
+        known = stoppedNow().then((tasks) => new Set(tasks.map((t) => t.taskArn)));
+        await known;
+        return [];
+      }
+      const seen = await known;
+      const fresh = (await stoppedNow()).filter((t) => !seen.has(t.taskArn) && !ROUTINE_STOP.test(t.stoppedReason ?? ""));
+      for (const task of fresh) seen.add(task.taskArn);
+      return stoppedReasons(fresh);
+    };
+  };
+}
+
 const HINTS: [RegExp, string][] = [
   [/CannotPullContainer|pull image manifest|not found: manifest/i, "the image cannot be pulled: check it is in ECR with that tag and that the tasks can reach ECR (NAT gateway or public IP)"],
   [/ResourceInitializationError.*secret|secretsmanager|AccessDeniedException/i, "the task cannot read its secret: check secretsArn and the execution role's secretsmanager:GetSecretValue"],

@@ -13,7 +13,7 @@ import { repositoryName, type Environment } from "../../src/env/model.js";
 import { certificateRunner } from "../../src/orchestrator/certificate.js";
 import { deploy, type DeployReport, type DeployRequest } from "../../src/orchestrator/deploy.js";
 import type { EngineEvent } from "../../src/orchestrator/events.js";
-import { afterStackSteps, diagnoseStack } from "../../src/orchestrator/post-deploy.js";
+import { afterStackSteps, diagnoseStack, serviceWatch } from "../../src/orchestrator/post-deploy.js";
 import { preflight } from "../../src/orchestrator/preflight.js";
 import { DEFAULT_POLL } from "../../src/orchestrator/watch.js";
 import { createFakeCloud, type FakeCloud, type FakeCloudOptions } from "./fake-cloud/index.js";
@@ -75,6 +75,7 @@ export function deployHarness(options: FakeCloudOptions = {}): Harness {
         approve: async () => true,
         afterStack: afterStackSteps({ env, clients, retry: FAST_RETRY }),
         diagnose: diagnoseStack({ env, clients, retry: FAST_RETRY }),
+        watchWhileDeploying: serviceWatch({ env, clients, retry: FAST_RETRY }),
         ...overrides,
       });
     },
