@@ -65,6 +65,19 @@ describe("deploy: a whole environment against the fake cloud", () => {
     for (const id of ["network", "storage", "auth", "domain"] as const) expect(report.results.get(id)?.kind).toBe("unchanged");
   });
 
+  it("calls a stack unchanged when CloudFormation hands its template back reformatted", async () => {
+    h = deployHarness();
+    await h.deploy("dev");
+    h.cloud.changeStackBehindOurBack("alert-engine-storage-dev", (stack) => {
+      const parsed = JSON.parse(stack.templateBody) as Record<string, unknown>;
+      const reordered = Object.fromEntries(Object.entries(parsed).reverse());
+      stack.templateBody = JSON.stringify(reordered, null, 4);
+    });
+    const report = await h.deploy("dev");
+    expect(report.results.get("storage")?.kind).toBe("unchanged");
+    expect(h.cloud.callsOf("CreateChangeSet").filter((c) => (c.input as { StackName: string }).StackName === "alert-engine-storage-dev")).toHaveLength(1);
+  });
+
   it("updates only the stack whose template changed", async () => {
     h = deployHarness();
     await h.deploy("dev");

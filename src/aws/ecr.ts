@@ -10,6 +10,7 @@ import {
   PutLifecyclePolicyCommand,
   type ECRClient,
 } from "@aws-sdk/client-ecr";
+import { sameJson } from "../canonical-json.js";
 import { RetryingApi } from "./retry.js";
 
 export interface RepositoryState {
@@ -44,15 +45,6 @@ export function keepLastImagesPolicy(keep: number): string {
       },
     ],
   });
-}
-
-/** JSON with sorted keys, so two policies compare by meaning rather than by whitespace or key order. */
-function canonical(text: string): string {
-  const sort = (value: unknown): unknown =>
-    Array.isArray(value) ? value.map(sort)
-    : value && typeof value === "object" ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sort(v)]))
-    : value;
-  return JSON.stringify(sort(JSON.parse(text)));
 }
 
 export class EcrApi extends RetryingApi<ECRClient> {
@@ -119,7 +111,7 @@ export class EcrApi extends RetryingApi<ECRClient> {
   /** Sets the policy unless the same one is already there; returns whether it wrote anything. */
   async ensureLifecyclePolicy(name: string, policyText: string): Promise<boolean> {
     const current = await this.lifecyclePolicy(name);
-    if (current !== undefined && canonical(current) === canonical(policyText)) return false;
+    if (sameJson(current, JSON.parse(policyText))) return false; // compared by meaning, not key order
     await this.call(() => this.client.send(new PutLifecyclePolicyCommand({ repositoryName: name, lifecyclePolicyText: policyText })));
     return true;
   }

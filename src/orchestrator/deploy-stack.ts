@@ -12,6 +12,7 @@ import { isEmptyReview, isSuccess, isUpdatable } from "./stack-status.js";
 import { settleStack } from "./stack-recovery.js";
 import { rootCause, watchOperation, type WatchContext, type WatchOutcome } from "./watch.js";
 import { waitForChangeSet } from "./change-set-wait.js";
+import { sameJson } from "../canonical-json.js";
 
 /** Marks the change sets a deploy creates, so a later deploy can tell its own leftovers from a review's. */
 const DEPLOY_CHANGE_SET = "created by orchestrate deploy";
@@ -251,14 +252,22 @@ async function discard(ctx: StackDeployContext, stackName: string, changeSetId: 
 }
 
 async function isUnchanged(ctx: StackDeployContext, deployed: DeployedStack, desired: DesiredStack): Promise<boolean> {
+  // Parameters and tags first: when they differ, the template need not be fetched at all.
   if (!sameRecord(deployed.parameters, desired.parameters) || !sameRecord(deployed.tags, desired.tags)) return false;
-  const body = await ctx.cfn.templateBody(desired.name);
-  if (body === undefined) return false;
-  try {
-    return JSON.stringify(JSON.parse(body)) === JSON.stringify(desired.template);
-  } catch {
-    return false; // a YAML or hand-edited template is never "the same"
-  }
+  return matchesDeployed(deployed, await ctx.cfn.templateBody(desired.name), desired);
+}
+
+/**
+ * Whether the deployed stack already is the desired one: the test deploy makes before it creates a change
+ * set, shared with review so both agree on "no changes". The template is compared by meaning, since what
+ * CloudFormation hands back may differ from what was sent in key order or spacing.
+ */
+export function matchesDeployed(
+  deployed: DeployedStack,
+  deployedBody: string | undefined,
+  desired: Pick<DesiredStack, "template" | "parameters" | "tags">,
+): boolean {
+  return sameRecord(deployed.parameters, desired.parameters) && sameRecord(deployed.tags, desired.tags) && sameJson(deployedBody, desired.template);
 }
 
 async function ensureProtection(ctx: StackDeployContext, deployed: DeployedStack, desired: DesiredStack, say: (t: string) => void) {

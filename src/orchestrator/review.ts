@@ -11,7 +11,7 @@ import type { Template } from "../templates/cfn.js";
 import { STACKS, stackDefinition } from "../templates/index.js";
 import { stackTags, synthesize, type StackDefinition } from "../templates/stack.js";
 import type { Clock } from "./clock.js";
-import { requiredCapabilities, TEMPLATE_BODY_LIMIT, type ReviewCheck } from "./deploy-stack.js";
+import { matchesDeployed, requiredCapabilities, TEMPLATE_BODY_LIMIT, type ReviewCheck } from "./deploy-stack.js";
 import { recoveryStep } from "./stack-recovery.js";
 import { buildGraph, layers, type NodeId } from "./graph.js";
 import { resolveInputs, type InputSources } from "./inputs.js";
@@ -19,6 +19,7 @@ import type { NodeResult } from "./results.js";
 import { changeRows, dangerWarnings, type ResourceChangeRow } from "./review-changes.js";
 import { isEmptyReview, isFailedFirstCreate, isInProgress, isUpdatable, needsManualRecovery } from "./stack-status.js";
 import { waitForChangeSet } from "./change-set-wait.js";
+import { sameJson } from "../canonical-json.js";
 
 export type { ResourceChangeRow } from "./review-changes.js";
 
@@ -143,12 +144,12 @@ async function reviewStack(
   const parameters = await resolveInputs(sources, definition, known);
   if (typeof parameters === "string") return { ...base, kind: "blocked", reason: parameters };
   const deployedBody = await request.cfn.templateBody(base.stack);
-  if (sameInputs(current, deployedBody, template, parameters, stackTags(request.env))) return { ...base, kind: "unchanged" };
+  if (matchesDeployed(current, deployedBody, { template, parameters, tags: stackTags(request.env) })) return { ...base, kind: "unchanged" };
 
   request.progress?.(node, "creating change set");
   const outcome = await createReviewChangeSet(request, base.stack, template, parameters, created);
   if ("reason" in outcome) return outcome.unchanged ? { ...base, kind: "unchanged" } : { ...base, kind: "failed", reason: outcome.reason };
-  const rows = changeRows(outcome.changes, { definition, desired: template, deployed: parseJson(deployedBody) });
+  const rows = changeRows(outcome.changes, { definition, desired: template, deployed: parseTemplate(deployedBody) });
   return { ...base, kind: "changes", changeSetName: request.changeSetName, changeSetId: outcome.id, changes: rows };
 }
 
@@ -196,11 +197,6 @@ function upstreamNotes(request: ReviewRequest, definition: StackDefinition, upst
   }
   if (self === "new" && producersOf(definition).includes("certificate") && !request.certificate.outputs) notes.push("the certificate is requested by deploy first");
   return notes;
-}
-
-/** The same test deploy makes before it creates a change set, so review and deploy agree on "no changes". */
-function sameInputs(current: DeployedStack, deployedBody: string | undefined, template: Template, parameters: Record<string, string>, tags: Record<string, string>) {
-  return sameRecord(current.parameters, parameters) && sameRecord(current.tags, tags) && sameTemplate(deployedBody, template);
 }
 
 type ChangeSetOutcome = { id: string; changes: Change[] } | { reason: string; unchanged: boolean };
@@ -253,7 +249,7 @@ export async function isReviewedChangeSetCurrent(
   const changed = Object.keys({ ...inputs.parameters, ...desired.parameters }).filter((k) => inputs.parameters[k] !== desired.parameters[k]);
   if (changed.length > 0) return { current: false, why: `parameters changed since the review: ${changed.join(", ")}` };
   const body = await cfn.changeSetTemplateBody(name, changeSetName);
-  if (!sameTemplate(body, parseJson(desired.templateBody))) return { current: false, why: "the template changed since the review" };
+  if (!sameJson(body, JSON.parse(desired.templateBody))) return { current: false, why: "the template changed since the review" };
   return { current: true, changeSetId: inputs.id };
 }
 
@@ -274,28 +270,10 @@ export async function discardReviews(cfn: CloudFormationApi, env: Environment, o
   return removed;
 }
 
-const sameRecord = (a: Record<string, string>, b: Record<string, string>) =>
-  Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
-
-function parseJson(body: string | undefined): Template | undefined {
+function parseTemplate(body: string | undefined): Template | undefined {
   try {
     return body === undefined ? undefined : (JSON.parse(body) as Template);
   } catch {
-    return undefined; // a YAML or hand-edited template: never "the same" as ours
+    return undefined; // a YAML or hand-edited template: shown without property details
   }
-}
-
-/** Compared as data, so key order and whitespace do not count as a change. */
-function sameTemplate(body: string | undefined, template: Template | undefined): boolean {
-  const deployed = parseJson(body);
-  return deployed !== undefined && template !== undefined && canonical(deployed) === canonical(template);
-}
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
 }
