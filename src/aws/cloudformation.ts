@@ -8,11 +8,8 @@ import {
   DeleteChangeSetCommand,
   DeleteStackCommand,
   DescribeChangeSetCommand,
-  DescribeStackDriftDetectionStatusCommand,
   DescribeStackEventsCommand,
-  DescribeStackResourceDriftsCommand,
   DescribeStacksCommand,
-  DetectStackDriftCommand,
   ExecuteChangeSetCommand,
   GetTemplateCommand,
   ListChangeSetsCommand,
@@ -86,15 +83,6 @@ export interface ChangeSetInputs {
   readonly executionStatus: string;
   readonly description?: string;
   readonly parameters: Record<string, string>;
-}
-
-export interface DriftDetection {
-  /** DETECTION_IN_PROGRESS | DETECTION_COMPLETE | DETECTION_FAILED */
-  readonly detectionStatus: string;
-  /** IN_SYNC | DRIFTED | UNKNOWN | NOT_CHECKED, once complete. */
-  readonly stackDriftStatus?: string;
-  readonly driftedResources?: number;
-  readonly reason?: string;
 }
 
 export const isChangeSetMissing = (error: unknown) =>
@@ -280,43 +268,6 @@ export class CloudFormationApi extends RetryingApi<CloudFormationClient> {
           type: summary.ResourceType ?? "",
           status: summary.ResourceStatus ?? "",
         });
-      }
-      nextToken = page.NextToken;
-    } while (nextToken);
-    return found;
-  }
-
-  /** Starts drift detection; returns its id for driftDetection(). */
-  async detectDrift(name: string): Promise<string> {
-    const result = await this.call(() => this.client.send(new DetectStackDriftCommand({ StackName: name })));
-    if (!result.StackDriftDetectionId) throw new Error(`CloudFormation started no drift detection for ${name}`);
-    return result.StackDriftDetectionId;
-  }
-
-  async driftDetection(detectionId: string): Promise<DriftDetection> {
-    const result = await this.call(() =>
-      this.client.send(new DescribeStackDriftDetectionStatusCommand({ StackDriftDetectionId: detectionId })),
-    );
-    return {
-      detectionStatus: result.DetectionStatus ?? "UNKNOWN",
-      stackDriftStatus: result.StackDriftStatus,
-      driftedResources: result.DriftedStackResourceCount,
-      reason: result.DetectionStatusReason,
-    };
-  }
-
-  /** Logical ids of resources found modified or deleted by the last drift detection. */
-  async driftedResources(name: string): Promise<{ logicalId: string; type: string; status: string }[]> {
-    const found: { logicalId: string; type: string; status: string }[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.call(() =>
-        this.client.send(
-          new DescribeStackResourceDriftsCommand({ StackName: name, StackResourceDriftStatusFilters: ["MODIFIED", "DELETED"], NextToken: nextToken }),
-        ),
-      );
-      for (const drift of page.StackResourceDrifts ?? []) {
-        found.push({ logicalId: drift.LogicalResourceId ?? "", type: drift.ResourceType ?? "", status: drift.StackResourceDriftStatus ?? "" });
       }
       nextToken = page.NextToken;
     } while (nextToken);

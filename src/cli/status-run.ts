@@ -5,6 +5,7 @@ import { EXIT } from "./command.js";
 import { requireAccount } from "./identity.js";
 import { openSession, type SessionOverrides } from "./session.js";
 import type { StatusOptions } from "./status-command.js";
+import { StackDriftApi } from "../aws/cloudformation-drift.js";
 
 export async function runStatus(envName: string, options: StatusOptions, overrides?: SessionOverrides): Promise<number> {
   const session = openSession(envName, options, overrides);
@@ -16,7 +17,7 @@ export async function runStatus(envName: string, options: StatusOptions, overrid
       cfn: session.cfn,
       clock: session.clock,
       signal: session.signal,
-      drift: Boolean(options.drift),
+      drift: options.drift ? new StackDriftApi(clients.cloudformation, retry) : undefined,
       certificate: async () => (await lookUpCertificate(env, clients, retry)).description,
     });
     if (options.json) console.log(JSON.stringify(status, null, 2));

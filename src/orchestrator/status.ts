@@ -6,6 +6,7 @@
 import { ALL_STATUSES, AcmApi } from "../aws/acm.js";
 import type { AwsClients } from "../aws/clients.js";
 import type { CloudFormationApi, DeployedStack } from "../aws/cloudformation.js";
+import type { StackDriftApi } from "../aws/cloudformation-drift.js";
 import type { RetryPolicy } from "../aws/retry.js";
 import { apiDomain, stackName, type Environment, type StackId } from "../env/model.js";
 import { STACKS } from "../templates/index.js";
@@ -46,7 +47,8 @@ export interface StatusRequest {
   readonly cfn: CloudFormationApi;
   readonly clock: Clock;
   readonly signal?: AbortSignal;
-  readonly drift: boolean;
+  /** Given when drift was asked for (`--drift`). */
+  readonly drift?: StackDriftApi;
   /** The certificate's state in words, from the ACM lookup. */
   readonly certificate: () => Promise<string>;
 }
@@ -77,23 +79,23 @@ async function stackState(request: StatusRequest, node: StackId): Promise<StackS
     lastUpdated: deployed.lastUpdated?.toISOString(),
     terminationProtection: deployed.terminationProtection,
     outputs: deployed.outputs,
-    drift: request.drift ? await driftOf(request, deployed) : undefined,
+    drift: request.drift ? await driftOf(request, request.drift, deployed) : undefined,
   };
 }
 
-async function driftOf(request: StatusRequest, deployed: DeployedStack): Promise<DriftState> {
+async function driftOf(request: StatusRequest, drift: StackDriftApi, deployed: DeployedStack): Promise<DriftState> {
   // CloudFormation refuses drift detection while the stack is changing.
   if (isInProgress(deployed.status)) return { status: `not checked: ${deployed.status}`, resources: [] };
-  const detection = await request.cfn.detectDrift(deployed.name);
+  const detection = await drift.detectDrift(deployed.name);
   const deadline = request.clock.now() + DRIFT_TIMEOUT_MS;
   let delay = 2_000;
   for (;;) {
     await sleepUnlessAborted(request.clock, delay, request.signal);
-    const state = await request.cfn.driftDetection(detection);
+    const state = await drift.driftDetection(detection);
     if (state.detectionStatus === "DETECTION_FAILED") return { status: `not checked: ${state.reason ?? "detection failed"}`, resources: [] };
     if (state.detectionStatus === "DETECTION_COMPLETE") {
       const status = state.stackDriftStatus ?? "UNKNOWN";
-      return { status, resources: status === "DRIFTED" ? await request.cfn.driftedResources(deployed.name) : [] };
+      return { status, resources: status === "DRIFTED" ? await drift.driftedResources(deployed.name) : [] };
     }
     if (request.clock.now() > deadline) return { status: `not checked: detection still running after ${DRIFT_TIMEOUT_MS / 60_000} min`, resources: [] };
     delay = Math.min(delay * 1.5, 10_000);
