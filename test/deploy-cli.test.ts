@@ -36,6 +36,15 @@ describe("orchestrate deploy (the command a person types)", () => {
     expect(JSON.parse(readFileSync(file, "utf8")).outputs.storage.BucketName).toBe(summary.stacks.storage.outputs.BucketName);
   });
 
+  it("says at the end how many calls AWS throttled and were retried", async () => {
+    h = deployHarness();
+    h.cloud.putImage("alert-engine-dev", "latest");
+    h.cloud.throttle({ command: "DescribeStacks", times: 3 });
+    const cli = cliHarness(h, writeConfig(h.cloud.account));
+    expect(await cli.run(["deploy", "dev"])).toBe(0);
+    expect(cli.output()).toContain("AWS throttled or dropped 3 calls (ThrottlingException ×3); each was retried with backoff");
+  });
+
   it("exits 1 naming the root cause when a stack fails", async () => {
     h = deployHarness();
     h.cloud.putImage("alert-engine-dev", "latest");

@@ -4,6 +4,8 @@ export interface RetryPolicy {
   readonly retries: number;
   readonly minTimeoutMs: number;
   readonly maxTimeoutMs: number;
+  /** Told of each failed attempt that will be retried, so a bad day on AWS's side does not go unseen. */
+  readonly onRetry?: (error: Error) => void;
 }
 
 /** Bounded, jittered exponential backoff: ~0.5 s, 1 s, 2 s … capped at 20 s, 8 tries. */
@@ -65,6 +67,9 @@ export function withRetry<T>(call: () => Promise<T>, policy: RetryPolicy = DEFAU
     randomize: true,
     signal,
     shouldRetry: ({ error }) => isTransient(error),
+    onFailedAttempt: ({ error, retriesLeft }) => {
+      if (retriesLeft > 0 && isTransient(error)) policy.onRetry?.(error);
+    },
   });
 }
 

@@ -58,6 +58,8 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
     });
     await progress.done;
     finish(session.log, report, options);
+    const retries = session.retrySummary();
+    if (retries) session.log(retries);
     return report.interrupted ? EXIT.interrupted : isSuccessful(report) ? EXIT.ok : EXIT.failed;
   } finally {
     session.close();

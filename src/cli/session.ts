@@ -32,6 +32,8 @@ export interface Session {
   readonly clock: Clock;
   readonly poll: PollSettings;
   readonly retry: RetryPolicy;
+  /** "AWS throttled or dropped N calls …", or undefined when nothing had to be retried. */
+  readonly retrySummary: () => string | undefined;
   readonly signal: AbortSignal;
   readonly interactive: boolean;
   /** Human-readable lines (stderr under --json, so stdout stays one JSON document). */
@@ -57,7 +59,11 @@ export interface SessionOverrides {
 export function openSession(envName: string, options: SessionOptions, overrides: SessionOverrides = {}): Session {
   const env = loadEnvironment(envName, { configFile: options.config, region: options.region });
   const clients = overrides.clients ?? createClients({ region: env.region, profile: options.profile, endpointUrl: options.endpointUrl });
-  const retry = overrides.retry ?? DEFAULT_RETRY;
+  const retried = new Map<string, number>();
+  const retry: RetryPolicy = {
+    ...(overrides.retry ?? DEFAULT_RETRY),
+    onRetry: (error) => void retried.set(retryKind(error), (retried.get(retryKind(error)) ?? 0) + 1),
+  };
   const interactive = overrides.interactive ?? (Boolean(process.stdout.isTTY && process.stdin.isTTY) && !process.env.CI);
   const log = overrides.log ?? (options.json ? (line: string) => console.error(line) : (line: string) => console.log(line));
 
@@ -107,6 +113,12 @@ export function openSession(envName: string, options: SessionOptions, overrides:
     clock: overrides.clock ?? systemClock,
     poll: overrides.poll ?? DEFAULT_POLL,
     retry,
+    retrySummary: () => {
+      const total = [...retried.values()].reduce((a, b) => a + b, 0);
+      if (total === 0) return undefined;
+      const kinds = [...retried].map(([kind, n]) => `${kind} ×${n}`).join(", ");
+      return `AWS throttled or dropped ${total} call${total === 1 ? "" : "s"} (${kinds}); each was retried with backoff`;
+    },
     signal,
     interactive,
     log,
@@ -116,3 +128,5 @@ export function openSession(envName: string, options: SessionOptions, overrides:
     close: () => process.off("SIGINT", interrupt),
   };
 }
+
+const retryKind = (error: Error) => (error as Error & { code?: string }).code ?? error.name;
