@@ -102,6 +102,9 @@ describe("orchestrate deploy (the command a person types)", () => {
     // Each question comes right after the summary of its own change set.
     for (const line of asked) expect(line).toMatch(/^\n?(alert-engine-\w+-prod): \d+ changes in \S+ \| Execute this change set on \1\?/);
     expect(asked.length).toBeGreaterThanOrEqual(5);
+    // The person sees every change before answering, not only the flagged ones.
+    const plain = cli.output().replace(/\u001b\[[0-9;]*m/g, "");
+    expect(plain).toMatch(/alert-engine-auth-prod: \d+ changes in \S+\n\s+Action\s+Logical id\s+Type\s+Replacement\s+Properties\n\s+Add\s+UserPool\s+AWS::Cognito::UserPool/);
   });
 
   it("in prod --yes approves and --stacks limits the run", async () => {

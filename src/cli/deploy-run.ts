@@ -11,7 +11,10 @@ import { afterStackSteps, apiUrl, diagnoseStack, serviceWatch, writeOutputsFile 
 import { preflight } from "../orchestrator/preflight.js";
 import { isReviewedChangeSetCurrent } from "../orchestrator/review.js";
 import { isSuccessful, summaryJson, summaryText } from "../render/summary.js";
-import { STACKS } from "../templates/index.js";
+import type { StackId } from "../env/model.js";
+import { changeRows } from "../orchestrator/review-changes.js";
+import { changeTable } from "../render/review.js";
+import { STACKS, stackDefinition } from "../templates/index.js";
 import { NODE_IDS, type DeployOptions } from "./deploy-command.js";
 import { EXIT } from "./command.js";
 import { openSession, type Session, type SessionOverrides } from "./session.js";
@@ -98,6 +101,8 @@ function approver(session: Session, options: DeployOptions) {
     const asked = turn.then(async () => {
       session.signal.throwIfAborted(); // Ctrl-C at an earlier question: the ones queued behind it are not asked
       session.log(`\n${review.stack}: ${review.changes.length} changes in ${review.changeSetName}`);
+      const definition = stackDefinition(review.node as StackId);
+      for (const line of changeTable(changeRows(review.changes, { definition, desired: review.template }), { color: true })) session.log(line);
       for (const c of flagged) session.log(`  ! ${c.logicalId} (${c.resourceType}) ${c.why}`);
       return session.ask(`Execute this change set on ${review.stack}? [y/N] `);
     });

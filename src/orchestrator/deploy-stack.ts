@@ -30,6 +30,8 @@ export interface DesiredStack {
 }
 
 export interface ChangeSetReview {
+  readonly node: NodeId;
+  readonly template: Template;
   readonly stack: string;
   readonly changeSetName: string;
   readonly changes: readonly Change[];
@@ -172,7 +174,7 @@ async function reviewedChangeSet(run: Run, reviewed: ReviewedChangeSets, deploye
 async function approveAndExecute(run: Run, changeSet: ReadyChangeSet): Promise<NodeResult> {
   const { ctx, desired } = run;
   if (needsApproval(ctx.approval, changeSet.changes)) {
-    const approved = await ctx.approve({ stack: desired.name, changeSetName: ctx.changeSetName, changes: changeSet.changes });
+    const approved = await ctx.approve({ node: desired.node, template: desired.template, stack: desired.name, changeSetName: ctx.changeSetName, changes: changeSet.changes });
     if (!approved) {
       await discard(ctx, desired.name, changeSet.id);
       return { kind: "failed", message: "change set not approved; nothing was changed", durationMs: run.elapsed() };

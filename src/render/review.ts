@@ -35,6 +35,13 @@ function headline(stack: StackReview): string {
   }
 }
 
+/** The rows of one change set as an aligned table, coloured by risk; also shown when deploy asks for approval. */
+export function changeTable(rows: readonly ResourceChangeRow[], options: { color: boolean }): string[] {
+  return table(rows, painter(options.color));
+}
+
+const painter = (color: boolean): Paint => (color ? (style, text) => styleText(style, text) : (_style, text) => text);
+
 function table(rows: readonly ResourceChangeRow[], paint: Paint): string[] {
   const grid = [HEADERS as readonly string[], ...rows.map(cells)];
   const widths = HEADERS.map((_, i) => Math.max(...grid.map((r) => r[i]!.length)));
@@ -47,7 +54,7 @@ function table(rows: readonly ResourceChangeRow[], paint: Paint): string[] {
 }
 
 export function reviewText(report: ReviewReport, options: { color: boolean }): string {
-  const paint: Paint = options.color ? (style, text) => styleText(style, text) : (_style, text) => text;
+  const paint = painter(options.color);
   const lines = [paint("bold", `Review of ${report.environment} (${report.region}), ${report.createdAt}`), `certificate: ${report.certificate}`];
   for (const stack of report.stacks) {
     lines.push("", `${paint("bold", stack.stack)}: ${stack.kind === "failed" ? paint("red", headline(stack)) : headline(stack)}`);
