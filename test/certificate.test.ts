@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createClients, type AwsClients } from "../src/aws/clients.js";
 import { loadEnvironment } from "../src/env/load.js";
 import type { Environment } from "../src/env/model.js";
-import { certificateRunner, elapsed, removeCertificate } from "../src/orchestrator/certificate.js";
+import { elapsed } from "../src/duration.js";
+import { certificateRunner, removeCertificate } from "../src/orchestrator/certificate.js";
+import { duration } from "../src/render/describe.js";
 import type { EngineEvent } from "../src/orchestrator/events.js";
 import { createFakeCloud, type FakeCloud } from "./support/fake-cloud.js";
 
@@ -219,6 +221,7 @@ describe("removeCertificate (teardown)", () => {
   });
 });
 
-it("elapsed reads at a glance", () => {
+it("durations read at a glance, truncated rather than rounded up to an impossible 60", () => {
   expect([elapsed(0), elapsed(45_000), elapsed(130_000), elapsed(3_900_000)]).toEqual(["0s", "45s", "2m10s", "1h05m"]);
+  expect([duration(8_840), duration(59_960), duration(119_600), duration(69_000)]).toEqual(["8.8s", "59.9s", "1m59s", "1m09s"]);
 });

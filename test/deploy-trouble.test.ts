@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { synthesize } from "../src/templates/stack.js";
 import { stackDefinition } from "../src/templates/index.js";
 import type { NodeResult } from "../src/orchestrator/results.js";
-import { CreateChangeSetCommand } from "@aws-sdk/client-cloudformation";
+import { CreateChangeSetCommand, DeleteChangeSetCommand } from "@aws-sdk/client-cloudformation";
 import { S3Api } from "../src/aws/s3.js";
 import { deployHarness, FAST_RETRY, type Harness } from "./support/deploy-harness.js";
 
@@ -158,6 +158,24 @@ describe("deploy under trouble", () => {
       expect(h.cloud.stack(stack)?.changeSets.filter((c) => c.executionStatus === "AVAILABLE") ?? []).toEqual([]);
     }
     expect(report.results.get("domain")?.kind).toBe("skipped");
+  });
+
+  it("on Ctrl-C says so when a change set it made could not be removed, with the command to do it by hand", async () => {
+    h = deployHarness();
+    h.cloud.mocks.CloudFormation.on(DeleteChangeSetCommand).rejects(Object.assign(new Error("User is not authorized to perform: cloudformation:DeleteChangeSet"), { name: "AccessDenied" }));
+    const controller = new AbortController();
+    let aborted = false;
+    const report = await h.deploy("dev", {
+      signal: controller.signal,
+      emit: (event) => {
+        if (!aborted && event.type === "node-progress" && event.status.startsWith("creating")) {
+          aborted = true;
+          setImmediate(() => controller.abort(new Error("interrupted")));
+        }
+      },
+    });
+    expect(report.discardedChangeSets.length).toBeGreaterThan(0);
+    for (const line of report.discardedChangeSets) expect(line).toMatch(/could not remove .*not authorized.*aws cloudformation delete-change-set --stack-name alert-engine-\w+-dev --change-set-name /);
   });
 
   it("refuses a template over the 51,200-byte TemplateBody limit with a clear message, or stages it in S3", async () => {

@@ -24,7 +24,7 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
   try {
     const { env, clients, retry } = session;
     // Building takes minutes: first make sure the credentials and account are right (no image needed yet).
-    if (options.build) await preflight({ env, clients, retry, imageTag: options.imageTag, purpose: "review" });
+    if (options.build) await preflight({ env, clients, retry, imageTag: options.imageTag, purpose: "build" });
     const imageTag = options.build ? await buildImage(session, options) : options.imageTag;
     const checked = await preflight({ env, clients, retry, imageTag, purpose: "deploy" });
     const approval = options.requireApproval ?? (env.name === "prod" ? "broadening" : "never");
@@ -102,7 +102,7 @@ function approver(session: Session, options: DeployOptions) {
       session.signal.throwIfAborted(); // Ctrl-C at an earlier question: the ones queued behind it are not asked
       session.log(`\n${review.stack}: ${review.changes.length} changes in ${review.changeSetName}`);
       const definition = stackDefinition(review.node as StackId);
-      for (const line of changeTable(changeRows(review.changes, { definition, desired: review.template }), { color: true })) session.log(line);
+      for (const line of changeTable(changeRows(review.changes, { definition, desired: review.template }), { color: !process.env.NO_COLOR })) session.log(line);
       for (const c of flagged) session.log(`  ! ${c.logicalId} (${c.resourceType}) ${c.why}`);
       return session.ask(`Execute this change set on ${review.stack}? [y/N] `);
     });

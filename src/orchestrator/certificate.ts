@@ -13,6 +13,7 @@ import { sleepUnlessAborted, type Clock } from "./clock.js";
 import type { CertificateRunner } from "./deploy.js";
 import type { EventSink } from "./events.js";
 import type { NodeResult } from "./results.js";
+import { elapsed } from "../duration.js";
 
 export interface CertificateDeps {
   readonly env: Environment;
@@ -31,14 +32,6 @@ export interface CertificateDeps {
 const NODE = "certificate";
 const DEFAULT_POLL_MS = 15_000;
 const DEFAULT_HINT_AFTER_MS = 5 * 60_000;
-
-/** `45s`, `2m10s`, `1h05m`: how long, at a glance. */
-export function elapsed(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
-}
 
 /** One run per deploy: the node and a consumer reading CertificateArn share the same wait. */
 export function certificateRunner(deps: CertificateDeps): CertificateRunner {

@@ -76,6 +76,8 @@ const sameRecord = (a: Record<string, string>, b: Record<string, string>) =>
 /** A change set ready to run: created by this run, or reviewed earlier and found still current. */
 interface ReadyChangeSet {
   readonly id: string;
+  /** Its name: this run's, or the reviewed one's with --changeset. */
+  readonly name: string;
   readonly stackId: string;
   readonly type: "CREATE" | "UPDATE";
   readonly changes: readonly Change[];
@@ -149,7 +151,7 @@ async function newChangeSet(run: Run, deployed: DeployedStack | undefined): Prom
   ctx.pendingChangeSets.set(desired.name, changeSetId);
 
   const changeSet = await waitForChangeSet(ctx, desired.name, changeSetId);
-  if (changeSet.status !== "FAILED") return { ok: { id: changeSetId, stackId, type, changes: changeSet.changes, created: changeSet.created } };
+  if (changeSet.status !== "FAILED") return { ok: { id: changeSetId, name: ctx.changeSetName, stackId, type, changes: changeSet.changes, created: changeSet.created } };
   await discard(ctx, desired.name, changeSetId);
   if (isNoChangeReason(changeSet.reason) && deployed) {
     await ensureProtection(ctx, deployed, desired, run.say);
@@ -168,13 +170,13 @@ async function reviewedChangeSet(run: Run, reviewed: ReviewedChangeSets, deploye
   }
   const state = await ctx.cfn.describeChangeSet(desired.name, check.changeSetId);
   run.say(`executing reviewed change set ${reviewed.name}`);
-  return { ok: { id: check.changeSetId, stackId: deployed.stackId, type: "UPDATE", changes: state.changes, created: state.created } };
+  return { ok: { id: check.changeSetId, name: reviewed.name, stackId: deployed.stackId, type: "UPDATE", changes: state.changes, created: state.created } };
 }
 
 async function approveAndExecute(run: Run, changeSet: ReadyChangeSet): Promise<NodeResult> {
   const { ctx, desired } = run;
   if (needsApproval(ctx.approval, changeSet.changes)) {
-    const approved = await ctx.approve({ node: desired.node, template: desired.template, stack: desired.name, changeSetName: ctx.changeSetName, changes: changeSet.changes });
+    const approved = await ctx.approve({ node: desired.node, template: desired.template, stack: desired.name, changeSetName: changeSet.name, changes: changeSet.changes });
     if (!approved) {
       await discard(ctx, desired.name, changeSet.id);
       return { kind: "failed", message: "change set not approved; nothing was changed", durationMs: run.elapsed() };

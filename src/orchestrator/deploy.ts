@@ -106,14 +106,24 @@ export async function deploy(request: DeployRequest): Promise<DeployReport> {
     now: () => request.clock.now(),
   });
 
-  const discarded: string[] = [];
-  for (const [stack, changeSet] of pendingChangeSets) {
-    await request.cfn.deleteChangeSet(stack, changeSet).catch(() => undefined);
-    discarded.push(`${stack}: ${changeSet}`);
-  }
+  const discarded = await discardPending(request.cfn, pendingChangeSets);
   // Report in graph order (certificate, network, …, domain), not in the order stacks happened to finish.
   const ordered = new Map(graph.nodes.filter((n) => results.has(n.id)).map((n) => [n.id, results.get(n.id)!]));
   return { env, results: ordered, interrupted: Boolean(request.signal?.aborted), discardedChangeSets: discarded };
+}
+
+/** Change sets this run made and never executed (Ctrl-C, a refusal): removed, and said so only when they really are. */
+async function discardPending(cfn: CloudFormationApi, pending: ReadonlyMap<string, string>): Promise<string[]> {
+  const said: string[] = [];
+  for (const [stack, changeSet] of pending) {
+    try {
+      await cfn.deleteChangeSet(stack, changeSet);
+      said.push(`${stack}: ${changeSet}`);
+    } catch (error) {
+      said.push(`${stack}: could not remove ${changeSet} (${(error as Error).message}); delete it by hand: aws cloudformation delete-change-set --stack-name ${stack} --change-set-name ${changeSet}`);
+    }
+  }
+  return said;
 }
 
 const WATCH_EVERY_MS = 60_000;

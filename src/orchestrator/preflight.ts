@@ -19,7 +19,7 @@ export interface PreflightRequest {
   /** --image-tag; the environment's imageTag when absent. */
   readonly imageTag?: string;
   /** A review (change sets only) may run before the image is pushed; a deploy may not. */
-  readonly purpose: "deploy" | "review";
+  readonly purpose: "deploy" | "review" | "build";
 }
 
 export interface PreflightResult {
@@ -34,7 +34,7 @@ export async function preflight(request: PreflightRequest): Promise<PreflightRes
   const { env } = request;
   // The loader has usually refused these already; preflight repeats them so no caller can skip them.
   const problems = [...environmentProblems(env), ...deployProblems(env)];
-  const heading = `Cannot ${request.purpose} ${env.name} (${env.region}):`;
+  const heading = `Cannot ${request.purpose === "build" ? "build and deploy" : request.purpose} ${env.name} (${env.region}):`;
   const tag = request.imageTag ?? env.imageTag;
   if (!IMAGE_TAG.test(tag)) problems.push(`image tag "${tag}": expected a Docker tag (letters, digits, _ . -, at most 128); pass --image-tag`);
 
@@ -114,7 +114,7 @@ async function image(request: PreflightRequest, identity: CallerIdentity, tag: s
   const digest = repository ? await ecr.imageDigest(name, tag) : undefined;
   if (digest) return `${uri}@${digest}`;
   // A review may run before the image is pushed; it shows the change with the tag instead.
-  if (request.purpose === "review") return `${uri}:${tag}`;
+  if (request.purpose !== "deploy") return `${uri}:${tag}`;
 
   const push = pushCommands(uri, tag, env.region).map((line) => `      ${line}`).join("\n");
   if (!repository) {

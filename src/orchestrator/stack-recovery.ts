@@ -30,6 +30,9 @@ export async function settleStack(
     say("UPDATE_ROLLBACK_FAILED: continuing the rollback (--continue-rollback)");
     const token = await ctx.cfn.continueUpdateRollback(desired.name);
     const outcome = await follow(ctx, desired, current.stackId, 1_000, ctx.poll.operationTimeoutMs, token);
+    if (outcome.timedOut) {
+      return { kind: "failed", status: outcome.stack?.status, message: `the continued rollback is still ${outcome.stack?.status} after ${Math.round(ctx.poll.operationTimeoutMs / 60_000)} min; run the deploy again once it ends`, durationMs: 0 };
+    }
     current = outcome.stack;
   }
   if (current && isEmptyReview(current.status)) say("REVIEW_IN_PROGRESS: the stack holds only change sets that were never executed (an interrupted run, or a review); creating a new one");

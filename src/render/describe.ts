@@ -1,15 +1,17 @@
 /** Words for results and events, shared by every renderer so they all say the same thing. */
+import { elapsed } from "../duration.js";
 import type { NodeId } from "../orchestrator/graph.js";
 import type { NodeResult } from "../orchestrator/results.js";
 
-export const seconds = (ms: number) => (ms >= 60_000 ? `${Math.floor(ms / 60_000)}m${String(Math.round((ms % 60_000) / 1000)).padStart(2, "0")}s` : `${(ms / 1000).toFixed(1)}s`);
+/** `8.8s`, then as `elapsed` (`1m09s`, `1h05m`): a stack's duration, tenths shown while they still matter. */
+export const duration = (ms: number): string => (ms < 60_000 ? `${(Math.floor(ms / 100) / 10).toFixed(1)}s` : elapsed(ms));
 
 export function describeResult(result: NodeResult): string {
   switch (result.kind) {
     case "deployed":
-      return `${result.action === "create" ? "created" : "updated"} in ${seconds(result.durationMs)}`;
+      return `${result.action === "create" ? "created" : "updated"} in ${duration(result.durationMs)}`;
     case "unchanged":
-      return `no changes (${seconds(result.durationMs)})`;
+      return `no changes (${duration(result.durationMs)})`;
     case "failed": {
       const cause = result.rootCause ? ` — ${result.rootCause.logicalId} (${result.rootCause.resourceType}): ${result.rootCause.reason}` : "";
       return `FAILED: ${result.message}${cause}`;

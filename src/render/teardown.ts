@@ -2,7 +2,7 @@
 import type { EngineEvent, EventSink } from "../orchestrator/events.js";
 import type { TeardownOutcome, TeardownReport } from "../orchestrator/teardown.js";
 import type { RetainedResource, TeardownPlan } from "../orchestrator/teardown-plan.js";
-import { seconds } from "./describe.js";
+import { duration } from "./describe.js";
 import { plainRenderer } from "./plain.js";
 import { buildGraph, layers, reversed, type NodeId } from "../orchestrator/graph.js";
 import { STACKS } from "../templates/index.js";
@@ -44,7 +44,7 @@ export function teardownSink(write: (line: string) => void): EventSink {
 function describeOutcome(outcome: TeardownOutcome): string[] {
   switch (outcome.kind) {
     case "deleted":
-      return [`deleted in ${seconds(outcome.durationMs)}`, ...outcome.notes.map((n) => `  ${n}`)];
+      return [`deleted in ${duration(outcome.durationMs)}`, ...outcome.notes.map((n) => `  ${n}`)];
     case "absent":
       return ["not deployed: nothing to delete"];
     case "failed": {
