@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-acm";
 import { randomUUID } from "node:crypto";
 import type { CnameRecord } from "./route53.js";
-import { RetryingApi } from "./retry.js";
+import { hasErrorName, RetryingApi } from "./retry.js";
 
 export interface CertificateState {
   readonly arn: string;
@@ -24,7 +24,7 @@ export interface CertificateState {
   readonly inUseBy: string[];
 }
 
-export const LIVE_STATUSES: CertificateStatus[] = ["ISSUED", "PENDING_VALIDATION"];
+const LIVE_STATUSES: CertificateStatus[] = ["ISSUED", "PENDING_VALIDATION"];
 export const ALL_STATUSES: CertificateStatus[] = ["ISSUED", "PENDING_VALIDATION", "FAILED", "VALIDATION_TIMED_OUT", "EXPIRED", "INACTIVE", "REVOKED"];
 
 /**
@@ -34,7 +34,7 @@ export const ALL_STATUSES: CertificateStatus[] = ["ISSUED", "PENDING_VALIDATION"
  */
 const EVERY_KEY_TYPE = Object.values(KeyAlgorithm);
 
-export const isCertificateInUse = (error: unknown) => (error as Error)?.name === "ResourceInUseException";
+export const isCertificateInUse = (error: unknown) => hasErrorName(error, "ResourceInUseException");
 
 export class AcmApi extends RetryingApi<ACMClient> {
   /**

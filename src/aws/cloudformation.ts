@@ -21,7 +21,7 @@ import {
   type StackEvent,
 } from "@aws-sdk/client-cloudformation";
 import { randomUUID } from "node:crypto";
-import { RetryingApi } from "./retry.js";
+import { hasErrorName, RetryingApi } from "./retry.js";
 
 export interface DeployedStack {
   readonly stackId: string;
@@ -79,17 +79,13 @@ export interface StackResourceSummary {
 /** What a change set was made from, without its (possibly many) pages of changes. */
 export interface ChangeSetInputs {
   readonly id: string;
-  readonly status: string;
   readonly executionStatus: string;
-  readonly description?: string;
   readonly parameters: Record<string, string>;
 }
 
-export const isChangeSetMissing = (error: unknown) =>
-  (error as Error)?.name === "ChangeSetNotFoundException" || (error as Error)?.name === "ChangeSetNotFound";
+const isChangeSetMissing = (error: unknown) => hasErrorName(error, "ChangeSetNotFoundException", "ChangeSetNotFound");
 
-export const isStackMissing = (error: unknown) =>
-  (error as Error)?.name === "ValidationError" && /does not exist/.test((error as Error).message);
+export const isStackMissing = (error: unknown) => hasErrorName(error, "ValidationError") && /does not exist/.test((error as Error).message);
 
 /** "didn't contain changes" / "No updates are to be performed": decided from status and reason, not an empty list. */
 export const isNoChangeReason = (reason: string | undefined) =>
@@ -190,15 +186,13 @@ export class CloudFormationApi extends RetryingApi<CloudFormationClient> {
     return found;
   }
 
-  /** A change set's status and parameters, or undefined when there is no such change set (or stack). */
+  /** A change set's execution status and parameters, or undefined when there is no such change set (or stack). */
   async changeSetInputs(stackName: string, changeSet: string): Promise<ChangeSetInputs | undefined> {
     try {
       const result = await this.call(() => this.client.send(new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSet })));
       return {
         id: result.ChangeSetId ?? changeSet,
-        status: result.Status ?? "UNKNOWN",
         executionStatus: result.ExecutionStatus ?? "UNKNOWN",
-        description: result.Description,
         parameters: pairs(result.Parameters, "ParameterKey", "ParameterValue"),
       };
     } catch (error) {

@@ -11,14 +11,12 @@ import {
   type ECRClient,
 } from "@aws-sdk/client-ecr";
 import { sameJson } from "../canonical-json.js";
-import { RetryingApi } from "./retry.js";
+import { hasErrorName, RetryingApi } from "./retry.js";
 
 export interface RepositoryState {
   readonly name: string;
   readonly uri: string;
-  readonly arn: string;
   readonly scanOnPush: boolean;
-  readonly mutability: string;
 }
 
 export interface RegistryLogin {
@@ -30,8 +28,6 @@ export interface RegistryLogin {
 }
 
 export const DEFAULT_KEEP_IMAGES = 30;
-
-const named = (error: unknown, name: string) => (error as Error)?.name === name;
 
 /** Keeps the newest `keep` images whatever their tags; older ones expire, so the repository never grows without bound. */
 export function keepLastImagesPolicy(keep: number): string {
@@ -59,14 +55,14 @@ export class EcrApi extends RetryingApi<ECRClient> {
       const repo = result.repositories?.[0];
       return repo ? toState(repo, name) : undefined;
     } catch (error) {
-      if (named(error, "RepositoryNotFoundException")) return undefined;
+      if (hasErrorName(error, "RepositoryNotFoundException")) return undefined;
       throw error;
     }
   }
 
   /**
    * MUTABLE because `latest` is the configured default tag and is pushed again on every build;
-   * IMMUTABLE would refuse that second push. Deploys that must pin an image use the git-sha tag.
+   * IMMUTABLE would refuse that second push. Every deploy pins the image by digest, so a moved tag changes nothing deployed.
    */
   async createRepository(name: string, tags: Record<string, string>): Promise<RepositoryState> {
     try {
@@ -84,7 +80,7 @@ export class EcrApi extends RetryingApi<ECRClient> {
       return toState(result.repository ?? {}, name);
     } catch (error) {
       // Another run created it between our describe and create: that is the state we wanted.
-      if (!named(error, "RepositoryAlreadyExistsException")) throw error;
+      if (!hasErrorName(error, "RepositoryAlreadyExistsException")) throw error;
       const existing = await this.describeRepository(name);
       if (!existing) throw error;
       return existing;
@@ -103,7 +99,7 @@ export class EcrApi extends RetryingApi<ECRClient> {
       const result = await this.call(() => this.client.send(new GetLifecyclePolicyCommand({ repositoryName: name })));
       return result.lifecyclePolicyText;
     } catch (error) {
-      if (named(error, "LifecyclePolicyNotFoundException")) return undefined;
+      if (hasErrorName(error, "LifecyclePolicyNotFoundException")) return undefined;
       throw error;
     }
   }
@@ -124,7 +120,7 @@ export class EcrApi extends RetryingApi<ECRClient> {
       );
       return result.imageDetails?.[0]?.imageDigest;
     } catch (error) {
-      if (named(error, "ImageNotFoundException") || named(error, "RepositoryNotFoundException")) return undefined;
+      if (hasErrorName(error, "ImageNotFoundException", "RepositoryNotFoundException")) return undefined;
       throw error;
     }
   }
@@ -139,12 +135,10 @@ export class EcrApi extends RetryingApi<ECRClient> {
   }
 }
 
-function toState(repo: { repositoryName?: string; repositoryUri?: string; repositoryArn?: string; imageScanningConfiguration?: { scanOnPush?: boolean }; imageTagMutability?: string }, name: string): RepositoryState {
+function toState(repo: { repositoryName?: string; repositoryUri?: string; imageScanningConfiguration?: { scanOnPush?: boolean } }, name: string): RepositoryState {
   return {
     name: repo.repositoryName ?? name,
     uri: repo.repositoryUri ?? "",
-    arn: repo.repositoryArn ?? "",
     scanOnPush: Boolean(repo.imageScanningConfiguration?.scanOnPush),
-    mutability: repo.imageTagMutability ?? "MUTABLE",
   };
 }

@@ -3,10 +3,9 @@
  * Read-only; it exists for the diagnosis of a failed deploy.
  */
 import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand, type ECSClient } from "@aws-sdk/client-ecs";
-import { RetryingApi } from "./retry.js";
+import { hasErrorName, RetryingApi } from "./retry.js";
 
 export interface ServiceState {
-  readonly status: string;
   readonly running: number;
   readonly desired: number;
   /** Newest first, as ECS keeps them. */
@@ -22,9 +21,6 @@ export interface StoppedTask {
   readonly containers: { name: string; reason?: string; exitCode?: number }[];
 }
 
-
-const named = (error: unknown, ...names: string[]) => names.includes((error as Error)?.name ?? "");
-
 export class EcsApi extends RetryingApi<ECSClient> {
   /** The service, or undefined when the cluster or service does not exist (e.g. a rolled-back create). */
   async service(cluster: string, service: string, eventLimit = 5): Promise<ServiceState | undefined> {
@@ -33,14 +29,13 @@ export class EcsApi extends RetryingApi<ECSClient> {
       const found = result.services?.[0];
       if (!found || found.status === "INACTIVE") return undefined;
       return {
-        status: found.status ?? "UNKNOWN",
         running: found.runningCount ?? 0,
         desired: found.desiredCount ?? 0,
         events: (found.events ?? []).slice(0, eventLimit).map((e) => ({ at: e.createdAt, message: e.message ?? "" })),
         targetGroupArns: (found.loadBalancers ?? []).map((lb) => lb.targetGroupArn ?? "").filter(Boolean),
       };
     } catch (error) {
-      if (named(error, "ClusterNotFoundException", "ServiceNotFoundException")) return undefined;
+      if (hasErrorName(error, "ClusterNotFoundException", "ServiceNotFoundException")) return undefined;
       throw error;
     }
   }
@@ -55,8 +50,8 @@ export class EcsApi extends RetryingApi<ECSClient> {
     try {
       arns = await this.listStopped({ cluster, serviceName: service });
     } catch (error) {
-      if (named(error, "ClusterNotFoundException")) return [];
-      if (!named(error, "ServiceNotFoundException")) throw error;
+      if (hasErrorName(error, "ClusterNotFoundException")) return [];
+      if (!hasErrorName(error, "ServiceNotFoundException")) throw error;
       arns = await this.listStopped({ cluster });
       byGroup = true;
     }

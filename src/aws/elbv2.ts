@@ -4,7 +4,7 @@ import {
   ModifyLoadBalancerAttributesCommand,
   type ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { RetryingApi } from "./retry.js";
+import { hasErrorName, RetryingApi } from "./retry.js";
 
 export interface TargetHealth {
   readonly id: string;
@@ -13,8 +13,6 @@ export interface TargetHealth {
   readonly reason?: string;
   readonly description?: string;
 }
-
-const named = (error: unknown, ...names: string[]) => names.includes((error as Error)?.name ?? "");
 
 export class LoadBalancerApi extends RetryingApi<ElasticLoadBalancingV2Client> {
   /** Each registered target's state and, when not healthy, the load balancer's reason. */
@@ -29,7 +27,7 @@ export class LoadBalancerApi extends RetryingApi<ElasticLoadBalancingV2Client> {
         description: d.TargetHealth?.Description,
       }));
     } catch (error) {
-      if (named(error, "TargetGroupNotFoundException", "TargetGroupNotFound")) return [];
+      if (hasErrorName(error, "TargetGroupNotFoundException", "TargetGroupNotFound")) return [];
       throw error;
     }
   }

@@ -8,7 +8,7 @@ export interface RetryPolicy {
   readonly onRetry?: (error: Error) => void;
 }
 
-/** Bounded, jittered exponential backoff: ~0.5 s, 1 s, 2 s … capped at 20 s, 8 tries. */
+/** Bounded, jittered exponential backoff: ~0.5 s, 1 s, 2 s … capped at 20 s, 8 retries (9 attempts in all). */
 export const DEFAULT_RETRY: RetryPolicy = { retries: 8, minTimeoutMs: 500, maxTimeoutMs: 20_000 };
 
 const TRANSIENT_NAMES = new Set([
@@ -41,6 +41,9 @@ interface AwsLikeError {
   $retryable?: unknown;
 }
 
+/** Whether an AWS SDK error (or anything thrown) carries one of these names, e.g. "RepositoryNotFoundException". */
+export const hasErrorName = (error: unknown, ...names: string[]): boolean => names.includes((error as Error)?.name ?? "");
+
 /** Throttling, 5xx and dropped connections are worth another try; everything else is an answer. */
 export function isTransient(error: unknown): boolean {
   const e = error as AwsLikeError;
@@ -52,7 +55,7 @@ export function isTransient(error: unknown): boolean {
   // from the response's Date header. The SDK's own retry would now resend, but the clients run with
   // maxAttempts 1 (retries are ours), so ours must, or the first call of every client fails as "bad credentials".
   if (e.$metadata?.clockSkewCorrected) return true;
-  if (e.name === "ValidationError" && /rate exceeded/i.test(e.message ?? "")) return true;
+  if (hasErrorName(e, "ValidationError") && /rate exceeded/i.test(e.message ?? "")) return true;
   const status = e.$metadata?.httpStatusCode;
   return status !== undefined && status >= 500;
 }

@@ -23,7 +23,7 @@ export type ZoneLookup =
   | { kind: "ambiguous"; name: string; ids: string[] };
 
 /** `Example.com` → `example.com.` */
-export const absolute = (name: string): string => (name.endsWith(".") ? name : `${name}.`).toLowerCase();
+const absolute = (name: string): string => (name.endsWith(".") ? name : `${name}.`).toLowerCase();
 
 /** `/hostedzone/Z123` → `Z123`, the form CloudFormation's HostedZoneId takes. */
 export const zoneId = (id: string): string => id.replace(/^\/hostedzone\//, "");

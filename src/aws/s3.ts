@@ -7,15 +7,13 @@ import {
   type ObjectIdentifier,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { RetryingApi } from "./retry.js";
+import { hasErrorName, RetryingApi } from "./retry.js";
 
 /** DeleteObjects takes at most this many keys per call. */
 const DELETE_BATCH = 1000;
 
-const isNotFound = (error: unknown) => {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.name === "NotFound" || e?.name === "NoSuchKey" || e?.$metadata?.httpStatusCode === 404;
-};
+const isNotFound = (error: unknown) =>
+  hasErrorName(error, "NotFound", "NoSuchKey") || (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 404;
 
 export class S3Api extends RetryingApi<S3Client> {
   async exists(bucket: string, key: string): Promise<boolean> {

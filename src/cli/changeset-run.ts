@@ -1,12 +1,11 @@
 /** `orchestrate changeset <env>`: preflight, then one change set per stack kept for review; or `--discard`. */
 import { writeFileSync } from "node:fs";
 import { discardReviews, review, reviewName, type ReviewReport } from "../orchestrator/review.js";
-import { preflight } from "../orchestrator/preflight.js";
-import { lookUpCertificate } from "../orchestrator/status.js";
+import { preflight, requireAccount } from "../orchestrator/preflight.js";
+import { lookUpCertificate } from "../orchestrator/certificate.js";
 import { reviewJson, reviewMarkdown, reviewText } from "../render/review.js";
 import type { ChangesetOptions } from "./changeset-command.js";
 import { EXIT } from "./command.js";
-import { requireAccount } from "./identity.js";
 import { openSession, type Session, type SessionOverrides } from "./session.js";
 
 export async function runChangeset(envName: string, options: ChangesetOptions, overrides?: SessionOverrides): Promise<number> {

@@ -1,12 +1,25 @@
 /** What every command shares: exit codes, the `<env>` argument, the AWS options, loading the work on use. */
 import { Argument, InvalidArgumentError, type Command } from "commander";
+import type { LoadOptions } from "../env/load.js";
 import { ENVIRONMENT_NAMES } from "../env/model.js";
 import type { SessionOverrides } from "./session.js";
 
 /** 0 done, 1 failed, 2 usage or input error, 130 interrupted. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
-export const envArgument = () => new Argument("<env>", "environment").choices(ENVIRONMENT_NAMES);
+/** The program's own options, which every command sees through optsWithGlobals. */
+export interface GlobalOptions {
+  config?: string;
+  region?: string;
+  verbose?: boolean;
+}
+
+/** --config and --region, as the environment loader takes them. */
+export function loadOptions(options: GlobalOptions): LoadOptions {
+  return { configFile: options.config, region: options.region };
+}
+
+const envArgument = () => new Argument("<env>", "environment").choices(ENVIRONMENT_NAMES);
 
 export function positiveInt(value: string): number {
   const n = Number(value);

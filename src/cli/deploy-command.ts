@@ -14,7 +14,7 @@ export interface DeployOptions extends SessionOptions {
   continueRollback?: boolean;
   imageTag?: string;
   build?: string;
-  certTimeout?: number;
+  certTimeout: number;
   outputsFile?: string;
   templateBucket?: string;
   changeset?: string;
@@ -22,7 +22,7 @@ export interface DeployOptions extends SessionOptions {
 
 export const NODE_IDS: NodeId[] = ["certificate", ...STACKS.map((s) => s.id)];
 
-export function parseNodeList(value: string): NodeId[] {
+function parseNodeList(value: string): NodeId[] {
   const names = value.split(",").map((s) => s.trim()).filter(Boolean);
   const unknown = names.filter((n) => !NODE_IDS.includes(n as NodeId));
   if (unknown.length > 0 || names.length === 0) throw new InvalidArgumentError(`unknown stack ${unknown.join(", ") || "(none)"}; valid: ${NODE_IDS.join(", ")}`);

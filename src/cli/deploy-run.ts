@@ -7,11 +7,11 @@ import { deploy, type DeployReport } from "../orchestrator/deploy.js";
 import type { ChangeSetReview } from "../orchestrator/deploy-stack.js";
 import { buildGraph, subgraph } from "../orchestrator/graph.js";
 import { buildAndPush } from "../orchestrator/image-build.js";
-import { afterStackSteps, apiUrl, diagnoseStack, serviceWatch, writeOutputsFile } from "../orchestrator/post-deploy.js";
+import { afterStackSteps, diagnoseStack, serviceWatch, writeOutputsFile } from "../orchestrator/post-deploy.js";
 import { preflight } from "../orchestrator/preflight.js";
 import { isReviewedChangeSetCurrent } from "../orchestrator/review.js";
 import { isSuccessful, summaryJson, summaryText } from "../render/summary.js";
-import type { StackId } from "../env/model.js";
+import { apiUrl, type StackId } from "../env/model.js";
 import { changeRows } from "../orchestrator/review-changes.js";
 import { changeTable } from "../render/review.js";
 import { STACKS, stackDefinition } from "../templates/index.js";
@@ -44,7 +44,7 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
       certificate: certificateRunner({
         env, clients, retry, clock: session.clock, emit: progress.sink,
         hostedZoneId: checked.context.HostedZoneId,
-        timeoutMs: (options.certTimeout ?? 45) * 60_000,
+        timeoutMs: options.certTimeout * 60_000,
       }),
       only: options.stacks,
       concurrency: options.concurrency,

@@ -1,29 +1,19 @@
 /** The command tree; `main` turns every outcome into an exit code. */
 import { Argument, Command, CommanderError, Option } from "commander";
 import { ENVIRONMENT_NAMES } from "../env/model.js";
-import { loadEnvironments, type LoadOptions } from "../env/load.js";
+import { loadEnvironments } from "../env/load.js";
 import { isInterruption, UserInputError } from "../errors.js";
 import { registerChangeset } from "./changeset-command.js";
 import { registerBootstrap } from "./bootstrap-command.js";
 import { registerDeploy } from "./deploy-command.js";
 import { describeError } from "../render/errors.js";
-import { EXIT } from "./command.js";
+import { EXIT, loadOptions, type GlobalOptions } from "./command.js";
 import type { SessionOverrides } from "./session.js";
 import { registerStatus } from "./status-command.js";
 import { synthSummary, writeTemplates } from "./synth.js";
 import { registerTeardown } from "./teardown-command.js";
 
-export interface GlobalOptions {
-  config?: string;
-  region?: string;
-  verbose?: boolean;
-}
-
-export function loadOptions(opts: GlobalOptions): LoadOptions {
-  return { configFile: opts.config, region: opts.region };
-}
-
-export function buildProgram(overrides?: SessionOverrides): Command {
+function buildProgram(overrides?: SessionOverrides): Command {
   const program = new Command("orchestrate")
     .description("Deploy the Alert Engine MCP server's CloudFormation stacks (network, storage, auth, backend, domain)")
     .addOption(new Option("--config <file>", "per-environment overrides (YAML)").default(undefined, "orchestrate.config.yaml when present"))
@@ -65,7 +55,7 @@ export async function main(argv: string[], overrides?: SessionOverrides): Promis
     await program.parseAsync(argv, { from: "user" });
     return process.exitCode === undefined ? EXIT.ok : Number(process.exitCode);
   } catch (error) {
-    return reportError(error, argv.includes("--verbose"));
+    return reportError(error, program.opts<GlobalOptions>().verbose === true);
   }
 }
 

@@ -15,14 +15,12 @@ import type { NodeId } from "../orchestrator/graph.js";
 import { DEFAULT_POLL, type PollSettings } from "../orchestrator/watch.js";
 import { listrRenderer } from "../render/listr.js";
 import { plainRenderer } from "../render/plain.js";
+import { loadOptions, type GlobalOptions } from "./command.js";
 
-export interface SessionOptions {
-  config?: string;
-  region?: string;
+export interface SessionOptions extends GlobalOptions {
   profile?: string;
   endpointUrl?: string;
   json?: boolean;
-  verbose?: boolean;
 }
 
 export interface Session {
@@ -57,7 +55,7 @@ export interface SessionOverrides {
 }
 
 export function openSession(envName: string, options: SessionOptions, overrides: SessionOverrides = {}): Session {
-  const env = loadEnvironment(envName, { configFile: options.config, region: options.region });
+  const env = loadEnvironment(envName, loadOptions(options));
   const clients = overrides.clients ?? createClients({ region: env.region, profile: options.profile, endpointUrl: options.endpointUrl });
   const retried = new Map<string, number>();
   const retry: RetryPolicy = {
@@ -66,7 +64,36 @@ export function openSession(envName: string, options: SessionOptions, overrides:
   };
   const interactive = overrides.interactive ?? (Boolean(process.stdout.isTTY && process.stdin.isTTY) && !process.env.CI);
   const log = overrides.log ?? (options.json ? (line: string) => console.error(line) : (line: string) => console.log(line));
+  const { signal, ask, stopListening } = interruptions(log, overrides);
 
+  return {
+    env,
+    clients,
+    cfn: new CloudFormationApi(clients.cloudformation, retry),
+    clock: overrides.clock ?? systemClock,
+    poll: overrides.poll ?? DEFAULT_POLL,
+    retry,
+    retrySummary: () => {
+      const total = [...retried.values()].reduce((a, b) => a + b, 0);
+      if (total === 0) return undefined;
+      const kinds = [...retried].map(([kind, n]) => `${kind} ×${n}`).join(", ");
+      return `AWS throttled or dropped ${total} call${total === 1 ? "" : "s"} (${kinds}); each was retried with backoff`;
+    },
+    signal,
+    interactive,
+    log,
+    ask,
+    progress: (nodes, progressOptions) =>
+      interactive && !options.json && !progressOptions?.plain ? listrRenderer(nodes) : { sink: plainRenderer(log), done: Promise.resolve() },
+    close: stopListening,
+  };
+}
+
+/**
+ * Ctrl-C turned into the session's AbortSignal, and questions to a person that a Ctrl-C at the prompt
+ * interrupts the same way. `stopListening` removes the SIGINT handler when the session closes.
+ */
+function interruptions(log: (line: string) => void, overrides: SessionOverrides) {
   const controller = new AbortController();
   // Captured before listr2 takes over stdout (it buffers writes while it draws), so a hard exit still reaches the terminal.
   const writeToTerminal = process.stdout.write.bind(process.stdout);
@@ -105,28 +132,7 @@ export function openSession(envName: string, options: SessionOptions, overrides:
       throw error;
     }
   };
-
-  return {
-    env,
-    clients,
-    cfn: new CloudFormationApi(clients.cloudformation, retry),
-    clock: overrides.clock ?? systemClock,
-    poll: overrides.poll ?? DEFAULT_POLL,
-    retry,
-    retrySummary: () => {
-      const total = [...retried.values()].reduce((a, b) => a + b, 0);
-      if (total === 0) return undefined;
-      const kinds = [...retried].map(([kind, n]) => `${kind} ×${n}`).join(", ");
-      return `AWS throttled or dropped ${total} call${total === 1 ? "" : "s"} (${kinds}); each was retried with backoff`;
-    },
-    signal,
-    interactive,
-    log,
-    ask,
-    progress: (nodes, progressOptions) =>
-      interactive && !options.json && !progressOptions?.plain ? listrRenderer(nodes) : { sink: plainRenderer(log), done: Promise.resolve() },
-    close: () => process.off("SIGINT", interrupt),
-  };
+  return { signal, ask, stopListening: () => void process.off("SIGINT", interrupt) };
 }
 
 const retryKind = (error: Error) => (error as Error & { code?: string }).code ?? error.name;

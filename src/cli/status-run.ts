@@ -1,8 +1,9 @@
 /** `orchestrate status <env>`: read and print; drift is reported, not an error. */
-import { environmentStatus, lookUpCertificate } from "../orchestrator/status.js";
+import { lookUpCertificate } from "../orchestrator/certificate.js";
+import { requireAccount } from "../orchestrator/preflight.js";
+import { environmentStatus } from "../orchestrator/status.js";
 import { statusText } from "../render/status.js";
 import { EXIT } from "./command.js";
-import { requireAccount } from "./identity.js";
 import { openSession, type SessionOverrides } from "./session.js";
 import type { StatusOptions } from "./status-command.js";
 import { StackDriftApi } from "../aws/cloudformation-drift.js";

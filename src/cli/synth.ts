@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Environment } from "../env/model.js";
-import { apiDomain, stackName } from "../env/model.js";
+import { apiUrl, stackName } from "../env/model.js";
 import { buildGraph, layers } from "../orchestrator/graph.js";
 import { STACKS, synthesizeEnvironment } from "../templates/index.js";
 import { renderTemplate } from "../templates/render.js";
@@ -33,7 +33,7 @@ export function writeTemplates(env: Environment, outDir: string): SynthResult {
 /** One screen: the stacks, their size, and what each consumes from which producer, in deploy order. */
 export function synthSummary(result: SynthResult): string {
   const { env } = result;
-  const lines = [`${env.name}  (${env.region}${env.account ? `, account ${env.account}` : ""})  api: https://${apiDomain(env)}`];
+  const lines = [`${env.name}  (${env.region}${env.account ? `, account ${env.account}` : ""})  api: ${apiUrl(env)}`];
   const order = layers(buildGraph(STACKS)).map((layer, i) => `${i + 1}. ${layer.join(" + ")}`);
   lines.push(`  deploy order: ${order.join("  ")}`);
   for (const file of result.files) {

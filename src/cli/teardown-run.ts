@@ -7,13 +7,12 @@ import { LoadBalancerApi } from "../aws/elbv2.js";
 import { S3Api } from "../aws/s3.js";
 import { repositoryName, type Environment } from "../env/model.js";
 import { UserInputError } from "../errors.js";
-import { removeCertificate } from "../orchestrator/certificate.js";
-import { lookUpCertificate } from "../orchestrator/status.js";
+import { lookUpCertificate, removeCertificate } from "../orchestrator/certificate.js";
+import { requireAccount } from "../orchestrator/preflight.js";
 import { teardown } from "../orchestrator/teardown.js";
 import { planTeardown } from "../orchestrator/teardown-plan.js";
 import { hasAnythingToDelete, planText, summaryJson, summaryText, teardownSink, teardownSucceeded } from "../render/teardown.js";
 import { EXIT } from "./command.js";
-import { requireAccount } from "./identity.js";
 import { openSession, type Session, type SessionOverrides } from "./session.js";
 import type { TeardownOptions } from "./teardown-command.js";
 
@@ -47,7 +46,7 @@ export async function runTeardown(envName: string, options: TeardownOptions, ove
       concurrency: options.concurrency,
       emptyBucket: (bucket, onProgress) => s3.emptyBucket(bucket, onProgress),
       liftLoadBalancerProtection: (arn) => new LoadBalancerApi(clients.elbv2, retry).disableDeletionProtection(arn),
-      removeCertificate: async () => (plan.certificate ? removeCertificate({ env, clients, retry }) : undefined),
+      removeCertificate: async () => (plan.certificateDescription ? removeCertificate({ env, clients, retry }) : undefined),
       removeRepository: repository
         ? async () => {
             await ecr.deleteRepository(repository.name);

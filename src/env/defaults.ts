@@ -1,4 +1,4 @@
-import type { EnvironmentName, EnvironmentOverrides } from "./model.js";
+import { PLACEHOLDER_SECRET_SUFFIX, type EnvironmentName, type EnvironmentOverrides } from "./model.js";
 
 /** The seed's figures for each environment, before any user override. */
 export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, Required<Omit<EnvironmentOverrides, "account" | "region" | "secretsArn">>> = {
@@ -64,5 +64,5 @@ export const DEFAULT_REGION = "us-east-2";
 
 /** The seed names one real secret; its suffix must be filled in per environment before deploying. */
 export function placeholderSecretArn(region: string, project: string, env: EnvironmentName): string {
-  return `arn:aws:secretsmanager:${region}:000000000000:secret:${project}/${env}-XXXXXX`;
+  return `arn:aws:secretsmanager:${region}:000000000000:secret:${project}/${env}-${PLACEHOLDER_SECRET_SUFFIX}`;
 }

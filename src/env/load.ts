@@ -12,7 +12,7 @@ import {
 import { ENVIRONMENT_NAMES, OVERRIDABLE_FIELDS, type Environment, type EnvironmentName, type EnvironmentOverrides } from "./model.js";
 import { environmentProblems } from "./validate.js";
 
-export const DEFAULT_CONFIG_FILE = "orchestrate.config.yaml";
+const DEFAULT_CONFIG_FILE = "orchestrate.config.yaml";
 
 export interface LoadOptions {
   /** Explicit --config path; when absent, orchestrate.config.yaml in cwd is read if present. */
@@ -47,13 +47,13 @@ const FIELD_KINDS: Record<(typeof OVERRIDABLE_FIELDS)[number], FieldKind> = {
   terminationProtection: "boolean",
 };
 
-export function parseEnvironmentName(name: string): EnvironmentName {
+function parseEnvironmentName(name: string): EnvironmentName {
   if ((ENVIRONMENT_NAMES as readonly string[]).includes(name)) return name as EnvironmentName;
   throw new UserInputError(`Unknown environment "${name}". Valid environments: ${ENVIRONMENT_NAMES.join(", ")}.`);
 }
 
 /** Reads and checks the YAML overrides file; returns per-environment overrides. */
-export function readConfigFile(path: string): Partial<Record<EnvironmentName, EnvironmentOverrides>> {
+function readConfigFile(path: string): Partial<Record<EnvironmentName, EnvironmentOverrides>> {
   let parsed: unknown;
   try {
     parsed = yaml.load(readFileSync(path, "utf8"));

@@ -8,7 +8,7 @@ export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
 
 export type LogLevel = "DEBUG" | "INFO" | "WARNING" | "ERROR";
 
-/** Secrets Manager ARN shipped in the defaults: it synthesizes, but nothing may deploy with it. */
+/** Suffix of the placeholder Secrets Manager ARN shipped in the defaults: it synthesizes, but nothing may deploy with it. */
 export const PLACEHOLDER_SECRET_SUFFIX = "XXXXXX";
 
 export interface Environment {
@@ -77,6 +77,11 @@ export function apiDomain(env: Pick<Environment, "name" | "project" | "baseDomai
   return `api.${label}.${env.baseDomain}`;
 }
 
+/** `https://` and the API domain: the URL clients call. */
+export function apiUrl(env: Pick<Environment, "name" | "project" | "baseDomain">): string {
+  return `https://${apiDomain(env)}`;
+}
+
 export type StackId = "network" | "storage" | "auth" | "backend" | "domain";
 
 /** CloudFormation stack name: `<project>-<stack>-<env>`, e.g. `alert-engine-network-dev`. */
@@ -92,6 +97,21 @@ export function exportName(env: Pick<Environment, "name" | "project">, output: s
 /** ECR repository holding the service image. */
 export function repositoryName(env: Pick<Environment, "name" | "project">): string {
   return `${env.project}-${env.name}`;
+}
+
+/** ECS cluster the network stack creates: `<project>-cluster-<env>`. */
+export function clusterName(env: Pick<Environment, "name" | "project">): string {
+  return `${env.project}-cluster-${env.name}`;
+}
+
+/** `alert-engine-backend-dev`: the name the seed's `aws ecs describe-services` debug command uses. */
+export function serviceName(env: Pick<Environment, "name" | "project">): string {
+  return `${env.project}-backend-${env.name}`;
+}
+
+/** CloudWatch log group of the service's containers: `/aws/ecs/<project>-<env>`. */
+export function logGroupName(env: Pick<Environment, "name" | "project">): string {
+  return `/aws/ecs/${env.project}-${env.name}`;
 }
 
 export function isPlaceholderSecret(arn: string): boolean {

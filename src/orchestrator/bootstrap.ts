@@ -6,10 +6,9 @@ import type { AwsClients } from "../aws/clients.js";
 import { DEFAULT_KEEP_IMAGES, EcrApi, keepLastImagesPolicy, type RepositoryState } from "../aws/ecr.js";
 import type { RetryPolicy } from "../aws/retry.js";
 import { repositoryName, type Environment } from "../env/model.js";
-import { inputErrors } from "../errors.js";
 import { stackTags } from "../templates/stack.js";
 import { pushCommands } from "./image-build.js";
-import { checkIdentity } from "./preflight.js";
+import { requireAccount } from "./preflight.js";
 
 export interface BootstrapRequest {
   readonly env: Environment;
@@ -29,9 +28,7 @@ export interface BootstrapResult {
 
 export async function bootstrap(request: BootstrapRequest): Promise<BootstrapResult> {
   const { env } = request;
-  const problems: string[] = [];
-  const identity = await checkIdentity(request, problems);
-  if (!identity || problems.length > 0) throw inputErrors(problems, `Cannot bootstrap ${env.name} (${env.region}):`);
+  const identity = await requireAccount(request, "bootstrap");
 
   const ecr = new EcrApi(request.clients.ecr, request.retry);
   const name = repositoryName(env);

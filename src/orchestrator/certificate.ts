@@ -25,18 +25,40 @@ export interface CertificateDeps {
   /** Upper bound of the wait for ISSUED (--cert-timeout). */
   readonly timeoutMs: number;
   readonly pollMs?: number;
-  /** When to suggest that the zone's delegation may be wrong; 5 minutes unless told. */
-  readonly delegationHintAfterMs?: number;
 }
 
 const NODE = "certificate";
 const DEFAULT_POLL_MS = 15_000;
-const DEFAULT_HINT_AFTER_MS = 5 * 60_000;
+/** When to suggest that the zone's delegation may be wrong. */
+const DELEGATION_HINT_AFTER_MS = 5 * 60_000;
 
 /** One run per deploy: the node and a consumer reading CertificateArn share the same wait. */
 export function certificateRunner(deps: CertificateDeps): CertificateRunner {
   let running: Promise<NodeResult> | undefined;
   return (signal) => (running ??= runCertificate(deps, signal));
+}
+
+/** ARNs of the environment's own certificates for its API domain (tagged like its stacks), issued ones first. */
+function ourCertificates(acm: AcmApi, env: Environment, statuses?: CertificateStatus[]): Promise<string[]> {
+  return acm.findCertificates(apiDomain(env), stackTags(env), statuses);
+}
+
+export interface CertificateLookup {
+  readonly arn?: string;
+  readonly status?: string;
+  /** CertificateArn, present only once the certificate is issued. */
+  readonly outputs?: Record<string, string>;
+  readonly description: string;
+}
+
+/** The environment's certificate as ACM reports it, without requesting one. */
+export async function lookUpCertificate(env: Environment, clients: AwsClients, retry: RetryPolicy): Promise<CertificateLookup> {
+  const acm = new AcmApi(clients.acm, retry);
+  const arn = (await ourCertificates(acm, env, ALL_STATUSES))[0];
+  if (!arn) return { description: `none for ${apiDomain(env)} yet (deploy requests it)` };
+  const { status } = await acm.describe(arn);
+  const outputs = status === "ISSUED" ? { CertificateArn: arn } : undefined;
+  return { arn, status, outputs, description: `${status} ${arn}` };
 }
 
 async function runCertificate(deps: CertificateDeps, signal?: AbortSignal): Promise<NodeResult> {
@@ -47,7 +69,7 @@ async function runCertificate(deps: CertificateDeps, signal?: AbortSignal): Prom
   const say = (text: string) => deps.emit({ type: "node-message", node: NODE, at: clock.now(), text });
   let status: string | undefined;
   try {
-    const existing = (await acm.findCertificates(domain, stackTags(env)))[0];
+    const existing = (await ourCertificates(acm, env))[0];
     const arn = existing ?? (await acm.request(domain, stackTags(env)));
     say(existing ? `reusing ${arn}` : `requested a DNS-validated certificate for ${domain}: ${arn}`);
     const outcome = await waitUntilIssued(deps, acm, arn, started, (s) => (status = s), signal);
@@ -77,7 +99,6 @@ async function waitUntilIssued(
   const { clock } = deps;
   const dns = new Route53Api(deps.clients.route53, deps.retry);
   const pollMs = deps.pollMs ?? DEFAULT_POLL_MS;
-  const hintAfter = deps.delegationHintAfterMs ?? DEFAULT_HINT_AFTER_MS;
   let recordSet = false;
   let hinted = false;
   for (let first = true; ; first = false) {
@@ -98,7 +119,7 @@ async function waitUntilIssued(
     }
     const waited = clock.now() - started;
     if (waited >= deps.timeoutMs) return { kind: "failed", status: certificate.status, message: timedOut(deps, certificate, waited) };
-    if (!hinted && waited >= hintAfter && record) {
+    if (!hinted && waited >= DELEGATION_HINT_AFTER_MS && record) {
       hinted = true;
       const servers = await dns.nameServers(deps.hostedZoneId).catch(() => []);
       deps.emit({ type: "node-message", node: NODE, at: clock.now(), text: delegationHint(deps, record.name, waited, servers) });
@@ -181,7 +202,7 @@ export async function removeCertificate(deps: RemoveCertificateDeps): Promise<st
   const dns = new Route53Api(deps.clients.route53, deps.retry);
   const domain = apiDomain(deps.env);
   const notes: string[] = [];
-  const ours = await acm.findCertificates(domain, stackTags(deps.env), ALL_STATUSES);
+  const ours = await ourCertificates(acm, deps.env, ALL_STATUSES);
   if (ours.length === 0) return [`no certificate for ${domain} to remove`];
 
   const records = new Map<string, CertificateState["validationRecord"]>();

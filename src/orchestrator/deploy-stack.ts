@@ -4,11 +4,12 @@
  */
 import type { Capability, Change } from "@aws-sdk/client-cloudformation";
 import { isNoChangeReason, type CloudFormationApi, type DeployedStack } from "../aws/cloudformation.js";
+import { hasErrorName } from "../aws/retry.js";
 import type { Template } from "../templates/cfn.js";
 import { needsApproval, type ApprovalLevel } from "./approval.js";
 import type { NodeId } from "./graph.js";
 import type { NodeResult } from "./results.js";
-import { isEmptyReview, isSuccess, isUpdatable } from "./stack-status.js";
+import { isEmptyReview, isSuccessfulStatus, isUpdatable } from "./stack-status.js";
 import { settleStack } from "./stack-recovery.js";
 import { rootCause, watchOperation, type WatchContext, type WatchOutcome } from "./watch.js";
 import { waitForChangeSet } from "./change-set-wait.js";
@@ -203,7 +204,7 @@ async function approveAndExecute(run: Run, changeSet: ReadyChangeSet): Promise<N
   }
   const final = outcome.stack;
 
-  if (outcome.timedOut || !final || !isSuccess(final.status)) {
+  if (outcome.timedOut || !final || !isSuccessfulStatus(final.status)) {
     const status = final?.status ?? "DELETED";
     const message = outcome.timedOut ? `still ${status} after ${Math.round(ctx.poll.operationTimeoutMs / 60_000)} min; stopped waiting` : `${verb} failed (${status})`;
     return { kind: "failed", status, rootCause: rootCause(desired.name, outcome.events, final?.statusReason), message, durationMs: run.elapsed() };
@@ -221,7 +222,7 @@ async function execute(ctx: StackDeployContext, stackName: string, changeSetId: 
   try {
     token = await ctx.cfn.executeChangeSet(stackName, changeSetId);
   } catch (error) {
-    if ((error as Error)?.name !== "InvalidChangeSetStatusException") throw error;
+    if (!hasErrorName(error, "InvalidChangeSetStatusException")) throw error;
     const state = await ctx.cfn.describeChangeSet(stackName, changeSetId);
     if (!state.executionStatus.startsWith("EXECUTE_")) {
       await discard(ctx, stackName, changeSetId);

@@ -36,7 +36,6 @@ export interface DeployRequest {
   readonly approve: (review: ChangeSetReview) => Promise<boolean>;
   readonly continueRollback?: boolean;
   readonly stageTemplate?: (stackName: string, body: string) => Promise<string>;
-  readonly changeSetName?: string;
   /** `--changeset NAME`: execute reviewed change sets instead of creating new ones. */
   readonly reviewed?: ReviewedChangeSets;
   /** Steps CloudFormation cannot do, run once a stack has succeeded (e.g. restrict the default security group). */
@@ -66,7 +65,7 @@ export async function deploy(request: DeployRequest): Promise<DeployReport> {
     poll: request.poll,
     emit: request.emit,
     signal: request.signal,
-    changeSetName: request.changeSetName ?? `orchestrate-${new Date(request.clock.now()).toISOString().replace(/[-:.]/g, "")}`,
+    changeSetName: `orchestrate-${new Date(request.clock.now()).toISOString().replace(/[-:.]/g, "")}`,
     approval: request.approval,
     approve: request.approve,
     continueRollback: request.continueRollback ?? false,

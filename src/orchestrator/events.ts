@@ -14,5 +14,3 @@ export type EngineEvent =
   | { type: "node-finished"; node: NodeId; at: number; result: NodeResult };
 
 export type EventSink = (event: EngineEvent) => void;
-
-export const ignoreEvents: EventSink = () => {};

@@ -11,8 +11,7 @@ import { EcsApi, type StoppedTask } from "../aws/ecs.js";
 import { LoadBalancerApi, type TargetHealth } from "../aws/elbv2.js";
 import type { RetryPolicy } from "../aws/retry.js";
 import { S3Api } from "../aws/s3.js";
-import { apiDomain, BUCKET_PREFIXES, stackName, type Environment, type StackId } from "../env/model.js";
-import { serviceName } from "../templates/backend/shared.js";
+import { apiUrl, BUCKET_PREFIXES, clusterName, logGroupName, serviceName, stackName, type Environment, type StackId } from "../env/model.js";
 import type { DeployReport } from "./deploy.js";
 import { succeeded, type NodeResult } from "./results.js";
 
@@ -21,8 +20,6 @@ export interface PostDeployDeps {
   readonly clients: AwsClients;
   readonly retry: RetryPolicy;
 }
-
-export const apiUrl = (env: Environment): string => `https://${apiDomain(env)}`;
 
 /** Runs after each stack that succeeded (also when unchanged, so a failed step is retried by the next deploy). */
 export function afterStackSteps(deps: PostDeployDeps): (node: StackId, outputs: Record<string, string>) => Promise<string[]> {
@@ -66,7 +63,7 @@ export function diagnoseStack(deps: PostDeployDeps): (node: StackId, result: Nod
     if (node !== "backend" || result.kind !== "failed") return [];
     const { env } = deps;
     const deployed = await new CloudFormationApi(deps.clients.cloudformation, deps.retry).describeStack(stackName(env, "backend"));
-    const cluster = `${env.project}-cluster-${env.name}`;
+    const cluster = clusterName(env);
     const service = deployed?.outputs.ServiceName ?? serviceName(env);
     const ecs = new EcsApi(deps.clients.ecs, deps.retry);
     const state = await ecs.service(cluster, service);
@@ -79,7 +76,7 @@ export function diagnoseStack(deps: PostDeployDeps): (node: StackId, result: Nod
     findings.push(...stoppedReasons(stopped), ...healthReasons(health));
     if (state) findings.push(...state.events.slice(0, 3).map((e) => `service event: ${e.message}`));
     if (findings.length === 0 && result.rootCause?.resourceType === "AWS::ECS::Service") {
-      findings.push(`ECS has no service ${service} or stopped tasks in ${cluster} any more (the rollback removed them); see the service's CloudWatch logs /aws/ecs/${env.project}-${env.name}`);
+      findings.push(`ECS has no service ${service} or stopped tasks in ${cluster} any more (the rollback removed them); see the service's CloudWatch logs ${logGroupName(env)}`);
     }
     return findings;
   };
@@ -98,7 +95,7 @@ export function serviceWatch(deps: PostDeployDeps): (node: StackId) => (() => Pr
     if (node !== "backend") return undefined;
     const { env } = deps;
     const ecs = new EcsApi(deps.clients.ecs, deps.retry);
-    const stoppedNow = () => ecs.stoppedTasks(`${env.project}-cluster-${env.name}`, serviceName(env)).catch(() => [] as StoppedTask[]);
+    const stoppedNow = () => ecs.stoppedTasks(clusterName(env), serviceName(env)).catch(() => [] as StoppedTask[]);
     let known: Promise<Set<string>> | undefined;
     return async () => {
       if (!known) {

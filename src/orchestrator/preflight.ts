@@ -8,7 +8,7 @@ import type { RetryPolicy } from "../aws/retry.js";
 import { Route53Api } from "../aws/route53.js";
 import { isMissingCredentials, isRejectedCredentials, StsApi, type CallerIdentity } from "../aws/sts.js";
 import { repositoryName, type Environment } from "../env/model.js";
-import { deployProblems, environmentProblems } from "../env/validate.js";
+import { deployProblems, environmentProblems, IMAGE_TAG, IMAGE_TAG_EXPECTED } from "../env/validate.js";
 import { inputErrors } from "../errors.js";
 import { pushCommands } from "./image-build.js";
 
@@ -28,15 +28,13 @@ export interface PreflightResult {
   readonly context: { HostedZoneId: string; ImageUri: string };
 }
 
-const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-
 export async function preflight(request: PreflightRequest): Promise<PreflightResult> {
   const { env } = request;
   // The loader has usually refused these already; preflight repeats them so no caller can skip them.
   const problems = [...environmentProblems(env), ...deployProblems(env)];
   const heading = `Cannot ${request.purpose === "build" ? "build and deploy" : request.purpose} ${env.name} (${env.region}):`;
   const tag = request.imageTag ?? env.imageTag;
-  if (!IMAGE_TAG.test(tag)) problems.push(`image tag "${tag}": expected a Docker tag (letters, digits, _ . -, at most 128); pass --image-tag`);
+  if (!IMAGE_TAG.test(tag)) problems.push(`image tag "${tag}": ${IMAGE_TAG_EXPECTED}; pass --image-tag`);
 
   // Without an identity, or in the wrong account, every further answer would be about the wrong place.
   const before = problems.length;
@@ -53,7 +51,7 @@ export async function preflight(request: PreflightRequest): Promise<PreflightRes
  * Who the credentials belong to, and whether that is the environment's account. Adds a problem
  * and returns undefined when there are no usable credentials; other AWS errors propagate.
  */
-export async function checkIdentity(
+async function checkIdentity(
   request: Pick<PreflightRequest, "env" | "clients" | "retry">,
   problems: string[],
 ): Promise<CallerIdentity | undefined> {
@@ -64,6 +62,17 @@ export async function checkIdentity(
       `the credentials belong to account ${identity.account} (${identity.arn}), but ${env.name} deploys only into account ${env.account}: switch profile (--profile or AWS_PROFILE) to one for ${env.account}, or correct ${env.name}.account in orchestrate.config.yaml`,
     );
   }
+  return identity;
+}
+
+/**
+ * The account check every AWS-touching command makes first: a wrong profile must never reach a mutating call.
+ * Refuses with every problem under `Cannot <verb> <env> (<region>):`.
+ */
+export async function requireAccount(request: Pick<PreflightRequest, "env" | "clients" | "retry">, verb: string): Promise<CallerIdentity> {
+  const problems: string[] = [];
+  const identity = await checkIdentity(request, problems);
+  if (!identity || problems.length > 0) throw inputErrors(problems, `Cannot ${verb} ${request.env.name} (${request.env.region}):`);
   return identity;
 }
 

@@ -5,6 +5,7 @@
 import type { Change, ResourceChangeDetail } from "@aws-sdk/client-cloudformation";
 import type { Template } from "../templates/cfn.js";
 import type { StackDefinition } from "../templates/stack.js";
+import { isRetainPolicy } from "./teardown-plan.js";
 
 export interface ResourceChangeRow {
   readonly action: string;
@@ -66,8 +67,8 @@ function propertiesOf(details: readonly ResourceChangeDetail[], replacement: str
 }
 
 function isRetained(logicalId: string, action: string, context: ChangeContext): boolean {
-  if (action === "Remove") return (context.deployed?.Resources[logicalId]?.DeletionPolicy ?? "Delete").startsWith("Retain");
-  return (context.desired.Resources[logicalId]?.UpdateReplacePolicy ?? "Delete").startsWith("Retain");
+  if (action === "Remove") return isRetainPolicy(context.deployed?.Resources[logicalId]?.DeletionPolicy);
+  return isRetainPolicy(context.desired.Resources[logicalId]?.UpdateReplacePolicy);
 }
 
 /** One sentence per stateful resource at risk, for the closing warning. */

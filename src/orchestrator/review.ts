@@ -17,6 +17,7 @@ import { buildGraph, layers, type NodeId } from "./graph.js";
 import { resolveInputs, type InputSources } from "./inputs.js";
 import type { NodeResult } from "./results.js";
 import { changeRows, dangerWarnings, type ResourceChangeRow } from "./review-changes.js";
+import { parseTemplate } from "./teardown-plan.js";
 import { isEmptyReview, isFailedFirstCreate, isInProgress, isUpdatable, needsManualRecovery } from "./stack-status.js";
 import { waitForChangeSet } from "./change-set-wait.js";
 import { sameJson } from "../canonical-json.js";
@@ -24,8 +25,8 @@ import { sameJson } from "../canonical-json.js";
 export type { ResourceChangeRow } from "./review-changes.js";
 
 /** Marks the change sets a review created, so `--discard` removes ours and nobody else's. */
-export const REVIEW_MARKER = "orchestrate changeset";
-export const reviewDescription = (name: string) => `${REVIEW_MARKER} ${name}`;
+const REVIEW_MARKER = "orchestrate changeset";
+const reviewDescription = (name: string) => `${REVIEW_MARKER} ${name}`;
 /** `review-20250101T000000Z`: one name for every stack of one review. */
 export const reviewName = (now: number) => `review-${new Date(now).toISOString().replace(/[-:]|\.\d+/g, "")}`;
 
@@ -149,6 +150,7 @@ async function reviewStack(
   request.progress?.(node, "creating change set");
   const outcome = await createReviewChangeSet(request, base.stack, template, parameters, created);
   if ("reason" in outcome) return outcome.unchanged ? { ...base, kind: "unchanged" } : { ...base, kind: "failed", reason: outcome.reason };
+  // A YAML or hand-edited deployed template parses to undefined: shown without property details.
   const rows = changeRows(outcome.changes, { definition, desired: template, deployed: parseTemplate(deployedBody) });
   return { ...base, kind: "changes", changeSetName: request.changeSetName, changeSetId: outcome.id, changes: rows };
 }
@@ -268,12 +270,4 @@ export async function discardReviews(cfn: CloudFormationApi, env: Environment, o
     }
   }
   return removed;
-}
-
-function parseTemplate(body: string | undefined): Template | undefined {
-  try {
-    return body === undefined ? undefined : (JSON.parse(body) as Template);
-  } catch {
-    return undefined; // a YAML or hand-edited template: shown without property details
-  }
 }

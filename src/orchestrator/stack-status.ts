@@ -20,7 +20,7 @@ export const isEmptyReview = (s: StackStatus) => s === "REVIEW_IN_PROGRESS";
 export const isTerminal = (s: StackStatus) => !s.endsWith("_IN_PROGRESS");
 
 /** Where an operation we started ends well. */
-export const isSuccess = (s: StackStatus) => ["CREATE_COMPLETE", "UPDATE_COMPLETE", "DELETE_COMPLETE", "IMPORT_COMPLETE"].includes(s);
+export const isSuccessfulStatus = (s: StackStatus) => ["CREATE_COMPLETE", "UPDATE_COMPLETE", "DELETE_COMPLETE", "IMPORT_COMPLETE"].includes(s);
 
 export const isFailedResourceStatus = (s: string) => s.endsWith("_FAILED");
 

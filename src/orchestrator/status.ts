@@ -3,14 +3,10 @@
  * template, the certificate and the API URL. Read-only except for drift detection, which
  * CloudFormation runs as an operation of its own but which changes no resource.
  */
-import { ALL_STATUSES, AcmApi } from "../aws/acm.js";
-import type { AwsClients } from "../aws/clients.js";
 import type { CloudFormationApi, DeployedStack } from "../aws/cloudformation.js";
 import type { StackDriftApi } from "../aws/cloudformation-drift.js";
-import type { RetryPolicy } from "../aws/retry.js";
-import { apiDomain, stackName, type Environment, type StackId } from "../env/model.js";
+import { apiUrl, stackName, type Environment, type StackId } from "../env/model.js";
 import { STACKS } from "../templates/index.js";
-import { stackTags } from "../templates/stack.js";
 import { sleepUnlessAborted, type Clock } from "./clock.js";
 import { isInProgress } from "./stack-status.js";
 
@@ -63,7 +59,7 @@ export async function environmentStatus(request: StatusRequest): Promise<Environ
     stacks,
     certificate,
     apiUrl: stacks.find((s) => s.node === "domain")?.outputs["ApiUrl"],
-    expectedApiUrl: `https://${apiDomain(request.env)}`,
+    expectedApiUrl: apiUrl(request.env),
   };
 }
 
@@ -100,23 +96,4 @@ async function driftOf(request: StatusRequest, drift: StackDriftApi, deployed: D
     if (request.clock.now() > deadline) return { status: `not checked: detection still running after ${DRIFT_TIMEOUT_MS / 60_000} min`, resources: [] };
     delay = Math.min(delay * 1.5, 10_000);
   }
-}
-
-export interface CertificateLookup {
-  readonly arn?: string;
-  readonly status?: string;
-  /** CertificateArn, present only once the certificate is issued. */
-  readonly outputs?: Record<string, string>;
-  readonly description: string;
-}
-
-/** The environment's certificate as ACM reports it, without requesting one. */
-export async function lookUpCertificate(env: Environment, clients: AwsClients, retry: RetryPolicy): Promise<CertificateLookup> {
-  const acm = new AcmApi(clients.acm, retry);
-  const domain = apiDomain(env);
-  const arn = (await acm.findCertificates(domain, stackTags(env), ALL_STATUSES))[0];
-  if (!arn) return { description: `none for ${domain} yet (deploy requests it)` };
-  const { status } = await acm.describe(arn);
-  const outputs = status === "ISSUED" ? { CertificateArn: arn } : undefined;
-  return { arn, status, outputs, description: `${status} ${arn}` };
 }

@@ -34,19 +34,20 @@ export interface RetainedResource {
 export interface TeardownPlan {
   readonly stacks: readonly PlannedStack[];
   /** The certificate as the ACM lookup describes it; undefined when there is none. */
-  readonly certificate?: string;
+  readonly certificateDescription?: string;
   readonly retained: readonly RetainedResource[];
   /** Stacks already gone whose templates retain resources: those may still exist from an earlier teardown. */
   readonly possiblyLeftBehind: readonly string[];
 }
 
-export const isRetainPolicy = (resource: Resource) => (resource.DeletionPolicy ?? "Delete").startsWith("Retain");
+/** Whether a DeletionPolicy or UpdateReplacePolicy keeps the old resource (Retain, RetainExceptOnCreate); absent means Delete. */
+export const isRetainPolicy = (policy: Resource["DeletionPolicy"] | Resource["UpdateReplacePolicy"]) => (policy ?? "Delete").startsWith("Retain");
 
-export async function planTeardown(env: Environment, cfn: CloudFormationApi, certificate: string | undefined): Promise<TeardownPlan> {
+export async function planTeardown(env: Environment, cfn: CloudFormationApi, certificateDescription: string | undefined): Promise<TeardownPlan> {
   const stacks = await Promise.all(STACKS.map((definition) => planStack(env, cfn, definition)));
   return {
     stacks: stacks.map((s) => s.planned),
-    certificate,
+    certificateDescription,
     retained: stacks.flatMap((s) => s.retained),
     possiblyLeftBehind: stacks.filter((s) => s.leftBehind).map((s) => s.planned.name),
   };
@@ -58,12 +59,13 @@ async function planStack(env: Environment, cfn: CloudFormationApi, definition: S
   const deployed = await cfn.describeStack(name);
   if (!deployed) {
     const planned: PlannedStack = { node: definition.id, name, resources: 0, terminationProtection: false, bucketsToEmpty: [], protectedLoadBalancers: [] };
-    return { planned, retained: [], leftBehind: Object.values(local.Resources).some(isRetainPolicy) };
+    return { planned, retained: [], leftBehind: Object.values(local.Resources).some((r) => isRetainPolicy(r.DeletionPolicy)) };
   }
   const [resources, body] = await Promise.all([cfn.listStackResources(name), cfn.templateBody(name).catch(() => undefined)]);
-  // CloudFormation acts on the deployed template's policies, whatever the local one says today.
+  // CloudFormation acts on the deployed template's policies, whatever the local one says today;
+  // a template that is not ours (YAML, hand-edited) falls back to the local one.
   const template = parseTemplate(body) ?? local;
-  const retainedIds = Object.keys(template.Resources).filter((id) => isRetainPolicy(template.Resources[id]!));
+  const retainedIds = Object.keys(template.Resources).filter((id) => isRetainPolicy(template.Resources[id]!.DeletionPolicy));
   const owner = { node: definition.id, stack: name };
   const retained = retainedIds.map((id) => retainedResource(env, owner, id, template.Resources[id]!.Type, resources));
   // Emptying destroys data: only where both the configuration and the deployed template let the bucket go.
@@ -91,12 +93,13 @@ function hasDeletionProtection(resource: Resource | undefined): boolean {
   return attributes.some((a) => a.Key === "deletion_protection.enabled" && a.Value === "true");
 }
 
-function parseTemplate(body: string | undefined): Template | undefined {
+/** A deployed template body as a Template; undefined when there is none or it is not JSON with Resources (YAML, hand-edited). */
+export function parseTemplate(body: string | undefined): Template | undefined {
   try {
     const parsed = body === undefined ? undefined : (JSON.parse(body) as Template);
     return parsed?.Resources ? parsed : undefined;
   } catch {
-    return undefined; // not ours (YAML, hand-edited): fall back to the local template
+    return undefined;
   }
 }
 

@@ -5,6 +5,7 @@
  * progress are followed to their end.
  */
 import type { CloudFormationApi, DeployedStack } from "../aws/cloudformation.js";
+import { hasErrorName } from "../aws/retry.js";
 import { stackName, type Environment, type StackId } from "../env/model.js";
 import { STACKS } from "../templates/index.js";
 import type { Clock } from "./clock.js";
@@ -174,7 +175,7 @@ async function emptyBucket(request: TeardownRequest, node: StackId, bucket: stri
     say(`s3://${bucket} emptied: ${deleted} object versions and delete markers deleted`);
   } catch (error) {
     // An earlier run may have got as far as deleting the bucket itself.
-    if ((error as Error)?.name !== "NoSuchBucket") throw error;
+    if (!hasErrorName(error, "NoSuchBucket")) throw error;
     say(`s3://${bucket} is already gone`);
   }
 }

@@ -49,13 +49,41 @@ export async function watchOperation(
   stack: { id: string; name: string },
   options: { since: OperationStart; total?: number; timeoutMs: number },
 ): Promise<WatchOutcome> {
-  const seen = new Set<string>();
-  const events: StackEvent[] = [];
-  const finished = new Set<string>();
+  const tracked = trackEvents(ctx, node, stack.name, options.total);
   const started = ctx.clock.now();
   let statusDelay = ctx.poll.statusMinMs;
   let nextStatusAt = started + statusDelay;
   let pollAt = started + ctx.poll.eventsEveryMs;
+
+  for (;;) {
+    await sleepUnlessAborted(ctx.clock, Math.max(0, pollAt - ctx.clock.now()), ctx.signal);
+    // A fixed cadence: the next look is due one interval after this one begins, not after its calls
+    // return, so an event waits at most eventsEveryMs to be seen. A slow round never causes a burst.
+    pollAt = Math.max(pollAt, ctx.clock.now()) + ctx.poll.eventsEveryMs;
+    const stackReachedEnd = tracked.take(await ctx.cfn.eventsSince(stack.id, tracked.seen, options.since));
+
+    const now = ctx.clock.now();
+    if (stackReachedEnd || now >= nextStatusAt) {
+      const current = await ctx.cfn.describeStack(stack.id);
+      if (!current || isTerminal(current.status)) {
+        // The status told of the end before the events did: the last ones (a DELETE_FAILED resource and
+        // its reason come together with the stack's) happened while it was read. One more read gets them;
+        // it only adds detail, so its failure must not turn a finished operation into a failed one.
+        if (!stackReachedEnd) tracked.take(await ctx.cfn.eventsSince(stack.id, tracked.seen, options.since).catch(() => []));
+        return { stack: current, events: tracked.events, timedOut: false };
+      }
+      statusDelay = Math.min(statusDelay * 2, ctx.poll.statusMaxMs);
+      nextStatusAt = now + statusDelay;
+    }
+    if (now - started > options.timeoutMs) return { stack: await ctx.cfn.describeStack(stack.id), events: tracked.events, timedOut: true };
+  }
+}
+
+/** The operation's events seen so far, and `take`, which records fresh ones and shows them as they come. */
+function trackEvents(ctx: WatchContext, node: NodeId, stackName: string, total: number | undefined) {
+  const seen = new Set<string>();
+  const events: StackEvent[] = [];
+  const finished = new Set<string>();
 
   /** Shows fresh events; says whether the stack's own event announced the operation's end. */
   const take = (fresh: StackEvent[]): boolean => {
@@ -64,7 +92,7 @@ export async function watchOperation(
       if (event.EventId) seen.add(event.EventId);
       events.push(event);
       const status = event.ResourceStatus ?? "";
-      if (event.LogicalResourceId === stack.name && event.ResourceType === "AWS::CloudFormation::Stack") {
+      if (event.LogicalResourceId === stackName && event.ResourceType === "AWS::CloudFormation::Stack") {
         stackReachedEnd ||= isTerminal(status);
         continue;
       }
@@ -85,37 +113,15 @@ export async function watchOperation(
         type: "node-progress",
         node,
         at: ctx.clock.now(),
-        status: latestStackStatus(events, stack.name) ?? "IN_PROGRESS",
+        status: latestStackStatus(events, stackName) ?? "IN_PROGRESS",
         done: finished.size,
-        total: options.total,
+        total,
         current: latest.ResourceType,
       });
     }
     return stackReachedEnd;
   };
-
-  for (;;) {
-    await sleepUnlessAborted(ctx.clock, Math.max(0, pollAt - ctx.clock.now()), ctx.signal);
-    // A fixed cadence: the next look is due one interval after this one begins, not after its calls
-    // return, so an event waits at most eventsEveryMs to be seen. A slow round never causes a burst.
-    pollAt = Math.max(pollAt, ctx.clock.now()) + ctx.poll.eventsEveryMs;
-    const stackReachedEnd = take(await ctx.cfn.eventsSince(stack.id, seen, options.since));
-
-    const now = ctx.clock.now();
-    if (stackReachedEnd || now >= nextStatusAt) {
-      const current = await ctx.cfn.describeStack(stack.id);
-      if (!current || isTerminal(current.status)) {
-        // The status told of the end before the events did: the last ones (a DELETE_FAILED resource and
-        // its reason come together with the stack's) happened while it was read. One more read gets them;
-        // it only adds detail, so its failure must not turn a finished operation into a failed one.
-        if (!stackReachedEnd) take(await ctx.cfn.eventsSince(stack.id, seen, options.since).catch(() => []));
-        return { stack: current, events, timedOut: false };
-      }
-      statusDelay = Math.min(statusDelay * 2, ctx.poll.statusMaxMs);
-      nextStatusAt = now + statusDelay;
-    }
-    if (now - started > options.timeoutMs) return { stack: await ctx.cfn.describeStack(stack.id), events, timedOut: true };
-  }
+  return { seen, events, take };
 }
 
 function latestStackStatus(events: StackEvent[], stackName: string): string | undefined {

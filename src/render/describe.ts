@@ -1,10 +1,14 @@
 /** Words for results and events, shared by every renderer so they all say the same thing. */
 import { elapsed } from "../duration.js";
 import type { NodeId } from "../orchestrator/graph.js";
-import type { NodeResult } from "../orchestrator/results.js";
+import type { NodeResult, RootCause } from "../orchestrator/results.js";
 
 /** `8.8s`, then as `elapsed` (`1m09s`, `1h05m`): a stack's duration, tenths shown while they still matter. */
 export const duration = (ms: number): string => (ms < 60_000 ? `${(Math.floor(ms / 100) / 10).toFixed(1)}s` : elapsed(ms));
+
+/** ` — Resource (AWS::Type): reason`, appended to a failure; empty without a root cause. */
+export const causeText = (rootCause: RootCause | undefined): string =>
+  rootCause ? ` — ${rootCause.logicalId} (${rootCause.resourceType}): ${rootCause.reason}` : "";
 
 export function describeResult(result: NodeResult): string {
   switch (result.kind) {
@@ -12,10 +16,8 @@ export function describeResult(result: NodeResult): string {
       return `${result.action === "create" ? "created" : "updated"} in ${duration(result.durationMs)}`;
     case "unchanged":
       return `no changes (${duration(result.durationMs)})`;
-    case "failed": {
-      const cause = result.rootCause ? ` — ${result.rootCause.logicalId} (${result.rootCause.resourceType}): ${result.rootCause.reason}` : "";
-      return `FAILED: ${result.message}${cause}`;
-    }
+    case "failed":
+      return `FAILED: ${result.message}${causeText(result.rootCause)}`;
     case "skipped":
       return `skipped: ${result.message}`;
     case "needs-recovery":

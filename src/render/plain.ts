@@ -5,7 +5,7 @@ import { describeResult, progressLine } from "./describe.js";
 /** A progress line is repeated at most this often, so a long quiet wait (the certificate) still shows it is alive. */
 const HEARTBEAT_MS = 60_000;
 
-export function plainRenderer(write: (line: string) => void = (line) => console.log(line)): EventSink {
+export function plainRenderer(write: (line: string) => void): EventSink {
   const lastProgress = new Map<string, { state: string; at: number }>();
   const progressWorthPrinting = (node: string, status: string, at: number) => {
     const state = status.split(/\s/)[0] ?? status;

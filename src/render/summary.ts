@@ -1,5 +1,6 @@
 /** The end of a run: one screen for people, one JSON document for machines. */
 import type { DeployReport } from "../orchestrator/deploy.js";
+import { succeeded } from "../orchestrator/results.js";
 import { describeResult } from "./describe.js";
 
 export function summaryJson(report: DeployReport) {
@@ -28,7 +29,7 @@ export function summaryJson(report: DeployReport) {
 }
 
 export function isSuccessful(report: DeployReport): boolean {
-  return !report.interrupted && [...report.results.values()].every((r) => r.kind === "deployed" || r.kind === "unchanged");
+  return !report.interrupted && [...report.results.values()].every(succeeded);
 }
 
 export function summaryText(report: DeployReport): string {

@@ -2,7 +2,7 @@
 import type { EngineEvent, EventSink } from "../orchestrator/events.js";
 import type { TeardownOutcome, TeardownReport } from "../orchestrator/teardown.js";
 import type { RetainedResource, TeardownPlan } from "../orchestrator/teardown-plan.js";
-import { duration } from "./describe.js";
+import { causeText, duration } from "./describe.js";
 import { plainRenderer } from "./plain.js";
 import { buildGraph, layers, reversed, type NodeId } from "../orchestrator/graph.js";
 import { STACKS } from "../templates/index.js";
@@ -15,7 +15,7 @@ export function planText(plan: TeardownPlan, envName: string, region: string): s
   for (const node of TEARDOWN_ORDER) {
     const stack = plan.stacks.find((s) => s.node === node);
     if (!stack) {
-      lines.push(`  ${"certificate".padEnd(32)} ${plan.certificate ?? "none, skipped"}`);
+      lines.push(`  ${"certificate".padEnd(32)} ${plan.certificateDescription ?? "none, skipped"}`);
       continue;
     }
     const protections = [stack.terminationProtection ? "termination protection" : "", stack.protectedLoadBalancers.length > 0 ? "load balancer deletion protection" : ""].filter(Boolean);
@@ -30,7 +30,7 @@ export function planText(plan: TeardownPlan, envName: string, region: string): s
   return lines.join("\n");
 }
 
-export const hasAnythingToDelete = (plan: TeardownPlan) => plan.certificate !== undefined || plan.stacks.some((s) => s.status !== undefined);
+export const hasAnythingToDelete = (plan: TeardownPlan) => plan.certificateDescription !== undefined || plan.stacks.some((s) => s.status !== undefined);
 
 /** Plain lines; a stack's end is said by teardown's own message ("deleted"), not the deploy wording. */
 export function teardownSink(write: (line: string) => void): EventSink {
@@ -47,10 +47,8 @@ function describeOutcome(outcome: TeardownOutcome): string[] {
       return [`deleted in ${duration(outcome.durationMs)}`, ...outcome.notes.map((n) => `  ${n}`)];
     case "absent":
       return ["not deployed: nothing to delete"];
-    case "failed": {
-      const cause = outcome.rootCause ? ` — ${outcome.rootCause.logicalId} (${outcome.rootCause.resourceType}): ${outcome.rootCause.reason}` : "";
-      return [`FAILED: ${outcome.message}${cause}`, ...(outcome.recovery ? [`  next step: ${outcome.recovery}`] : [])];
-    }
+    case "failed":
+      return [`FAILED: ${outcome.message}${causeText(outcome.rootCause)}`, ...(outcome.recovery ? [`  next step: ${outcome.recovery}`] : [])];
     case "skipped":
       return [`skipped: ${outcome.message}`];
     case "interrupted":
@@ -67,8 +65,7 @@ const retainedLines = (retained: readonly RetainedResource[]) =>
 export function summaryText(report: TeardownReport, plan: TeardownPlan): string {
   const verdict = teardownSucceeded(report) ? "torn down" : report.interrupted ? "INTERRUPTED" : "FAILED";
   const lines = [`${report.env.name}: ${verdict}`];
-  const order: NodeId[] = ["domain", "backend", "certificate", "auth", "storage", "network"];
-  for (const node of order) {
+  for (const node of TEARDOWN_ORDER) {
     const outcome = report.outcomes.get(node);
     if (!outcome) continue;
     const [first, ...rest] = describeOutcome(outcome);

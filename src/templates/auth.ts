@@ -1,6 +1,6 @@
 import type { Environment } from "../env/model.js";
 import { getAtt, policyDocument, ref, sub, type Json, type Resource } from "./cfn.js";
-import { dataProtection, defineStack, tagList, tagMap } from "./stack.js";
+import { dataProtection, defineStack, stackTags, tagList } from "./stack.js";
 
 const ACCESS_TOKEN_MINUTES = 60;
 const ID_TOKEN_MINUTES = 60;
@@ -55,7 +55,7 @@ function userPool(env: Environment): Resource {
       AccountRecoverySetting: { RecoveryMechanisms: [{ Name: "verified_email", Priority: 1 }] },
       // Retain alone does not stop a console or API delete; this does.
       DeletionProtection: env.retainData ? "ACTIVE" : "INACTIVE",
-      UserPoolTags: tagMap(env),
+      UserPoolTags: stackTags(env),
     },
   };
 }

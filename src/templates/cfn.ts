@@ -40,9 +40,9 @@ export const ref = (logicalId: string): Json => ({ Ref: logicalId });
 export const getAtt = (logicalId: string, attribute: string): Json => ({ "Fn::GetAtt": [logicalId, attribute] });
 export const sub = (text: string): Json => ({ "Fn::Sub": text });
 export const join = (separator: string, parts: Json[]): Json => ({ "Fn::Join": [separator, parts] });
-export const select = (index: number, list: Json): Json => ({ "Fn::Select": [String(index), list] });
+const select = (index: number, list: Json): Json => ({ "Fn::Select": [String(index), list] });
 export const split = (separator: string, text: Json): Json => ({ "Fn::Split": [separator, text] });
-export const azs = (): Json => ({ "Fn::GetAZs": "" });
+const azs = (): Json => ({ "Fn::GetAZs": "" });
 
 /** The nth availability zone of the stack's region. */
 export const az = (index: number): Json => select(index, azs());

@@ -1,4 +1,4 @@
-import { apiDomain } from "../env/model.js";
+import { apiDomain, apiUrl } from "../env/model.js";
 import { join, type Json, type Resource } from "./cfn.js";
 import { defineStack, from } from "./stack.js";
 
@@ -53,7 +53,7 @@ export const domainStack = defineStack({
       },
       outputs: {
         ApiDomainName: { value: domain, description: "API domain name" },
-        ApiUrl: { value: `https://${domain}`, description: "API base URL" },
+        ApiUrl: { value: apiUrl(env), description: "API base URL" },
       },
     };
   },

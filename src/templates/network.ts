@@ -1,4 +1,4 @@
-import { AZ_COUNT, type Environment } from "../env/model.js";
+import { AZ_COUNT, clusterName, logGroupName, type Environment } from "../env/model.js";
 import { az, getAtt, join, ref, sub, type Json, type Resource } from "./cfn.js";
 import { dataProtection, defineStack, tagList } from "./stack.js";
 
@@ -110,7 +110,7 @@ export const networkStack = defineStack({
       Cluster: {
         Type: "AWS::ECS::Cluster",
         Properties: {
-          ClusterName: `${env.project}-cluster-${env.name}`,
+          ClusterName: clusterName(env),
           ClusterSettings: [{ Name: "containerInsights", Value: env.containerInsights ? "enabled" : "disabled" }],
           Tags: tagList(env),
         },
@@ -118,7 +118,7 @@ export const networkStack = defineStack({
       ServiceLogGroup: {
         Type: "AWS::Logs::LogGroup",
         ...dataProtection(env),
-        Properties: { LogGroupName: `/aws/ecs/${env.project}-${env.name}`, RetentionInDays: env.logRetentionDays, Tags: tagList(env) },
+        Properties: { LogGroupName: logGroupName(env), RetentionInDays: env.logRetentionDays, Tags: tagList(env) },
       },
     },
     outputs: {

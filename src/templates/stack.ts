@@ -50,19 +50,17 @@ export function defineStack<I extends Inputs>(
   return definition as StackDefinition;
 }
 
-/** Tags every resource carries, in the list form most resource types take. */
-export function tagList(env: Environment, extra: Record<string, string> = {}): Json {
-  return Object.entries({ Project: env.project, Environment: env.name, ...extra }).map(([Key, Value]) => ({ Key, Value }));
-}
-
-/** Tags in the key/value map form (Cognito user pool, SSM and a few others). */
-export function tagMap(env: Environment): Json {
-  return { Project: env.project, Environment: env.name };
-}
-
-/** Stack-level tags, applied by CloudFormation to every taggable resource. */
+/**
+ * Stack-level tags, applied by CloudFormation to every taggable resource; also the key/value map form
+ * a few resource types take (Cognito user pool, SSM).
+ */
 export function stackTags(env: Environment): Record<string, string> {
   return { Project: env.project, Environment: env.name };
+}
+
+/** Tags every resource carries, in the list form most resource types take. */
+export function tagList(env: Environment, extra: Record<string, string> = {}): Json {
+  return Object.entries({ ...stackTags(env), ...extra }).map(([Key, Value]) => ({ Key, Value }));
 }
 
 /** Deletion and replacement protection for production data. */

@@ -1,4 +1,4 @@
-import { apiDomain, BUCKET_PREFIXES, type Environment } from "../env/model.js";
+import { apiUrl, BUCKET_PREFIXES, type Environment } from "../env/model.js";
 import { getAtt, policyDocument, ref, sub, type Json } from "./cfn.js";
 import { dataProtection, defineStack, tagList } from "./stack.js";
 
@@ -59,7 +59,7 @@ function corsConfiguration(env: Environment): Json {
     CorsRules: [
       {
         Id: "api-origin",
-        AllowedOrigins: [`https://${apiDomain(env)}`],
+        AllowedOrigins: [apiUrl(env)],
         AllowedMethods: ["GET", "PUT", "POST", "DELETE", "HEAD"],
         AllowedHeaders: ["*"],
         // Multipart uploads from a browser need the part ETags back.

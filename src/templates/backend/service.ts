@@ -2,10 +2,10 @@
  * The ECS service that keeps the tasks running behind the target group, and the target-tracking
  * scaling that environments with auto scaling put on its desired count.
  */
-import { CONTAINER_PORT, type Environment } from "../../env/model.js";
+import { CONTAINER_PORT, serviceName, type Environment } from "../../env/model.js";
 import { getAtt, join, ref, type Json, type Resource } from "../cfn.js";
 import { tagList } from "../stack.js";
-import { CONTAINER_NAME, ID, serviceName, type Param } from "./shared.js";
+import { CONTAINER_NAME, ID, type Param } from "./shared.js";
 
 /** Without NAT gateways (stage) private subnets have no route out, so tasks sit in public subnets with public IPs. */
 function placement(env: Environment, param: Param): Json {

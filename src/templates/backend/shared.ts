@@ -1,8 +1,7 @@
 /**
  * What the backend modules share: the stack's declared inputs (a contract with their producers),
- * the logical ids they reference across module boundaries, and the names derived from the environment.
+ * and the logical ids they reference across module boundaries.
  */
-import type { Environment } from "../../env/model.js";
 import type { Json } from "../cfn.js";
 import { from, fromList } from "../stack.js";
 
@@ -41,8 +40,3 @@ export const ID = {
 
 /** The one container of the task; the service's load balancer mapping names it too. */
 export const CONTAINER_NAME = "mcp-server";
-
-/** `alert-engine-backend-dev`: the name the seed's `aws ecs describe-services` debug command uses. */
-export function serviceName(env: Pick<Environment, "project" | "name">): string {
-  return `${env.project}-backend-${env.name}`;
-}

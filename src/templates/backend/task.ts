@@ -8,10 +8,10 @@ import { tagList } from "../stack.js";
 import { CONTAINER_NAME, ID, type Param } from "./shared.js";
 
 /** Keys of the JSON secret at env.secretsArn that the container receives as variables. */
-export const SECRET_KEYS = ["DATABASE_PASSWORD", "API_KEY"] as const;
+const SECRET_KEYS = ["DATABASE_PASSWORD", "API_KEY"] as const;
 
 /** The image is python:3.12-slim, which has no curl; urlopen raises (exit 1) on errors and non-2xx. */
-export const HEALTH_CHECK_COMMAND = `python3 -c "import urllib.request; urllib.request.urlopen('http://localhost:${CONTAINER_PORT}${HEALTH_CHECK_PATH}', timeout=4)" || exit 1`;
+const HEALTH_CHECK_COMMAND = `python3 -c "import urllib.request; urllib.request.urlopen('http://localhost:${CONTAINER_PORT}${HEALTH_CHECK_PATH}', timeout=4)" || exit 1`;
 
 function environmentVariables(env: Environment, param: Param): Json {
   const variables: Record<string, Json> = {
