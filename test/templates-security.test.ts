@@ -11,6 +11,7 @@ import { loadEnvironments } from "../src/env/load.js";
 import { CONTAINER_PORT, type Environment } from "../src/env/model.js";
 import type { Resource, Template } from "../src/templates/cfn.js";
 import { synthesizeEnvironment, type SynthesizedStack } from "../src/templates/index.js";
+import { isObject, objects, type Obj } from "./support/json-walk.js";
 
 const configDir = mkdtempSync(join(tmpdir(), "templates-security-"));
 writeFileSync(join(configDir, "orchestrate.config.yaml"), 'prod:\n  account: "123456789012"\n');
@@ -37,19 +38,7 @@ const STAR_ONLY_ACTIONS = new Set([
 const TLS_POLICY = /^ELBSecurityPolicy-(TLS13-|TLS-1-2-)/;
 const SECRET_NAME = /PASSWORD|SECRET|TOKEN|KEY/i;
 
-type Obj = Record<string, unknown>;
-const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const list = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-
-/** Every object nested anywhere in a value, with its path. */
-function* objects(value: unknown, path = ""): Generator<[string, Obj]> {
-  if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) yield* objects(item, `${path}[${i}]`);
-  } else if (isObject(value)) {
-    yield [path, value];
-    for (const [key, inner] of Object.entries(value)) yield* objects(inner, path ? `${path}.${key}` : key);
-  }
-}
 
 interface FoundStatement {
   where: string;

@@ -15,6 +15,7 @@ import { STACKS, synthesizeEnvironment } from "../src/templates/index.js";
 import { renderTemplate } from "../src/templates/render.js";
 import { resourceType } from "./support/cfn-spec.js";
 import { lintTemplate } from "./support/template-lint.js";
+import { isObject, objects } from "./support/json-walk.js";
 
 const configDir = mkdtempSync(join(tmpdir(), "templates-spec-"));
 writeFileSync(join(configDir, "orchestrate.config.yaml"), 'prod:\n  account: "123456789012"\n');
@@ -28,18 +29,6 @@ const byName = (name: string) => ENVIRONMENTS.find((e) => e.name === name)!;
 const CONTEXT_OUTPUTS = ["HostedZoneId", "ImageUri"];
 const CERTIFICATE_OUTPUT = "CertificateArn";
 
-type Obj = Record<string, unknown>;
-const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
-
-/** Every object nested anywhere in a value, with its path. */
-function* objects(value: unknown, path = ""): Generator<[string, Obj]> {
-  if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) yield* objects(item, `${path}[${i}]`);
-  } else if (isObject(value)) {
-    yield [path, value];
-    for (const [key, inner] of Object.entries(value)) yield* objects(inner, path ? `${path}.${key}` : key);
-  }
-}
 
 /** Tag key → value from the list form `[{ Key, Value }]` or the map form `{ Key: Value }`. */
 function tagsOf(value: unknown): Record<string, unknown> | undefined {
