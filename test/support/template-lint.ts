@@ -16,6 +16,8 @@
  * documents are not descended for shape, but references inside them are still checked.
  */
 import { allResourceTypes, resourceType, type PropertySpec, type ValueType } from "./cfn-spec.js";
+// The pseudo parameters CloudFormation knows, shared with the fake cloud, which resolves them.
+import { PSEUDO_PARAMETERS } from "./fake-cloud/template.js";
 
 export interface LintOptions {
   /** Names the template in problems (e.g. the stack name). */
@@ -26,17 +28,6 @@ export interface LintOptions {
    */
   parameters?: readonly string[];
 }
-
-export const PSEUDO_PARAMETERS = [
-  "AWS::AccountId",
-  "AWS::NotificationARNs",
-  "AWS::NoValue",
-  "AWS::Partition",
-  "AWS::Region",
-  "AWS::StackId",
-  "AWS::StackName",
-  "AWS::URLSuffix",
-] as const;
 
 const INTRINSICS = new Set([
   "Ref",
@@ -355,7 +346,7 @@ class Linter {
   }
 
   private refTarget(name: string, where: string, path: string, inConditions: boolean): void {
-    if ((PSEUDO_PARAMETERS as readonly string[]).includes(name) || this.parameters.has(name)) return;
+    if (PSEUDO_PARAMETERS.has(name) || this.parameters.has(name)) return;
     if (name in this.resources) {
       if (inConditions) this.report(where, path, `conditions may only Ref parameters, not resource ${name}`);
       return;
@@ -430,7 +421,7 @@ class Linter {
     }
     for (const variable of subVariables(text)) {
       if (variable in variables) continue;
-      if ((PSEUDO_PARAMETERS as readonly string[]).includes(variable) || this.parameters.has(variable) || variable in this.resources) continue;
+      if (PSEUDO_PARAMETERS.has(variable) || this.parameters.has(variable) || variable in this.resources) continue;
       const dot = variable.indexOf(".");
       if (dot > 0) {
         this.attributeOf(variable.slice(0, dot), variable.slice(dot + 1), where, `${path} \${${variable}}`);
