@@ -41,4 +41,19 @@ describe("retries", () => {
     await expect(withRetry(call, { retries: 3, minTimeoutMs: 1, maxTimeoutMs: 2 })).rejects.toThrow("Rate exceeded");
     expect(attempts).toBe(4);
   });
+
+  it("stops retrying once the run is interrupted, but still makes a call's first attempt", async () => {
+    const controller = new AbortController();
+    let attempts = 0;
+    const throttled = () => {
+      attempts++;
+      controller.abort(); // Ctrl-C arrives while the call is failing
+      return Promise.reject(awsError("ThrottlingException", "Rate exceeded"));
+    };
+    const policy = { retries: 8, minTimeoutMs: 1, maxTimeoutMs: 2, stopRetryingOn: controller.signal };
+    await expect(withRetry(throttled, policy)).rejects.toThrow("Rate exceeded");
+    expect(attempts).toBe(1);
+    // After the abort, cleanup calls still go out once.
+    await expect(withRetry(async () => "deleted", policy)).resolves.toBe("deleted");
+  });
 });

@@ -6,6 +6,11 @@ export interface RetryPolicy {
   readonly maxTimeoutMs: number;
   /** Told of each failed attempt that will be retried, so a bad day on AWS's side does not go unseen. */
   readonly onRetry?: (error: Error) => void;
+  /**
+   * Once aborted (Ctrl-C), a failed call is not tried again, so a throttled run stops within one backoff.
+   * Calls made after the abort (the cleanup of change sets) still get their first attempt.
+   */
+  readonly stopRetryingOn?: AbortSignal;
 }
 
 /** Bounded, jittered exponential backoff: ~0.5 s, 1 s, 2 s … capped at 20 s, 8 retries (9 attempts in all). */
@@ -69,9 +74,9 @@ export function withRetry<T>(call: () => Promise<T>, policy: RetryPolicy = DEFAU
     factor: 2,
     randomize: true,
     signal,
-    shouldRetry: ({ error }) => isTransient(error),
+    shouldRetry: ({ error }) => isTransient(error) && !policy.stopRetryingOn?.aborted,
     onFailedAttempt: ({ error, retriesLeft }) => {
-      if (retriesLeft > 0 && isTransient(error)) policy.onRetry?.(error);
+      if (retriesLeft > 0 && isTransient(error) && !policy.stopRetryingOn?.aborted) policy.onRetry?.(error);
     },
   });
 }

@@ -58,13 +58,14 @@ export function openSession(envName: string, options: SessionOptions, overrides:
   const env = loadEnvironment(envName, loadOptions(options));
   const clients = overrides.clients ?? createClients({ region: env.region, profile: options.profile, endpointUrl: options.endpointUrl });
   const retried = new Map<string, number>();
-  const retry: RetryPolicy = {
-    ...(overrides.retry ?? DEFAULT_RETRY),
-    onRetry: (error) => void retried.set(retryKind(error), (retried.get(retryKind(error)) ?? 0) + 1),
-  };
   const interactive = overrides.interactive ?? (Boolean(process.stdout.isTTY && process.stdin.isTTY) && !process.env.CI);
   const log = overrides.log ?? (options.json ? (line: string) => console.error(line) : (line: string) => console.log(line));
   const { signal, ask, stopListening } = interruptions(log, overrides);
+  const retry: RetryPolicy = {
+    ...(overrides.retry ?? DEFAULT_RETRY),
+    onRetry: (error) => void retried.set(retryKind(error), (retried.get(retryKind(error)) ?? 0) + 1),
+    stopRetryingOn: signal,
+  };
 
   return {
     env,
