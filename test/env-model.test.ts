@@ -244,6 +244,14 @@ describe("input errors", () => {
     expect(inputError(() => load("dev", undefined, { vars: { PROJECT_NAME: "Alert_Engine" } })).message).toContain('project "Alert_Engine"');
   });
 
+  it("pinned availability zones must be two different zones of the environment's region", () => {
+    expect(load("dev", "dev:\n  availabilityZones: [us-east-2a, us-east-2c]\n").availabilityZones).toEqual(["us-east-2a", "us-east-2c"]);
+    for (const zones of ["[us-east-2a]", "[us-east-2a, us-east-2a]", "[us-west-2a, us-west-2b]", "[us-east-2a, us-east-2b, us-east-2c]"]) {
+      expect(inputError(() => load("dev", `dev:\n  availabilityZones: ${zones}\n`)).message).toMatch(/dev\.availabilityZones .*: expected 2 different zones of us-east-2, e\.g\. \["us-east-2a", "us-east-2b"\]/);
+    }
+    expect(inputError(() => load("dev", "dev:\n  availabilityZones: us-east-2a\n")).message).toMatch(/dev\.availabilityZones: expected a list of strings/);
+  });
+
   it("an API domain longer than ACM's 64-character certificate name limit is refused at load", () => {
     // A 42-character base domain: api.alert-engine.<base> (prod, 59) fits in 64, api.stage-alert-engine.<base> (65) does not.
     const vars = { BASE_DOMAIN: "alerts.platform-engineering.totogicore.com" };

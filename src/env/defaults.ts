@@ -1,7 +1,7 @@
 import { PLACEHOLDER_SECRET_SUFFIX, type EnvironmentName, type EnvironmentOverrides } from "./model.js";
 
 /** The seed's figures for each environment, before any user override. */
-export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, Required<Omit<EnvironmentOverrides, "account" | "region" | "secretsArn">>> = {
+export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, Required<Omit<EnvironmentOverrides, "account" | "region" | "secretsArn" | "availabilityZones">>> = {
   dev: {
     imageTag: "latest",
     cpu: 512,

@@ -24,7 +24,7 @@ export interface LoadOptions {
   vars?: NodeJS.ProcessEnv;
 }
 
-type FieldKind = "string" | "number" | "boolean";
+type FieldKind = "string" | "number" | "boolean" | "list of strings";
 const FIELD_KINDS: Record<(typeof OVERRIDABLE_FIELDS)[number], FieldKind> = {
   account: "string",
   region: "string",
@@ -38,6 +38,7 @@ const FIELD_KINDS: Record<(typeof OVERRIDABLE_FIELDS)[number], FieldKind> = {
   autoScaling: "boolean",
   circuitBreaker: "boolean",
   natGateways: "number",
+  availabilityZones: "list of strings",
   logRetentionDays: "number",
   bucketVersioning: "boolean",
   lifecycleRules: "boolean",
@@ -46,6 +47,9 @@ const FIELD_KINDS: Record<(typeof OVERRIDABLE_FIELDS)[number], FieldKind> = {
   retainData: "boolean",
   terminationProtection: "boolean",
 };
+
+const hasKind = (value: unknown, kind: FieldKind): boolean =>
+  kind === "list of strings" ? Array.isArray(value) && value.every((v) => typeof v === "string") : typeof value === kind;
 
 function parseEnvironmentName(name: string): EnvironmentName {
   if ((ENVIRONMENT_NAMES as readonly string[]).includes(name)) return name as EnvironmentName;
@@ -81,7 +85,7 @@ function readConfigFile(path: string): Partial<Record<EnvironmentName, Environme
       const kind = FIELD_KINDS[field as keyof typeof FIELD_KINDS];
       if (!kind) {
         problems.push(`${envKey}.${field}: unknown key; allowed keys are ${OVERRIDABLE_FIELDS.join(", ")}`);
-      } else if (typeof value !== kind) {
+      } else if (!hasKind(value, kind)) {
         problems.push(`${envKey}.${field}: expected a ${kind}, got ${JSON.stringify(value)}${field === "account" ? " (quote the account id)" : ""}`);
       } else {
         checked[field] = value;

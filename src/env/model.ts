@@ -30,6 +30,11 @@ export interface Environment {
   readonly circuitBreaker: boolean;
 
   readonly natGateways: 0 | 1 | 2;
+  /**
+   * The two AZs by name; absent, the first two of Fn::GetAZs. Pinning them keeps the subnets where they
+   * are even if GetAZs ever answers differently (which would replace every subnet, and fail on its CIDR).
+   */
+  readonly availabilityZones?: readonly string[];
   readonly logRetentionDays: number;
   readonly bucketVersioning: boolean;
   readonly lifecycleRules: boolean;
@@ -55,6 +60,7 @@ export const OVERRIDABLE_FIELDS = [
   "autoScaling",
   "circuitBreaker",
   "natGateways",
+  "availabilityZones",
   "logRetentionDays",
   "bucketVersioning",
   "lifecycleRules",

@@ -1,4 +1,4 @@
-import { apiDomain, isPlaceholderSecret, type Environment, type LogLevel } from "./model.js";
+import { apiDomain, AZ_COUNT, isPlaceholderSecret, type Environment, type LogLevel } from "./model.js";
 
 /** Fargate's accepted memory sizes (MiB) for each CPU size (units). */
 const FARGATE_MEMORY: Record<number, number[]> = {
@@ -70,6 +70,13 @@ export function environmentProblems(env: Environment): string[] {
   if (env.minTasks > env.maxTasks) problems.push(`${at("minTasks")} ${env.minTasks} is greater than ${at("maxTasks")} ${env.maxTasks}: min must be <= max`);
   if (env.desiredTasks < env.minTasks || env.desiredTasks > env.maxTasks) {
     problems.push(`${at("desiredTasks")} ${env.desiredTasks}: must lie between minTasks ${env.minTasks} and maxTasks ${env.maxTasks}`);
+  }
+  if (env.availabilityZones !== undefined) {
+    const zones = env.availabilityZones;
+    const named = zones.every((zone) => zone.startsWith(env.region) && /^[a-z]$/.test(zone.slice(env.region.length)));
+    if (zones.length !== AZ_COUNT || new Set(zones).size !== AZ_COUNT || !named) {
+      problems.push(`${at("availabilityZones")} ${JSON.stringify(zones)}: expected ${AZ_COUNT} different zones of ${env.region}, e.g. ["${env.region}a", "${env.region}b"]`);
+    }
   }
   if (![0, 1, 2].includes(env.natGateways)) problems.push(`${at("natGateways")} ${env.natGateways}: allowed values are 0, 1 or 2 (one per AZ)`);
   if (!LOG_RETENTION_DAYS.includes(env.logRetentionDays)) {

@@ -24,7 +24,7 @@ function subnetTier(env: Environment, tier: Tier): Record<string, Resource> {
       Properties: {
         VpcId: ref("Vpc"),
         CidrBlock: SUBNET_TIERS[tier].cidrs[i]!,
-        AvailabilityZone: az(i),
+        AvailabilityZone: env.availabilityZones?.[i] ?? az(i),
         MapPublicIpOnLaunch: SUBNET_TIERS[tier].public,
         Tags: tagList(env, { Name: `${env.project}-${env.name}-${tier.toLowerCase()}-${i + 1}` }),
       },
