@@ -62,6 +62,7 @@ describe("deploy: a whole environment against the fake cloud", () => {
     const after = h.cloud.stack("alert-engine-backend-dev")!.parameters.ImageUri;
     expect(after).not.toBe(before);
     expect(after).toMatch(new RegExp(`@${pushed.digest}$`));
+    expect((report.results.get("backend") as { notes: string[] }).notes).toContain("changed: parameters ImageUri");
     for (const id of ["network", "storage", "auth", "domain"] as const) expect(report.results.get(id)?.kind).toBe("unchanged");
   });
 
@@ -85,6 +86,7 @@ describe("deploy: a whole environment against the fake cloud", () => {
     const report = await h.deploy("dev", { env });
     expect(report.results.get("network")).toMatchObject({ kind: "deployed", action: "update" });
     for (const id of ["storage", "auth", "backend", "domain"] as const) expect(report.results.get(id)?.kind).toBe("unchanged");
+    expect((report.results.get("network") as { notes: string[] }).notes).toContain("changed: template");
     expect(h.cloud.stack("alert-engine-network-dev")!.template.Resources.ServiceLogGroup?.Properties?.RetentionInDays).toBe(14);
   });
 

@@ -71,9 +71,6 @@ export function requiredCapabilities(template: Template): Capability[] {
   return named ? ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"] : ["CAPABILITY_IAM"];
 }
 
-const sameRecord = (a: Record<string, string>, b: Record<string, string>) =>
-  Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
-
 /** A change set ready to run: created by this run, or reviewed earlier and found still current. */
 interface ReadyChangeSet {
   readonly id: string;
@@ -115,9 +112,13 @@ export async function deployStack(ctx: StackDeployContext, desired: DesiredStack
   if (current && "kind" in current) return current;
   const deployed = current as DeployedStack | undefined;
 
-  if (deployed && isUpdatable(deployed.status) && (await isUnchanged(ctx, deployed, desired))) {
-    await ensureProtection(ctx, deployed, desired, run.say);
-    return { kind: "unchanged", outputs: deployed.outputs, durationMs: run.elapsed(), notes };
+  if (deployed && isUpdatable(deployed.status)) {
+    const changed = await differences(ctx, deployed, desired);
+    if (changed.length === 0) {
+      await ensureProtection(ctx, deployed, desired, run.say);
+      return { kind: "unchanged", outputs: deployed.outputs, durationMs: run.elapsed(), notes };
+    }
+    run.say(`changed: ${changed.join("; ")}`);
   }
   const step = ctx.reviewed && deployed && !isEmptyReview(deployed.status) ? await reviewedChangeSet(run, ctx.reviewed, deployed) : await newChangeSet(run, deployed);
   if ("done" in step) return step.done;
@@ -256,10 +257,22 @@ async function discard(ctx: StackDeployContext, stackName: string, changeSetId: 
   ctx.pendingChangeSets.delete(stackName);
 }
 
-async function isUnchanged(ctx: StackDeployContext, deployed: DeployedStack, desired: DesiredStack): Promise<boolean> {
-  // Parameters and tags first: when they differ, the template need not be fetched at all.
-  if (!sameRecord(deployed.parameters, desired.parameters) || !sameRecord(deployed.tags, desired.tags)) return false;
-  return matchesDeployed(deployed, await ctx.cfn.templateBody(desired.name), desired);
+/**
+ * What differs between the deployed stack and the desired one, in words; nothing means nothing to do.
+ * Parameters and tags are compared first: when they already differ, the template need not be fetched.
+ */
+async function differences(ctx: StackDeployContext, deployed: DeployedStack, desired: DesiredStack): Promise<string[]> {
+  const found = recordDifferences(deployed, desired);
+  if (found.length > 0) return found;
+  return sameJson(await ctx.cfn.templateBody(desired.name), desired.template) ? [] : ["template"];
+}
+
+function recordDifferences(deployed: DeployedStack, desired: Pick<DesiredStack, "parameters" | "tags">): string[] {
+  const changedKeys = (a: Record<string, string>, b: Record<string, string>) =>
+    [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((key) => a[key] !== b[key]).sort();
+  const parameters = changedKeys(deployed.parameters, desired.parameters);
+  const tags = changedKeys(deployed.tags, desired.tags);
+  return [...(parameters.length > 0 ? [`parameters ${parameters.join(", ")}`] : []), ...(tags.length > 0 ? [`tags ${tags.join(", ")}`] : [])];
 }
 
 /**
@@ -272,7 +285,7 @@ export function matchesDeployed(
   deployedBody: string | undefined,
   desired: Pick<DesiredStack, "template" | "parameters" | "tags">,
 ): boolean {
-  return sameRecord(deployed.parameters, desired.parameters) && sameRecord(deployed.tags, desired.tags) && sameJson(deployedBody, desired.template);
+  return recordDifferences(deployed, desired).length === 0 && sameJson(deployedBody, desired.template);
 }
 
 async function ensureProtection(ctx: StackDeployContext, deployed: DeployedStack, desired: DesiredStack, say: (t: string) => void) {
