@@ -7,25 +7,20 @@ import { stackName, type Environment, type StackId } from "../env/model.js";
 import { STACKS, stackDefinition } from "../templates/index.js";
 import { stackTags, synthesize } from "../templates/stack.js";
 import type { ApprovalLevel } from "./approval.js";
-import { sleepUnlessAborted, type Clock } from "./clock.js";
+import { sleepUnlessAborted } from "./clock.js";
 import { deployStack, type ChangeSetReview, type ReviewedChangeSets, type StackDeployContext } from "./deploy-stack.js";
-import type { EventSink } from "./events.js";
 import { buildGraph, subgraph, type NodeId } from "./graph.js";
 import { resolveInputs, type InputSources } from "./inputs.js";
 import { outputsOf, type NodeResult } from "./results.js";
-import type { PollSettings } from "./watch.js";
+import type { WatchContext } from "./watch.js";
 import { runGraph } from "./work-graph.js";
 
 /** Runs the certificate node: finds or requests the certificate and waits until it is issued. */
 export type CertificateRunner = (signal?: AbortSignal) => Promise<NodeResult>;
 
-export interface DeployRequest {
+/** What following stacks needs (CloudFormation, clock, polling, events, Ctrl-C), plus the environment. */
+export interface DeployRequest extends WatchContext {
   readonly env: Environment;
-  readonly cfn: CloudFormationApi;
-  readonly clock: Clock;
-  readonly poll: PollSettings;
-  readonly emit: EventSink;
-  readonly signal?: AbortSignal;
   /** Values preflight looked up: HostedZoneId, ImageUri. */
   readonly context: Readonly<Record<string, string>>;
   readonly certificate: CertificateRunner;

@@ -4,17 +4,15 @@
  * rerun finishes what an interrupted or failed run left: missing stacks are skipped, deletions in
  * progress are followed to their end.
  */
-import type { CloudFormationApi, DeployedStack } from "../aws/cloudformation.js";
+import type { DeployedStack } from "../aws/cloudformation.js";
 import { hasErrorName } from "../aws/retry.js";
 import { stackName, type Environment, type StackId } from "../env/model.js";
 import { STACKS } from "../templates/index.js";
-import type { Clock } from "./clock.js";
-import type { EventSink } from "./events.js";
 import { buildGraph, reversed, type NodeId } from "./graph.js";
 import type { NodeResult, RootCause } from "./results.js";
 import { isInProgress } from "./stack-status.js";
 import type { RetainedResource, TeardownPlan } from "./teardown-plan.js";
-import { rootCause, watchOperation, type PollSettings, type WatchContext } from "./watch.js";
+import { rootCause, watchOperation, type WatchContext } from "./watch.js";
 import { runGraph } from "./work-graph.js";
 
 export type TeardownOutcome =
@@ -24,13 +22,9 @@ export type TeardownOutcome =
   | { kind: "skipped"; because: NodeId[]; message: string }
   | { kind: "interrupted"; message: string };
 
-export interface TeardownRequest {
+/** What following stacks needs (CloudFormation, clock, polling, events, Ctrl-C), plus the environment. */
+export interface TeardownRequest extends WatchContext {
   readonly env: Environment;
-  readonly cfn: CloudFormationApi;
-  readonly clock: Clock;
-  readonly poll: PollSettings;
-  readonly emit: EventSink;
-  readonly signal?: AbortSignal;
   /** What planTeardown found; call teardown only once a person has confirmed it. */
   readonly plan: TeardownPlan;
   readonly concurrency?: number;
