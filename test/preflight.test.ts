@@ -67,10 +67,10 @@ describe("preflight: a ready account", () => {
     expect(result.account).toBe("123456789012");
   });
 
-  it("lets a review go ahead before the image is pushed", async () => {
+  it("refuses a review before the image is pushed, as a deploy: a change set made with the tag is not what deploy runs", async () => {
     cloud.putHostedZone("totogicore.com");
-    const result = await preflight({ env: environment("dev"), clients, retry: RETRY, purpose: "review" });
-    expect(result.context.ImageUri).toBe("123456789012.dkr.ecr.us-east-2.amazonaws.com/alert-engine-dev:latest");
+    const refused = await preflight({ env: environment("dev"), clients, retry: RETRY, purpose: "review" }).catch((e: Error) => e.message);
+    expect(refused).toMatch(/^Cannot review dev \(us-east-2\):\n  - ECR repository alert-engine-dev does not exist/);
   });
 });
 

@@ -18,8 +18,12 @@ const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const DNS_LABELS = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const PROJECT = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
-export const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-export const IMAGE_TAG_EXPECTED = "expected a Docker tag (letters, digits, _ . -, at most 128)";
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/** Docker's tag grammar: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`; undefined when `tag` follows it. */
+export function imageTagProblem(tag: string): string | undefined {
+  if (IMAGE_TAG.test(tag)) return undefined;
+  return `"${tag}" is not a valid Docker tag (letters, digits, _ . -, not starting with . or -, at most 128 characters)`;
+}
 /**
  * ACM refuses a certificate whose first domain name (the Common Name) is longer than 64 characters
  * (RFC 5280); the orchestrator requests the API domain as that name, so a longer one would only fail
@@ -55,7 +59,8 @@ export function environmentProblems(env: Environment): string[] {
   if (!isPlaceholderSecret(env.secretsArn) && !SECRET_ARN.test(env.secretsArn)) {
     problems.push(`${at("secretsArn")} "${env.secretsArn}": expected arn:aws:secretsmanager:<region>:<12-digit account>:secret:<name>-<6 characters>`);
   }
-  if (!IMAGE_TAG.test(env.imageTag)) problems.push(`${at("imageTag")} "${env.imageTag}": ${IMAGE_TAG_EXPECTED}`);
+  const tagProblem = imageTagProblem(env.imageTag);
+  if (tagProblem) problems.push(`${at("imageTag")} ${tagProblem}`);
 
   const memories = FARGATE_MEMORY[env.cpu];
   if (!memories) {

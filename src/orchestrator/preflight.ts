@@ -8,7 +8,7 @@ import type { RetryPolicy } from "../aws/retry.js";
 import { Route53Api } from "../aws/route53.js";
 import { isMissingCredentials, isRejectedCredentials, StsApi, type CallerIdentity } from "../aws/sts.js";
 import { repositoryName, type Environment } from "../env/model.js";
-import { deployProblems, environmentProblems, IMAGE_TAG, IMAGE_TAG_EXPECTED } from "../env/validate.js";
+import { deployProblems, environmentProblems, imageTagProblem } from "../env/validate.js";
 import { inputErrors } from "../errors.js";
 import { pushCommands } from "./image-build.js";
 
@@ -18,7 +18,7 @@ export interface PreflightRequest {
   readonly retry: RetryPolicy;
   /** --image-tag; the environment's imageTag when absent. */
   readonly imageTag?: string;
-  /** A review (change sets only) may run before the image is pushed; a deploy may not. */
+  /** Only "build" may run before the image is pushed (the build pushes it); a review needs it as a deploy does. */
   readonly purpose: "deploy" | "review" | "build";
 }
 
@@ -34,7 +34,9 @@ export async function preflight(request: PreflightRequest): Promise<PreflightRes
   const problems = [...environmentProblems(env), ...deployProblems(env)];
   const heading = `Cannot ${request.purpose === "build" ? "build and deploy" : request.purpose} ${env.name} (${env.region}):`;
   const tag = request.imageTag ?? env.imageTag;
-  if (!IMAGE_TAG.test(tag)) problems.push(`image tag "${tag}": ${IMAGE_TAG_EXPECTED}; pass --image-tag`);
+  // A malformed tag is refused as such: looking it up in ECR would only add a misleading "push it".
+  const tagProblem = imageTagProblem(tag);
+  if (tagProblem) problems.push(`image tag ${tagProblem}: pass --image-tag with the tag you pushed`);
 
   // Without an identity, or in the wrong account, every further answer would be about the wrong place.
   const before = problems.length;
@@ -42,7 +44,7 @@ export async function preflight(request: PreflightRequest): Promise<PreflightRes
   if (!identity || problems.length > before) throw inputErrors(problems, heading);
 
   const hostedZoneId = await hostedZone(request, identity, problems);
-  const imageUri = await image(request, identity, tag, problems);
+  const imageUri = tagProblem ? "" : await image(request, identity, tag, problems);
   if (problems.length > 0) throw inputErrors(problems, heading);
   return { account: identity.account, callerArn: identity.arn, context: { HostedZoneId: hostedZoneId, ImageUri: imageUri } };
 }
@@ -122,8 +124,9 @@ async function image(request: PreflightRequest, identity: CallerIdentity, tag: s
   const uri = repository?.uri || `${identity.account}.dkr.ecr.${env.region}.amazonaws.com/${name}`;
   const digest = repository ? await ecr.imageDigest(name, tag) : undefined;
   if (digest) return `${uri}@${digest}`;
-  // A review may run before the image is pushed; it shows the change with the tag instead.
-  if (request.purpose !== "deploy") return `${uri}:${tag}`;
+  // Only the check before a build runs without the image (the build pushes it). A review needs the digest
+  // as much as a deploy does: a change set made with the tag would review something no deploy executes.
+  if (request.purpose === "build") return `${uri}:${tag}`;
 
   const push = pushCommands(uri, tag, env.region).map((line) => `      ${line}`).join("\n");
   if (!repository) {
