@@ -69,6 +69,7 @@ describe("changeset: review before deploying", () => {
   });
 
   it("shows a stack that does not exist as new from the local template, leaving no stack behind", async () => {
+    h.cloud.putImage("alert-engine-dev", "latest");
     const cli = cliHarness(h, base);
     expect(await cli.run(["changeset", "dev"])).toBe(0);
     const out = cli.output();
@@ -107,7 +108,7 @@ describe("changeset: review before deploying", () => {
     const md = readFileSync(markdown, "utf8");
     expect(md).toContain("## Change review: prod (us-east-2)");
     expect(md).toMatch(/\| Modify \| TaskDefinition \| AWS::ECS::TaskDefinition \| True \| .*Cpu/);
-    expect(md).toContain(`\`npm run orchestrate -- deploy prod --changeset ${json.changeSetName}\``);
+    expect(md).toContain(`\`npm run orchestrate -- deploy prod --changeset ${json.changeSetName} --config `);
   });
 
   it("deploys exactly the reviewed change sets while they are current", async () => {

@@ -13,7 +13,8 @@ export async function runChangeset(envName: string, options: ChangesetOptions, o
   try {
     if (options.discard !== undefined) return await discard(session, options.discard);
     const { env, clients, retry } = session;
-    const checked = await preflight({ env, clients, retry, imageTag: options.imageTag, purpose: "review" });
+    const imageTag = options.imageTag ?? env.imageTag;
+    const checked = await preflight({ env, clients, retry, imageTag, purpose: "review" });
     const certificate = await lookUpCertificate(env, clients, retry);
     const report = await review({
       env,
@@ -21,16 +22,28 @@ export async function runChangeset(envName: string, options: ChangesetOptions, o
       clock: session.clock,
       signal: session.signal,
       context: checked.context,
+      imageTag,
       certificate,
       changeSetName: reviewName(session.clock.now()),
       progress: (stack, text) => session.log(`${stack.padEnd(11)} ${text}`),
     });
-    show(session, report, options);
+    show(session, { ...report, repeatOptions: placeOptions(options) }, options);
     if (report.interrupted) return EXIT.interrupted;
     return report.stacks.some((s) => s.kind === "failed") ? EXIT.failed : EXIT.ok;
   } finally {
     session.close();
   }
+}
+
+/** What chose the account, region and config of this review: the printed commands must say the same. */
+function placeOptions(options: ChangesetOptions): string[] {
+  const given: [string, string | undefined][] = [
+    ["--config", options.config],
+    ["--region", options.region],
+    ["--profile", options.profile],
+    ["--endpoint-url", options.endpointUrl],
+  ];
+  return given.flatMap(([flag, value]) => (value === undefined ? [] : [flag, value]));
 }
 
 function show(session: Session, report: ReviewReport, options: ChangesetOptions) {

@@ -2,13 +2,14 @@
 import { S3Api } from "../aws/s3.js";
 import { UserInputError } from "../errors.js";
 import { concerns } from "../orchestrator/approval.js";
-import { certificateRunner } from "../orchestrator/certificate.js";
+import { certificateRunner, lookUpCertificate } from "../orchestrator/certificate.js";
 import { deploy, type DeployReport } from "../orchestrator/deploy.js";
 import type { ChangeSetReview } from "../orchestrator/deploy-stack.js";
 import { buildGraph, subgraph } from "../orchestrator/graph.js";
 import { buildAndPush } from "../orchestrator/image-build.js";
 import { afterStackSteps, diagnoseStack, serviceWatch, writeOutputsFile } from "../orchestrator/post-deploy.js";
-import { preflight } from "../orchestrator/preflight.js";
+import { preflight, requireAccount } from "../orchestrator/preflight.js";
+import { readReview, verifyReviewedDeploy, withReviewedImage } from "../orchestrator/reviewed-change-sets.js";
 import { isReviewedChangeSetCurrent } from "../orchestrator/review.js";
 import { isSuccessful, summaryJson, summaryText } from "../render/summary.js";
 import { apiUrl, type StackId } from "../env/model.js";
@@ -23,12 +24,16 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
   const session = openSession(envName, options, overrides);
   try {
     const { env, clients, retry } = session;
+    // --changeset: the review says which image; it must exist and cover the whole deploy before anything changes.
+    const reviewed = options.changeset ? await readReviewedDeploy(session, options) : undefined;
     // Building takes minutes: first make sure the credentials and account are right (no image needed yet).
     if (options.build) await preflight({ env, clients, retry, imageTag: options.imageTag, purpose: "build" });
-    const imageTag = options.build ? await buildImage(session, options) : options.imageTag;
-    const checked = await preflight({ env, clients, retry, imageTag, purpose: "deploy" });
-    const approval = options.requireApproval ?? (env.name === "prod" ? "broadening" : "never");
+    const imageTag = reviewed?.record.imageTag ?? (options.build ? await buildImage(session, options) : options.imageTag);
+    const preflighted = await preflight({ env, clients, retry, imageTag, purpose: "deploy" });
+    const checked = reviewed ? { ...preflighted, context: withReviewedImage(preflighted.context, reviewed) } : preflighted;
     const nodes = options.stacks ?? NODE_IDS;
+    if (reviewed) await verifyReviewedDeploy({ env, cfn: session.cfn, review: reviewed, nodes, context: checked.context, certificate: await certificateState(session) });
+    const approval = options.requireApproval ?? (env.name === "prod" ? "broadening" : "never");
     const graph = subgraph(buildGraph(STACKS), nodes);
     const progress = session.progress(graph.nodes.map((n) => n.id), { plain: approval !== "never" && !options.yes });
     const s3 = new S3Api(clients.s3, retry);
@@ -109,6 +114,17 @@ function approver(session: Session, options: DeployOptions) {
     turn = asked.catch(() => undefined);
     return /^y(es)?$/i.test((await asked).trim());
   };
+}
+
+/** The account is checked before the review's change sets are read: a wrong profile must not even look. */
+async function readReviewedDeploy(session: Session, options: DeployOptions) {
+  await requireAccount(session, "deploy");
+  return readReview(session.cfn, session.env, options.changeset!, { imageTag: options.imageTag, build: options.build });
+}
+
+async function certificateState(session: Session) {
+  const found = await lookUpCertificate(session.env, session.clients, session.retry);
+  return { exists: found.arn !== undefined, outputs: found.outputs, description: found.description };
 }
 
 async function buildImage(session: Session, options: DeployOptions): Promise<string> {

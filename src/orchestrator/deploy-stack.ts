@@ -120,7 +120,7 @@ export async function deployStack(ctx: StackDeployContext, desired: DesiredStack
     }
     run.say(`changed: ${changed.join("; ")}`);
   }
-  const step = ctx.reviewed && deployed && !isEmptyReview(deployed.status) ? await reviewedChangeSet(run, ctx.reviewed, deployed) : await newChangeSet(run, deployed);
+  const step = ctx.reviewed ? await reviewedChangeSet(run, ctx.reviewed, deployed) : await newChangeSet(run, deployed);
   if ("done" in step) return step.done;
   return approveAndExecute(run, step.ok);
 }
@@ -162,14 +162,16 @@ async function newChangeSet(run: Run, deployed: DeployedStack | undefined): Prom
   return { done: { kind: "failed", message: `change set failed: ${changeSet.reason ?? "no reason given"}`, durationMs: run.elapsed() } };
 }
 
-/** `deploy --changeset NAME`: run exactly what was reviewed, or refuse when the stack's desired state moved on. */
-async function reviewedChangeSet(run: Run, reviewed: ReviewedChangeSets, deployed: DeployedStack): Promise<Step<ReadyChangeSet>> {
+/**
+ * `deploy --changeset NAME`: run exactly what was reviewed, or refuse when the stack's desired state moved on.
+ * Never a new change set: what nobody reviewed does not run in this mode, not even a stack's creation.
+ */
+async function reviewedChangeSet(run: Run, reviewed: ReviewedChangeSets, deployed: DeployedStack | undefined): Promise<Step<ReadyChangeSet>> {
   const { ctx, desired } = run;
+  const refuse = (why: string): Step<ReadyChangeSet> => ({ done: { kind: "failed", refused: true, message: `refused: ${why}; nothing was executed on ${desired.name}`, durationMs: run.elapsed() } });
+  if (!deployed || isEmptyReview(deployed.status)) return refuse(`${desired.name} does not exist, and a reviewed deploy never creates a stack`);
   const check = await reviewed.check(ctx.cfn, desired.name, reviewed.name, { templateBody: JSON.stringify(desired.template), parameters: desired.parameters });
-  if (!check.current) {
-    const message = `refused: reviewed change set ${reviewed.name} is not current (${check.why}); run 'orchestrate changeset ${reviewed.envName}' again and review the new one`;
-    return { done: { kind: "failed", message, durationMs: run.elapsed() } };
-  }
+  if (!check.current) return refuse(`reviewed change set ${reviewed.name} is not current (${check.why}); run 'orchestrate changeset ${reviewed.envName}' again and review the new one`);
   const state = await ctx.cfn.describeChangeSet(desired.name, check.changeSetId);
   run.say(`executing reviewed change set ${reviewed.name}`);
   return { ok: { id: check.changeSetId, name: reviewed.name, stackId: deployed.stackId, type: "UPDATE", changes: state.changes, created: state.created } };
@@ -187,7 +189,7 @@ async function approveAndExecute(run: Run, changeSet: ReadyChangeSet): Promise<N
 
   const localSince = new Date(ctx.clock.now() - 1_000);
   const executed = await execute(ctx, desired.name, changeSet.id);
-  if ("refused" in executed) return { kind: "failed", message: executed.refused, durationMs: run.elapsed() };
+  if ("refused" in executed) return { kind: "failed", refused: true, message: executed.refused, durationMs: run.elapsed() };
   // Events are stamped by AWS's clock, and this machine's may run seconds ahead: a cut-off taken from it
   // would hide every event of a short update, and with them the failing resource's reason. The change
   // set's creation time is AWS's own and precedes every event of its execution (so the AWS CDK does it).

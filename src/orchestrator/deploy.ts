@@ -153,7 +153,8 @@ async function withFollowUp(request: DeployRequest, node: StackId, result: NodeR
     const notes = await request.afterStack(node, result.outputs);
     return { ...result, notes: [...(result.notes ?? []), ...notes] };
   }
-  if (result.kind === "failed" && request.diagnose) {
+  // A refusal ran nothing in CloudFormation: an ECS "diagnosis" would explain an operation that never happened.
+  if (result.kind === "failed" && !result.refused && request.diagnose) {
     const findings = await request.diagnose(node, result).catch((error: Error) => [`diagnosis failed: ${error.message}`]);
     if (findings.length > 0) return { ...result, message: [result.message, ...findings].join("\n    ") };
   }

@@ -21,14 +21,11 @@ import { parseTemplate } from "./teardown-plan.js";
 import { isEmptyReview, isFailedFirstCreate, isInProgress, isUpdatable, needsManualRecovery } from "./stack-status.js";
 import { waitForChangeSet } from "./change-set-wait.js";
 import { sameJson } from "../canonical-json.js";
+import { environmentFingerprint, REVIEW_MARKER, reviewDescription, reviewStartedAt } from "./review-record.js";
 
 export type { ResourceChangeRow } from "./review-changes.js";
 
-/** Marks the change sets a review created, so `--discard` removes ours and nobody else's. */
-const REVIEW_MARKER = "orchestrate changeset";
-const reviewDescription = (name: string) => `${REVIEW_MARKER} ${name}`;
-/** `review-20250101T000000Z`: one name for every stack of one review. */
-export const reviewName = (now: number) => `review-${new Date(now).toISOString().replace(/[-:]|\.\d+/g, "")}`;
+export { reviewName } from "./review-record.js";
 
 interface StackReviewBase {
   readonly node: StackId;
@@ -57,6 +54,8 @@ export interface ReviewReport {
   /** Replacements and removals of stateful resources, spelled out once more at the end. */
   readonly warnings: string[];
   readonly interrupted: boolean;
+  /** Options the review ran with that the commands it prints must repeat to act on the same place (--config, --region, …). */
+  readonly repeatOptions?: readonly string[];
 }
 
 export interface ReviewRequest {
@@ -66,6 +65,8 @@ export interface ReviewRequest {
   readonly signal?: AbortSignal;
   /** Values preflight looked up: HostedZoneId, ImageUri. */
   readonly context: Readonly<Record<string, string>>;
+  /** The tag preflight resolved to context.ImageUri; recorded with the change sets. */
+  readonly imageTag: string;
   /** The issued certificate's outputs (CertificateArn), undefined when deploy would still have to request one. */
   readonly certificate: { outputs?: Record<string, string>; description: string };
   readonly changeSetName: string;
@@ -222,7 +223,12 @@ async function createReviewChangeSet(
     parameters,
     tags: stackTags(request.env),
     capabilities: requiredCapabilities(template),
-    description: reviewDescription(request.changeSetName),
+    // What the review was made from, so `deploy --changeset` executes exactly it with no other flag.
+    description: reviewDescription(request.changeSetName, {
+      imageTag: request.imageTag,
+      imageUri: request.context.ImageUri ?? "",
+      environment: environmentFingerprint(request.env),
+    }),
   });
   created.push({ stack: name, id: changeSetId });
   const state = await waitForChangeSet(request, name, changeSetId);
@@ -243,16 +249,31 @@ export async function isReviewedChangeSetCurrent(
   desired: { templateBody: string; parameters: Record<string, string> },
 ): Promise<ReviewCheck> {
   const inputs = await cfn.changeSetInputs(name, changeSetName);
-  if (!inputs) return { current: false, why: `${name} has no change set ${changeSetName}: it was discarded, executed, or never made for this stack` };
-  if (inputs.executionStatus !== "AVAILABLE") {
-    const obsolete = inputs.executionStatus === "OBSOLETE" ? ": the stack was updated after the review" : "";
-    return { current: false, why: `change set ${changeSetName} is ${inputs.executionStatus}${obsolete}` };
+  if (!inputs) {
+    if (await updatedSince(cfn, name, changeSetName)) return { current: false, why: UPDATED_SINCE };
+    return { current: false, why: `${name} has no change set ${changeSetName}: it was discarded, executed, or never made for this stack` };
   }
+  if (inputs.executionStatus === "OBSOLETE") return { current: false, why: `${UPDATED_SINCE} (change set ${changeSetName} is OBSOLETE)` };
+  if (inputs.executionStatus !== "AVAILABLE") return { current: false, why: `change set ${changeSetName} is ${inputs.executionStatus}` };
   const changed = Object.keys({ ...inputs.parameters, ...desired.parameters }).filter((k) => inputs.parameters[k] !== desired.parameters[k]);
   if (changed.length > 0) return { current: false, why: `parameters changed since the review: ${changed.join(", ")}` };
   const body = await cfn.changeSetTemplateBody(name, changeSetName);
   if (!sameJson(body, JSON.parse(desired.templateBody))) return { current: false, why: "the template changed since the review" };
   return { current: true, changeSetId: inputs.id };
+}
+
+export const UPDATED_SINCE = "the stack was updated since the review";
+
+/**
+ * Whether the stack changed after review NAME began. A reviewed change set vanishes that way: "When you execute
+ * a change set, CloudFormation deletes all other change sets associated with the stack" (ExecuteChangeSet API
+ * reference), and the user guide: "CloudFormation retains all change sets until you update the stack".
+ */
+export async function updatedSince(cfn: CloudFormationApi, stack: string, changeSetName: string): Promise<boolean> {
+  const startedAt = reviewStartedAt(changeSetName);
+  if (startedAt === undefined) return false;
+  const lastUpdated = (await cfn.describeStack(stack))?.lastUpdated;
+  return lastUpdated !== undefined && lastUpdated.getTime() >= startedAt;
 }
 
 /** `changeset --discard [NAME]`: deletes the change sets reviews made (only NAME's, when given). */

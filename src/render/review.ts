@@ -72,10 +72,18 @@ export function reviewText(report: ReviewReport, options: { color: boolean }): s
 
 const kept = (report: ReviewReport) => report.stacks.filter((s): s is Extract<StackReview, { kind: "changes" }> => s.kind === "changes");
 
-const commands = (report: ReviewReport) => ({
-  execute: `npm run orchestrate -- deploy ${report.environment} --changeset ${report.changeSetName}`,
-  discard: `npm run orchestrate -- changeset ${report.environment} --discard ${report.changeSetName}`,
-});
+/** A word as a POSIX shell reads it back: quoted only when it has to be. */
+const shellWord = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
+
+/** The commands to act on this review, with the options that chose its account, region and config, so they work as printed. */
+const commands = (report: ReviewReport) => {
+  const place = (report.repeatOptions ?? []).map(shellWord).join(" ");
+  const command = (words: string) => `npm run orchestrate -- ${words}${place ? ` ${place}` : ""}`;
+  return {
+    execute: command(`deploy ${report.environment} --changeset ${report.changeSetName}`),
+    discard: command(`changeset ${report.environment} --discard ${report.changeSetName}`),
+  };
+};
 
 function closing(report: ReviewReport): string[] {
   if (report.interrupted) return ["Interrupted: the change sets this review created were deleted again."];
