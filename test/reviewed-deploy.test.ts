@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CloudFormationApi } from "../src/aws/cloudformation.js";
 import { main } from "../src/cli/program.js";
-import { isReviewedChangeSetCurrent } from "../src/orchestrator/review.js";
+import { isReviewedChangeSetCurrent } from "../src/orchestrator/reviewed-change-sets.js";
 import { cliHarness, environmentFrom, writeConfig, type Cli } from "./support/cli-harness.js";
 import { deployHarness, FAST_RETRY, type Harness } from "./support/deploy-harness.js";
 
@@ -91,6 +91,18 @@ describe("deploy --changeset NAME executes only the reviewed change sets", () =>
     expect(code).toBe(0);
     expect(h.cloud.stack("alert-engine-backend-dev")!.parameters.ImageUri).toMatch(new RegExp(`@${v2.digest}$`));
     expect(h.cloud.callsOf("CreateChangeSet").filter((c) => /^orchestrate-/.test((c.input as { ChangeSetName: string }).ChangeSetName))).toHaveLength(5);
+  });
+
+  it("the record fits CloudFormation's 1024-character Description even with the longest Docker tag, in prod", async () => {
+    await h.deploy("prod", { env: environmentFrom(config, "prod") });
+    const longest = `v${"9".repeat(127)}`;
+    h.cloud.putImage("alert-engine-prod", longest);
+    const cli = cliHarness(h, config);
+    expect(await cli.run(["changeset", "prod", "--image-tag", longest])).toBe(0);
+    const listed = await new CloudFormationApi(h.clients.cloudformation, FAST_RETRY).listChangeSets("alert-engine-backend-prod");
+    const kept = listed.filter((c) => c.name === reviewName(cli));
+    expect(kept).toEqual([expect.objectContaining({ executionStatus: "AVAILABLE", description: expect.stringContaining(longest) })]);
+    expect(kept[0]!.description!.length).toBeLessThanOrEqual(1024);
   });
 
   it("the printed command carries --region, --profile and --endpoint-url when the review used them", async () => {

@@ -36,7 +36,7 @@ export function registerDeploy(program: Command, overrides?: SessionOverrides): 
       .option("--concurrency <n>", "at most n stacks at once (default: all that are ready)", positiveInt)
       .addOption(new Option("--require-approval <level>", "ask before executing change sets (default: broadening in prod, never elsewhere)").choices(APPROVAL_LEVELS))
       .option("--yes", "approve every change set without asking")
-      .option("--changeset <name>", "execute the change sets a review (orchestrate changeset) kept under this name, refusing any that are no longer current")
+      .option("--changeset <name>", "execute only the change sets review NAME (orchestrate changeset) kept, with the image it recorded; refuses before any change when a stack would change without a current one")
       .option("--continue-rollback", "run ContinueUpdateRollback on stacks in UPDATE_ROLLBACK_FAILED before deploying")
       .option("--image-tag <tag>", "image tag to deploy (default: the environment's imageTag, or the git short sha with --build)")
       .option("--build <dir>", "docker build and push DIR to the environment's ECR repository first")

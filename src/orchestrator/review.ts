@@ -11,7 +11,7 @@ import type { Template } from "../templates/cfn.js";
 import { STACKS, stackDefinition } from "../templates/index.js";
 import { stackTags, synthesize, type StackDefinition } from "../templates/stack.js";
 import type { Clock } from "./clock.js";
-import { matchesDeployed, requiredCapabilities, TEMPLATE_BODY_LIMIT, type ReviewCheck } from "./deploy-stack.js";
+import { matchesDeployed, requiredCapabilities, TEMPLATE_BODY_LIMIT } from "./deploy-stack.js";
 import { recoveryStep } from "./stack-recovery.js";
 import { buildGraph, layers, type NodeId } from "./graph.js";
 import { resolveInputs, type InputSources } from "./inputs.js";
@@ -20,8 +20,7 @@ import { changeRows, dangerWarnings, type ResourceChangeRow } from "./review-cha
 import { parseTemplate } from "./teardown-plan.js";
 import { isEmptyReview, isFailedFirstCreate, isInProgress, isUpdatable, needsManualRecovery } from "./stack-status.js";
 import { waitForChangeSet } from "./change-set-wait.js";
-import { sameJson } from "../canonical-json.js";
-import { environmentFingerprint, REVIEW_MARKER, reviewDescription, reviewStartedAt } from "./review-record.js";
+import { environmentFingerprint, REVIEW_MARKER, reviewDescription } from "./review-record.js";
 
 export type { ResourceChangeRow } from "./review-changes.js";
 
@@ -236,44 +235,6 @@ async function createReviewChangeSet(
   // Neither an empty nor a failed change set is worth keeping for review.
   await request.cfn.deleteChangeSet(name, changeSetId);
   return { reason: `change set failed: ${state.reason ?? "no reason given"}`, unchanged: isNoChangeReason(state.reason) };
-}
-
-/**
- * For `deploy --changeset NAME`: the reviewed change set may run only if it was made from exactly
- * what deploy would submit now, and CloudFormation still considers it executable.
- */
-export async function isReviewedChangeSetCurrent(
-  cfn: CloudFormationApi,
-  name: string,
-  changeSetName: string,
-  desired: { templateBody: string; parameters: Record<string, string> },
-): Promise<ReviewCheck> {
-  const inputs = await cfn.changeSetInputs(name, changeSetName);
-  if (!inputs) {
-    if (await updatedSince(cfn, name, changeSetName)) return { current: false, why: UPDATED_SINCE };
-    return { current: false, why: `${name} has no change set ${changeSetName}: it was discarded, executed, or never made for this stack` };
-  }
-  if (inputs.executionStatus === "OBSOLETE") return { current: false, why: `${UPDATED_SINCE} (change set ${changeSetName} is OBSOLETE)` };
-  if (inputs.executionStatus !== "AVAILABLE") return { current: false, why: `change set ${changeSetName} is ${inputs.executionStatus}` };
-  const changed = Object.keys({ ...inputs.parameters, ...desired.parameters }).filter((k) => inputs.parameters[k] !== desired.parameters[k]);
-  if (changed.length > 0) return { current: false, why: `parameters changed since the review: ${changed.join(", ")}` };
-  const body = await cfn.changeSetTemplateBody(name, changeSetName);
-  if (!sameJson(body, JSON.parse(desired.templateBody))) return { current: false, why: "the template changed since the review" };
-  return { current: true, changeSetId: inputs.id };
-}
-
-export const UPDATED_SINCE = "the stack was updated since the review";
-
-/**
- * Whether the stack changed after review NAME began. A reviewed change set vanishes that way: "When you execute
- * a change set, CloudFormation deletes all other change sets associated with the stack" (ExecuteChangeSet API
- * reference), and the user guide: "CloudFormation retains all change sets until you update the stack".
- */
-export async function updatedSince(cfn: CloudFormationApi, stack: string, changeSetName: string): Promise<boolean> {
-  const startedAt = reviewStartedAt(changeSetName);
-  if (startedAt === undefined) return false;
-  const lastUpdated = (await cfn.describeStack(stack))?.lastUpdated;
-  return lastUpdated !== undefined && lastUpdated.getTime() >= startedAt;
 }
 
 /** `changeset --discard [NAME]`: deletes the change sets reviews made (only NAME's, when given). */

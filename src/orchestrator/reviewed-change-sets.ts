@@ -9,11 +9,11 @@ import { stackName, type Environment, type StackId } from "../env/model.js";
 import { inputErrors } from "../errors.js";
 import { STACKS, stackDefinition } from "../templates/index.js";
 import { stackTags, synthesize } from "../templates/stack.js";
-import { matchesDeployed } from "./deploy-stack.js";
+import { sameJson } from "../canonical-json.js";
+import { matchesDeployed, type ReviewCheck } from "./deploy-stack.js";
 import type { NodeId } from "./graph.js";
 import { resolveInputs } from "./inputs.js";
-import { isReviewedChangeSetCurrent, updatedSince, UPDATED_SINCE } from "./review.js";
-import { environmentFingerprint, fingerprintDifferences, parseReviewDescription, type ReviewRecord } from "./review-record.js";
+import { environmentFingerprint, fingerprintDifferences, parseReviewDescription, reviewStartedAt, type ReviewRecord } from "./review-record.js";
 import { isEmptyReview, isUpdatable } from "./stack-status.js";
 
 /** Review NAME's change set on one stack, as ListChangeSets shows it. */
@@ -150,4 +150,42 @@ async function desiredState(check: ReviewedDeployCheck, id: StackId, current: De
 /** The review's image replaces whatever preflight resolved the tag to now: the tag may have moved since. */
 export function withReviewedImage<T extends Readonly<Record<string, string>>>(context: T, review: FoundReview): T {
   return { ...context, ImageUri: review.record.imageUri };
+}
+
+/**
+ * For `deploy --changeset NAME`: the reviewed change set may run only if it was made from exactly
+ * what deploy would submit now, and CloudFormation still considers it executable.
+ */
+export async function isReviewedChangeSetCurrent(
+  cfn: CloudFormationApi,
+  name: string,
+  changeSetName: string,
+  desired: { templateBody: string; parameters: Record<string, string> },
+): Promise<ReviewCheck> {
+  const inputs = await cfn.changeSetInputs(name, changeSetName);
+  if (!inputs) {
+    if (await updatedSince(cfn, name, changeSetName)) return { current: false, why: UPDATED_SINCE };
+    return { current: false, why: `${name} has no change set ${changeSetName}: it was discarded, executed, or never made for this stack` };
+  }
+  if (inputs.executionStatus === "OBSOLETE") return { current: false, why: `${UPDATED_SINCE} (change set ${changeSetName} is OBSOLETE)` };
+  if (inputs.executionStatus !== "AVAILABLE") return { current: false, why: `change set ${changeSetName} is ${inputs.executionStatus}` };
+  const changed = Object.keys({ ...inputs.parameters, ...desired.parameters }).filter((k) => inputs.parameters[k] !== desired.parameters[k]);
+  if (changed.length > 0) return { current: false, why: `parameters changed since the review: ${changed.join(", ")}` };
+  const body = await cfn.changeSetTemplateBody(name, changeSetName);
+  if (!sameJson(body, JSON.parse(desired.templateBody))) return { current: false, why: "the template changed since the review" };
+  return { current: true, changeSetId: inputs.id };
+}
+
+export const UPDATED_SINCE = "the stack was updated since the review";
+
+/**
+ * Whether the stack changed after review NAME began. A reviewed change set vanishes that way: "When you execute
+ * a change set, CloudFormation deletes all other change sets associated with the stack" (ExecuteChangeSet API
+ * reference), and the user guide: "CloudFormation retains all change sets until you update the stack".
+ */
+export async function updatedSince(cfn: CloudFormationApi, stack: string, changeSetName: string): Promise<boolean> {
+  const startedAt = reviewStartedAt(changeSetName);
+  if (startedAt === undefined) return false;
+  const lastUpdated = (await cfn.describeStack(stack))?.lastUpdated;
+  return lastUpdated !== undefined && lastUpdated.getTime() >= startedAt;
 }

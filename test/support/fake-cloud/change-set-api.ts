@@ -44,6 +44,10 @@ export function changeSetHandlers(cfn: FakeCloudFormation, world: World, readObj
       if (!input.StackName?.startsWith("arn:")) checkName(input.StackName, "stackName");
       const type = input.ChangeSetType ?? "UPDATE";
       if (type === "IMPORT") throw validationError("FakeCloud does not model resource import change sets");
+      // CreateChangeSet API reference, Description: "Length Constraints: Minimum length of 1. Maximum length of 1024."
+      if (input.Description !== undefined && (input.Description.length < 1 || input.Description.length > 1024)) {
+        throw validationError(`1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length between 1 and 1024`);
+      }
       const name = input.ChangeSetName!;
       const existing = cfn.find(input.StackName!);
       if (type === "CREATE" && existing && existing.status !== "REVIEW_IN_PROGRESS") {
