@@ -113,6 +113,19 @@ describe("deploy --changeset NAME executes only the reviewed change sets", () =>
     expect(printedDeploy(cli)).toEqual(["deploy", "dev", "--changeset", reviewName(cli), "--config", config, "--region", "us-east-2", "--endpoint-url", "http://localhost:4566"]);
   });
 
+  it("the printed command sets PROJECT_NAME and BASE_DOMAIN when the review's shell had them", async () => {
+    vi.stubEnv("BASE_DOMAIN", "totogicore.com");
+    try {
+      await h.deploy("dev", { env: environmentFrom(config, "dev") });
+      h.cloud.putImage("alert-engine-dev", "v2");
+      const cli = cliHarness(h, config);
+      expect(await cli.run(["changeset", "dev", "--image-tag", "v2"])).toBe(0);
+      expect(cli.output()).toMatch(/Execute exactly these: BASE_DOMAIN=totogicore\.com npm run orchestrate -- deploy dev --changeset review-\w+ --config /);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it("refuses an --image-tag that contradicts the review, and environment values that differ, naming them", async () => {
     await h.deploy("dev", { env: environmentFrom(config, "dev") });
     h.cloud.putImage("alert-engine-dev", "v2");
@@ -123,6 +136,8 @@ describe("deploy --changeset NAME executes only the reviewed change sets", () =>
 
     expect(await cli.run(["deploy", "dev", "--changeset", review, "--image-tag", "latest"])).toBe(2);
     expect(cli.output()).toMatch(/--image-tag latest contradicts review-\w+, which was made with image tag v2/);
+    expect(await cli.run(["deploy", "dev", "--changeset", review, "--build", "."])).toBe(2);
+    expect(cli.output()).toMatch(/--build makes a new image, which no review has seen/);
     const moved = cliHarness(h, writeConfig(h.cloud.account, { dev: { logLevel: "INFO" } }));
     expect(await moved.run(["deploy", "dev", "--changeset", review])).toBe(2);
     expect(moved.output()).toMatch(/environment values differ from the review's: logLevel/);

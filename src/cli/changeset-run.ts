@@ -27,7 +27,7 @@ export async function runChangeset(envName: string, options: ChangesetOptions, o
       changeSetName: reviewName(session.clock.now()),
       progress: (stack, text) => session.log(`${stack.padEnd(11)} ${text}`),
     });
-    show(session, { ...report, repeatOptions: placeOptions(options) }, options);
+    show(session, { ...report, repeat: place(options) }, options);
     if (report.interrupted) return EXIT.interrupted;
     return report.stacks.some((s) => s.kind === "failed") ? EXIT.failed : EXIT.ok;
   } finally {
@@ -35,15 +35,18 @@ export async function runChangeset(envName: string, options: ChangesetOptions, o
   }
 }
 
-/** What chose the account, region and config of this review: the printed commands must say the same. */
-function placeOptions(options: ChangesetOptions): string[] {
-  const given: [string, string | undefined][] = [
+/** What chose the account, region, config and names of this review: the printed commands must say the same. */
+function place(options: ChangesetOptions): { variables: string[]; options: string[] } {
+  const flags: [string, string | undefined][] = [
     ["--config", options.config],
     ["--region", options.region],
     ["--profile", options.profile],
     ["--endpoint-url", options.endpointUrl],
   ];
-  return given.flatMap(([flag, value]) => (value === undefined ? [] : [flag, value]));
+  return {
+    variables: ["PROJECT_NAME", "BASE_DOMAIN"].filter((name) => process.env[name]).map((name) => `${name}=${process.env[name]}`),
+    options: flags.flatMap(([flag, value]) => (value === undefined ? [] : [flag, value])),
+  };
 }
 
 function show(session: Session, report: ReviewReport, options: ChangesetOptions) {

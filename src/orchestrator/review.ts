@@ -53,8 +53,11 @@ export interface ReviewReport {
   /** Replacements and removals of stateful resources, spelled out once more at the end. */
   readonly warnings: string[];
   readonly interrupted: boolean;
-  /** Options the review ran with that the commands it prints must repeat to act on the same place (--config, --region, …). */
-  readonly repeatOptions?: readonly string[];
+  /**
+   * What chose this review's account, region, config and names, which the commands it prints must repeat to act
+   * on the same place: shell variables (PROJECT_NAME=…) and options (--config, --region, --profile, --endpoint-url).
+   */
+  readonly repeat?: { readonly variables: readonly string[]; readonly options: readonly string[] };
 }
 
 export interface ReviewRequest {

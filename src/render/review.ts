@@ -77,8 +77,9 @@ const shellWord = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${
 
 /** The commands to act on this review, with the options that chose its account, region and config, so they work as printed. */
 const commands = (report: ReviewReport) => {
-  const place = (report.repeatOptions ?? []).map(shellWord).join(" ");
-  const command = (words: string) => `npm run orchestrate -- ${words}${place ? ` ${place}` : ""}`;
+  const variables = (report.repeat?.variables ?? []).map((v) => v.replace(/=(.*)$/s, (_, value: string) => `=${shellWord(value)}`));
+  const options = (report.repeat?.options ?? []).map(shellWord);
+  const command = (words: string) => [...variables, "npm run orchestrate --", words, ...options].join(" ");
   return {
     execute: command(`deploy ${report.environment} --changeset ${report.changeSetName}`),
     discard: command(`changeset ${report.environment} --discard ${report.changeSetName}`),
