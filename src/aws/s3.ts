@@ -34,7 +34,12 @@ export class S3Api extends RetryingApi<S3Client> {
   }
 
   async upload(bucket: string, key: string, body: string | Uint8Array, contentType?: string): Promise<void> {
-    await this.call(() => this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType })));
+    // The SDK cannot tell the length of an empty string body (a folder marker) and would print "Are you
+    // using a Stream of unknown length…" on every one: the length we know is sent instead, in bytes.
+    const contentLength = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+    await this.call(() =>
+      this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: contentLength, ContentType: contentType })),
+    );
   }
 
   /** Stages a template too large for TemplateBody and returns the URL CloudFormation reads it from. */
