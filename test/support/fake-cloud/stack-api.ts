@@ -124,7 +124,7 @@ export function stackHandlers(cfn: FakeCloudFormation, readObject: ObjectReader)
 
     ListStackResources(input: ListStackResourcesCommandInput): Out<ListStackResourcesCommandOutput> {
       const stack = mustFind(input.StackName);
-      const { items, next } = page([...stack.resources.values()], input.NextToken, 100);
+      const { items, next } = page([...stack.resources.values(), ...(stack.deletedResources ?? [])], input.NextToken, 100);
       return {
         StackResourceSummaries: items.map((r) => ({
           LogicalResourceId: r.logicalId,

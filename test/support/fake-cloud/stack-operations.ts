@@ -144,7 +144,7 @@ export class StackOperations extends StackSteps {
       this.setStatus(stack, at, "DELETE_IN_PROGRESS", "User Initiated");
       const failed: string[] = [];
       for (const record of [...stack.resources.values()].reverse()) {
-        this.deleteSteps(stack, op, record, { rollback: false, retain: retain.has(record.logicalId), onFailed: () => failed.push(record.logicalId) });
+        this.deleteSteps(stack, op, record, { rollback: false, retain: retain.has(record.logicalId), onFailed: () => failed.push(record.logicalId), listedAfter: true });
       }
       op.then(EVENT_GAP_MS, (end) => {
         if (failed.length > 0) {

@@ -109,6 +109,13 @@ export interface StackRecord {
   deletedAt?: number | undefined;
   /** Insertion order is creation order, which deletion reverses. */
   resources: Map<string, ResourceRecord>;
+  /**
+   * What the stack's own deletion has already removed (DELETE_COMPLETE) or left behind (DELETE_SKIPPED).
+   * ListStackResources "returns descriptions of all resources of the specified stack" with those statuses
+   * among its ResourceStatus values, so a stack whose deletion failed still lists them (AWS CloudFormation
+   * API Reference, ListStackResources / StackResourceSummary).
+   */
+  deletedResources?: ResourceRecord[];
   /** Oldest first. */
   events: StackEventRecord[];
   changeSets: Map<string, ChangeSetRecord>;

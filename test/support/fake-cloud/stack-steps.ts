@@ -54,14 +54,14 @@ export class StackSteps {
     stack: StackRecord,
     op: Operation,
     record: ResourceRecord,
-    how: { rollback: boolean; retain?: boolean; onFailed?: (at: number) => void },
+    how: { rollback: boolean; retain?: boolean; onFailed?: (at: number) => void; listedAfter?: boolean },
   ): void {
     op.then(EVENT_GAP_MS, (at) => this.settleResource(stack, record, "DELETE_IN_PROGRESS", at));
     op.then(Math.ceil(this.host.resourceMs(record.type) / 2), (at) => {
       const policy = record.definition.DeletionPolicy;
       if (how.retain || policy === "Retain" || (policy === "RetainExceptOnCreate" && !how.rollback)) {
         this.settleResource(stack, record, "DELETE_SKIPPED", at);
-        this.forget(stack, record);
+        this.forget(stack, record, how.listedAfter);
         this.host.resourceRetained(stack, record);
         return;
       }
@@ -76,13 +76,15 @@ export class StackSteps {
         return;
       }
       this.settleResource(stack, record, "DELETE_COMPLETE", at);
-      this.forget(stack, record);
+      this.forget(stack, record, how.listedAfter);
       this.host.resourceDeleted(stack, record);
     });
   }
 
-  protected forget(stack: StackRecord, record: ResourceRecord): void {
+  /** Out of the live resources; `listedAfter` keeps it in ListStackResources' answer (a stack deletion's). */
+  protected forget(stack: StackRecord, record: ResourceRecord, listedAfter = false): void {
     if (stack.resources.get(record.logicalId) === record) stack.resources.delete(record.logicalId);
+    if (listedAfter) (stack.deletedResources ??= []).push(record);
   }
 
   protected startResource(stack: StackRecord, logicalId: string, definition: TemplateResource, status: ResourceStatus, at: number, reason?: string): ResourceRecord {
