@@ -119,8 +119,8 @@ describe("S3 helpers teardown will use", () => {
     for (let i = 0; i < 300; i++) cloud.putObject("versioned", `data/${i}.json`, { versioned: true });
     for (let i = 0; i < 100; i++) cloud.deleteObject("versioned", `data/${i}.json`);
     const progress: number[] = [];
-    const deleted = await new S3Api(clients.s3, RETRY).emptyBucket("versioned", (n) => progress.push(n));
-    expect(deleted).toBe(1600);
+    const emptied = await new S3Api(clients.s3, RETRY).emptyBucket("versioned", { onProgress: (n) => progress.push(n) });
+    expect(emptied).toEqual({ deleted: 1600, stopped: false });
     expect(progress).toEqual([1000, 1600]);
     expect(cloud.bucket("versioned")!.entries).toEqual([]);
     for (const call of cloud.callsOf("DeleteObjects")) expect((call.input as { Delete: { Objects: unknown[] } }).Delete.Objects.length).toBeLessThanOrEqual(1000);

@@ -128,6 +128,56 @@ describe("teardown: remove an environment, keep what must stay", () => {
     expect(out).toMatch(/aws cognito-idp delete-user-pool --user-pool-id us-east-2_\w+/);
   });
 
+  it("shows, per stack, what it deletes, what it keeps and each bucket it empties with its version count, before asking", async () => {
+    const bucket = await deployed("stage");
+    for (let i = 0; i < 1_200; i++) h.cloud.putObject(bucket, `alerts/${i}.json`, { versioned: true });
+    for (let i = 0; i < 30; i++) h.cloud.deleteObject(bucket, `alerts/${i}.json`);
+    const versions = h.cloud.bucket(bucket)!.entries.length;
+    const live = (id: string) => Object.keys(h.cloud.stack(`alert-engine-${id}-stage`)!.resources).length;
+    const before = h.cloud.mutatingCalls().length;
+    cli.answers.push("n");
+
+    expect(await cli.run(["teardown", "stage"], { interactive: true })).toBe(2);
+    const plan = cli.output().split("Delete stage?")[0]!;
+    expect(cli.questions).toEqual(["Delete stage? [y/N] "]);
+    for (const id of STACKS) expect(plan).toMatch(new RegExp(`alert-engine-${id}-stage\\s+CREATE_COMPLETE, ${live(id)} resources\\n\\s+deletes: ${live(id)} resources`));
+    expect(plan).toContain(`empties first: s3://${bucket}, ${versions} object versions and delete markers`);
+    expect(h.cloud.mutatingCalls().length).toBe(before);
+  });
+
+  it("says where it stopped counting a bucket's versions", async () => {
+    const bucket = await deployed("stage");
+    for (let i = 0; i < 10_001; i++) h.cloud.putObject(bucket, `alerts/${i}.json`, { versioned: true });
+
+    expect(await cli.run(["teardown", "stage", "--yes"])).toBe(0);
+    expect(cli.output()).toContain(`empties first: s3://${bucket}, more than 10000 object versions and delete markers (counting stopped there)`);
+    expect(h.cloud.bucket(bucket)).toBeUndefined();
+  });
+
+  it("keeps a bucket the deployed stack retains, whatever today's config says", async () => {
+    await deployed("prod");
+    const bucket = h.cloud.stack("alert-engine-storage-prod")!.outputs.BucketName!;
+    h.cloud.putObject(bucket, "alerts/precious.json", { versioned: true });
+    const relaxed = cliHarness(h, writeConfig(h.cloud.account, { prod: { retainData: false, terminationProtection: false } }));
+
+    expect(await relaxed.run(["teardown", "prod", "--force", "--confirm", "prod"])).toBe(0);
+    expect(h.cloud.callsOf("DeleteObjects")).toEqual([]);
+    expect(h.cloud.bucket(bucket)!.entries.map((e) => e.key)).toContain("alerts/precious.json");
+    const physicalId = h.cloud.retainedResources().find((r) => r.logicalId === "Bucket")!.physicalId;
+    expect(relaxed.output()).toMatch(new RegExp(`alert-engine-storage-prod\\s+CREATE_COMPLETE, \\d+ resources.*\\n\\s+deletes: \\d+ resources\\n\\s+keeps: Bucket \\(AWS::S3::Bucket\\) ${physicalId}`));
+    expect(relaxed.output()).not.toMatch(/empties first/);
+  });
+
+  it("empties a bucket the deployed stack deletes, whatever today's config says", async () => {
+    const bucket = await deployed("dev");
+    h.cloud.putObject(bucket, "alerts/scratch.json");
+    const cautious = cliHarness(h, writeConfig(h.cloud.account, { dev: { retainData: true } }));
+
+    expect(await cautious.run(["teardown", "dev", "--yes"])).toBe(0);
+    expect(cautious.output()).toMatch(new RegExp(`empties first: s3://${bucket}, \\d+ object versions and delete markers`));
+    expect(h.cloud.bucket(bucket)).toBeUndefined();
+  });
+
   it("finishes an interrupted teardown when run again", async () => {
     await deployed("dev");
     const controller = new AbortController();
@@ -158,7 +208,10 @@ describe("teardown: remove an environment, keep what must stay", () => {
     expect(h.cloud.stack("alert-engine-network-dev")?.status).toBe("CREATE_COMPLETE");
 
     h.cloud.clearFailures();
+    // What the failed deletion already removed is not counted again: live resources only.
+    const live = Object.keys(h.cloud.stack("alert-engine-backend-dev")!.resources).length;
     expect(await cli.run(["teardown", "dev", "--yes"])).toBe(0);
+    expect(cli.output()).toMatch(new RegExp(`alert-engine-backend-dev\\s+DELETE_FAILED, ${live} resources\\n`));
     expect(gone("dev")).toBe(true);
   });
 
@@ -186,8 +239,8 @@ describe("teardown: remove an environment, keep what must stay", () => {
     const env = environmentFrom(config, "dev");
     const report = await teardown({
       env, cfn, clock, poll: DEFAULT_POLL, emit: () => {},
-      plan: await planTeardown(env, cfn, undefined),
-      emptyBucket: async () => 0,
+      plan: await planTeardown(env, { cfn, countVersions: async () => ({ counted: 0, more: false, missing: false }) }, undefined),
+      emptyBucket: async () => ({ deleted: 0, stopped: false }),
       liftLoadBalancerProtection: async () => {},
       removeCertificate: async () => undefined,
     });

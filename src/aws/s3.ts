@@ -9,8 +9,23 @@ import {
 } from "@aws-sdk/client-s3";
 import { hasErrorName, RetryingApi } from "./retry.js";
 
-/** DeleteObjects takes at most this many keys per call. */
+/** DeleteObjects takes at most this many keys per call (and ListObjectVersions returns at most this many). */
 const DELETE_BATCH = 1000;
+/** Pages a version count reads before it says "more than": 10,000 versions. */
+const COUNT_PAGES = 10;
+
+export interface VersionCount {
+  readonly counted: number;
+  /** The count stopped at its page limit: there are more. */
+  readonly more: boolean;
+  readonly missing: boolean;
+}
+
+export interface BucketEmptying {
+  readonly deleted: number;
+  /** Ctrl-C stopped it before the bucket was empty. */
+  readonly stopped: boolean;
+}
 
 const isNotFound = (error: unknown) =>
   hasErrorName(error, "NotFound", "NoSuchKey") || (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 404;
@@ -51,19 +66,44 @@ export class S3Api extends RetryingApi<S3Client> {
   }
 
   /**
+   * How many object versions and delete markers a bucket holds, reading at most `maxPages` pages of
+   * 1000: a bucket with millions would otherwise keep a person waiting for the plan. `more` says the
+   * count stopped there; `missing` that the bucket does not exist.
+   */
+  async countVersions(bucket: string, maxPages = COUNT_PAGES): Promise<VersionCount> {
+    let counted = 0;
+    let marker: { KeyMarker?: string; VersionIdMarker?: string } = {};
+    try {
+      for (let pages = 0; pages < maxPages; pages++) {
+        const page = await this.call(() => this.client.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: DELETE_BATCH, ...marker })));
+        counted += (page.Versions?.length ?? 0) + (page.DeleteMarkers?.length ?? 0);
+        if (!page.IsTruncated) return { counted, more: false, missing: false };
+        marker = { KeyMarker: page.NextKeyMarker, VersionIdMarker: page.NextVersionIdMarker };
+      }
+      return { counted, more: true, missing: false };
+    } catch (error) {
+      if (hasErrorName(error, "NoSuchBucket")) return { counted: 0, more: false, missing: true };
+      throw error;
+    }
+  }
+
+  /**
    * Deletes every object version and delete marker, 1000 per call, until the bucket is empty
    * (a versioned bucket cannot be deleted otherwise). Lists from the start each round, so keys
-   * written meanwhile are caught too. Returns how many were deleted.
+   * written meanwhile are caught too. Once `signal` is aborted (Ctrl-C) no further batch starts:
+   * the one in flight finishes, and the result says the bucket was left part-emptied.
    */
-  async emptyBucket(bucket: string, onProgress: (deleted: number) => void = () => {}): Promise<number> {
+  async emptyBucket(bucket: string, options: { onProgress?: (deleted: number) => void; signal?: AbortSignal } = {}): Promise<BucketEmptying> {
     let deleted = 0;
     for (;;) {
+      if (options.signal?.aborted) return { deleted, stopped: true };
       const page = await this.call(() => this.client.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: DELETE_BATCH })));
       const batch: ObjectIdentifier[] = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]
         .filter((v) => v.Key !== undefined)
         .map((v) => ({ Key: v.Key!, VersionId: v.VersionId }))
         .slice(0, DELETE_BATCH);
-      if (batch.length === 0) return deleted;
+      if (batch.length === 0) return { deleted, stopped: false };
+      if (options.signal?.aborted) return { deleted, stopped: true };
       const result = await this.call(() =>
         this.client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } })),
       );
@@ -75,7 +115,7 @@ export class S3Api extends RetryingApi<S3Client> {
         );
       }
       deleted += batch.length;
-      onProgress(deleted);
+      options.onProgress?.(deleted);
     }
   }
 }

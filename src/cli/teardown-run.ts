@@ -10,8 +10,8 @@ import { UserInputError } from "../errors.js";
 import { lookUpCertificate, removeCertificate } from "../orchestrator/certificate.js";
 import { requireAccount } from "../orchestrator/preflight.js";
 import { teardown } from "../orchestrator/teardown.js";
-import { planTeardown } from "../orchestrator/teardown-plan.js";
-import { hasAnythingToDelete, planText, summaryJson, summaryText, teardownSink, teardownSucceeded } from "../render/teardown.js";
+import { planTeardown, TeardownReadError, type PlanReaders, type TeardownPlan } from "../orchestrator/teardown-plan.js";
+import { hasAnythingToDelete, planText, readFailureText, summaryJson, summaryText, teardownSink, teardownSucceeded } from "../render/teardown.js";
 import { EXIT } from "./command.js";
 import { openSession, type Session, type SessionOverrides } from "./session.js";
 import type { TeardownOptions } from "./teardown-command.js";
@@ -23,7 +23,9 @@ export async function runTeardown(envName: string, options: TeardownOptions, ove
     refuseByFlags(env, options, session.interactive);
     await requireAccount(session, "tear down");
     const certificate = await lookUpCertificate(env, clients, retry);
-    const plan = await planTeardown(env, session.cfn, certificate.arn && certificate.description);
+    const s3 = new S3Api(clients.s3, retry);
+    const plan = await planOrExplain(session, { cfn: session.cfn, countVersions: (bucket) => s3.countVersions(bucket) }, certificate.arn && certificate.description);
+    if (!plan) return EXIT.failed;
     const ecr = new EcrApi(clients.ecr, retry);
     const repository = options.includeRepository ? await ecr.describeRepository(repositoryName(env)) : undefined;
     session.log(planText(plan, env.name, env.region));
@@ -34,7 +36,6 @@ export async function runTeardown(envName: string, options: TeardownOptions, ove
     }
     await confirm(session, options);
 
-    const s3 = new S3Api(clients.s3, retry);
     const report = await teardown({
       env,
       cfn: session.cfn,
@@ -44,9 +45,9 @@ export async function runTeardown(envName: string, options: TeardownOptions, ove
       signal: session.signal,
       plan,
       concurrency: options.concurrency,
-      emptyBucket: (bucket, onProgress) => s3.emptyBucket(bucket, onProgress),
+      emptyBucket: (bucket, emptying) => s3.emptyBucket(bucket, emptying),
       liftLoadBalancerProtection: (arn) => new LoadBalancerApi(clients.elbv2, retry).disableDeletionProtection(arn),
-      removeCertificate: async () => (plan.certificateDescription ? removeCertificate({ env, clients, retry }) : undefined),
+      removeCertificate: async () => (plan.certificateDescription ? removeCertificate({ env, clients, retry, signal: session.signal }) : undefined),
       removeRepository: repository
         ? async () => {
             await ecr.deleteRepository(repository.name);
@@ -59,6 +60,17 @@ export async function runTeardown(envName: string, options: TeardownOptions, ove
     return report.interrupted ? EXIT.interrupted : teardownSucceeded(report) ? EXIT.ok : EXIT.failed;
   } finally {
     session.close();
+  }
+}
+
+/** The plan, or undefined once it has said which read failed: without every read, nothing is destroyed (exit 1). */
+async function planOrExplain(session: Session, readers: PlanReaders, certificateDescription: string | undefined): Promise<TeardownPlan | undefined> {
+  try {
+    return await planTeardown(session.env, readers, certificateDescription);
+  } catch (error) {
+    if (!(error instanceof TeardownReadError)) throw error;
+    session.log(readFailureText(error, session.env.name));
+    return undefined;
   }
 }
 

@@ -190,6 +190,8 @@ export interface RemoveCertificateDeps {
   readonly retry: RetryPolicy;
   /** Looked up from the base domain when absent. */
   readonly hostedZoneId?: string;
+  /** Ctrl-C: no further deletion starts; what was done so far is returned. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -208,6 +210,7 @@ export async function removeCertificate(deps: RemoveCertificateDeps): Promise<st
   const records = new Map<string, CertificateState["validationRecord"]>();
   for (const arn of ours) {
     const certificate = await acm.describe(arn);
+    if (deps.signal?.aborted) return notes;
     try {
       await acm.delete(arn);
     } catch (error) {
@@ -225,6 +228,7 @@ export async function removeCertificate(deps: RemoveCertificateDeps): Promise<st
   const zone = deps.hostedZoneId ?? (await zoneOf(dns, deps.env.baseDomain));
   for (const record of records.values()) {
     if (!record) continue;
+    if (deps.signal?.aborted) return notes;
     if (!zone) notes.push(`validation record ${record.name} not removed: no hosted zone for ${deps.env.baseDomain}`);
     else if (await dns.deleteCname(zone, record)) notes.push(`deleted validation record ${record.name}`);
   }

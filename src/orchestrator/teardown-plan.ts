@@ -1,50 +1,93 @@
 /**
  * What a teardown would remove and what it leaves behind, read before anything is touched so a
  * person can confirm it. Only read calls here.
+ *
+ * Everything is decided from the DEPLOYED stack: its live resources and its deployed template's
+ * DeletionPolicy, which is what CloudFormation itself will act on. Never from the local template or
+ * today's config: either may have moved on since the deploy (a prod config edited to retainData: false
+ * does not make prod's bucket deletable). A read that fails, or a template that cannot be understood,
+ * stops the teardown before anything is destroyed (TeardownReadError): nothing is emptied on a guess.
  */
 import type { CloudFormationApi, StackResourceSummary } from "../aws/cloudformation.js";
+import type { VersionCount } from "../aws/s3.js";
 import { stackName, type Environment, type StackId } from "../env/model.js";
 import type { Resource, Template } from "../templates/cfn.js";
 import { STACKS } from "../templates/index.js";
 import { synthesize, type StackDefinition } from "../templates/stack.js";
+import { isRetainPolicy, parseTemplate, retainedResource, type RetainedResource } from "./teardown-retained.js";
+
+// Imported from here by the review; they live with the rest of the retention logic.
+export { deleteCommand, isRetainPolicy, parseTemplate, type RetainedResource } from "./teardown-retained.js";
+
+export interface BucketToEmpty {
+  readonly bucket: string;
+  /** Object versions and delete markers in it when the plan was made. */
+  readonly versions: VersionCount;
+}
 
 export interface PlannedStack {
   readonly node: StackId;
   readonly name: string;
   /** undefined when the stack does not exist. */
   readonly status?: string;
+  /** Live resources: what the stack still holds, without those a failed deletion already removed or skipped. */
   readonly resources: number;
+  /** Live resources its deletion removes: all but the retained ones. */
+  readonly deletes: number;
   readonly terminationProtection: boolean;
   /** Buckets CloudFormation will try to delete, which it can only do once they are empty. */
-  readonly bucketsToEmpty: readonly string[];
+  readonly bucketsToEmpty: readonly BucketToEmpty[];
   /** Load balancers with deletion protection on (prod's): CloudFormation cannot delete them until it is lifted. */
   readonly protectedLoadBalancers: readonly string[];
-}
-
-export interface RetainedResource {
-  readonly node: StackId;
-  readonly stack: string;
-  readonly logicalId: string;
-  readonly type: string;
-  readonly physicalId?: string;
-  /** How to delete it by hand, once nobody needs what it holds. */
-  readonly deleteCommand: string;
 }
 
 export interface TeardownPlan {
   readonly stacks: readonly PlannedStack[];
   /** The certificate as the ACM lookup describes it; undefined when there is none. */
   readonly certificateDescription?: string;
+  /** What the deployed templates keep (DeletionPolicy Retain), per stack. */
   readonly retained: readonly RetainedResource[];
   /** Stacks already gone whose templates retain resources: those may still exist from an earlier teardown. */
   readonly possiblyLeftBehind: readonly string[];
 }
 
-/** Whether a DeletionPolicy or UpdateReplacePolicy keeps the old resource (Retain, RetainExceptOnCreate); absent means Delete. */
-export const isRetainPolicy = (policy: Resource["DeletionPolicy"] | Resource["UpdateReplacePolicy"]) => (policy ?? "Delete").startsWith("Retain");
+/** The reads a plan needs. */
+export interface PlanReaders {
+  readonly cfn: CloudFormationApi;
+  readonly countVersions: (bucket: string) => Promise<VersionCount>;
+}
 
-export async function planTeardown(env: Environment, cfn: CloudFormationApi, certificateDescription: string | undefined): Promise<TeardownPlan> {
-  const stacks = await Promise.all(STACKS.map((definition) => planStack(env, cfn, definition)));
+export interface FailedRead {
+  /** The AWS operation, e.g. "GetTemplate", or what could not be understood. */
+  readonly operation: string;
+  readonly stack: string;
+  readonly cause: unknown;
+}
+
+/** A read the plan needs failed: teardown cannot tell what it would delete, so it deletes nothing. */
+export class TeardownReadError extends Error {
+  override readonly name = "TeardownReadError";
+  constructor(readonly failures: readonly FailedRead[]) {
+    super(`cannot read what teardown would delete or keep (${failures.map((f) => `${f.operation} of ${f.stack}`).join(", ")}); nothing was deleted`);
+  }
+}
+
+/** Thrown for a deployed template that is not JSON with Resources: its DeletionPolicies cannot be known. */
+class UnreadableTemplate extends Error {
+  constructor(stack: string) {
+    super(`the deployed template of ${stack} is not JSON with Resources (YAML or edited outside this tool?): its DeletionPolicies cannot be read`);
+  }
+}
+
+const LIVE_ENDED = new Set(["DELETE_COMPLETE", "DELETE_SKIPPED"]);
+/** ListStackResources also lists what a failed deletion already removed or skipped: those are not there to delete. */
+const isLive = (resource: StackResourceSummary) => !LIVE_ENDED.has(resource.status);
+
+export async function planTeardown(env: Environment, readers: PlanReaders, certificateDescription: string | undefined): Promise<TeardownPlan> {
+  const settled = await Promise.allSettled(STACKS.map((definition) => planStack(env, readers, definition)));
+  const failures = settled.flatMap((s) => (s.status === "rejected" ? [asFailedRead(s.reason)] : []));
+  if (failures.length > 0) throw new TeardownReadError(failures);
+  const stacks = settled.map((s) => (s as PromiseFulfilledResult<Awaited<ReturnType<typeof planStack>>>).value);
   return {
     stacks: stacks.map((s) => s.planned),
     certificateDescription,
@@ -53,78 +96,77 @@ export async function planTeardown(env: Environment, cfn: CloudFormationApi, cer
   };
 }
 
-async function planStack(env: Environment, cfn: CloudFormationApi, definition: StackDefinition) {
+class ReadFailure extends Error {
+  constructor(readonly read: FailedRead) {
+    super(`${read.operation} of ${read.stack} failed`);
+  }
+}
+
+const asFailedRead = (error: unknown): FailedRead =>
+  error instanceof ReadFailure ? error.read : { operation: "planning", stack: "?", cause: error };
+
+/** One read, named after its AWS operation and stack if it fails. */
+async function read<T>(operation: string, stack: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (cause) {
+    throw new ReadFailure({ operation, stack, cause });
+  }
+}
+
+async function planStack(env: Environment, readers: PlanReaders, definition: StackDefinition) {
   const name = stackName(env, definition.id);
-  const local = synthesize(definition, env);
-  const deployed = await cfn.describeStack(name);
+  const deployed = await read("DescribeStacks", name, () => readers.cfn.describeStack(name));
   if (!deployed) {
-    const planned: PlannedStack = { node: definition.id, name, resources: 0, terminationProtection: false, bucketsToEmpty: [], protectedLoadBalancers: [] };
+    const planned: PlannedStack = { node: definition.id, name, resources: 0, deletes: 0, terminationProtection: false, bucketsToEmpty: [], protectedLoadBalancers: [] };
+    // Informational only (nothing is deleted for it): what an earlier teardown may have left behind.
+    const local = synthesize(definition, env);
     return { planned, retained: [], leftBehind: Object.values(local.Resources).some((r) => isRetainPolicy(r.DeletionPolicy)) };
   }
-  const [resources, body] = await Promise.all([cfn.listStackResources(name), cfn.templateBody(name).catch(() => undefined)]);
-  // CloudFormation acts on the deployed template's policies, whatever the local one says today;
-  // a template that is not ours (YAML, hand-edited) falls back to the local one.
-  const template = parseTemplate(body) ?? local;
-  const retainedIds = Object.keys(template.Resources).filter((id) => isRetainPolicy(template.Resources[id]!.DeletionPolicy));
-  const owner = { node: definition.id, stack: name };
-  const retained = retainedIds.map((id) => retainedResource(env, owner, id, template.Resources[id]!.Type, resources));
-  // Emptying destroys data: only where both the configuration and the deployed template let the bucket go.
-  const bucketsToEmpty = env.retainData
-    ? []
-    : resources.filter((r) => r.type === "AWS::S3::Bucket" && r.physicalId && !retainedIds.includes(r.logicalId)).map((r) => r.physicalId!);
-  const protectedLoadBalancers = resources
-    .filter((r) => r.type === "AWS::ElasticLoadBalancingV2::LoadBalancer" && r.physicalId && !retainedIds.includes(r.logicalId))
-    .filter((r) => hasDeletionProtection(template.Resources[r.logicalId]))
-    .map((r) => r.physicalId!);
+  const [listed, template] = await Promise.all([
+    read("ListStackResources", name, () => readers.cfn.listStackResources(name)),
+    read("GetTemplate", name, () => readers.cfn.templateBody(name)).then((body) => {
+      const parsed = parseTemplate(body);
+      if (!parsed) throw new ReadFailure({ operation: "reading the deployed template", stack: name, cause: new UnreadableTemplate(name) });
+      return parsed;
+    }),
+  ]);
+  const live = listed.filter(isLive);
+  const decided = decide(template, live);
+  const retained = decided.retainedIds.map((id) => retainedResource({ node: definition.id, stack: name }, id, template.Resources[id]!.Type, listed, env.region));
+  const bucketsToEmpty = await Promise.all(
+    decided.bucketsToEmpty.map(async (bucket) => ({ bucket, versions: await read("ListObjectVersions", name, () => readers.countVersions(bucket)) })),
+  );
   const planned: PlannedStack = {
     node: definition.id,
     name,
     status: deployed.status,
-    resources: resources.length,
+    resources: live.length,
+    deletes: live.filter((r) => !decided.retainedIds.includes(r.logicalId)).length,
     terminationProtection: deployed.terminationProtection,
     bucketsToEmpty,
-    protectedLoadBalancers,
+    protectedLoadBalancers: decided.protectedLoadBalancers,
   };
   return { planned, retained, leftBehind: false };
+}
+
+/**
+ * The one judgment: from the deployed template and the live resources, what is kept, which buckets must
+ * be emptied for CloudFormation to delete them, which load balancers' protection must be lifted.
+ * A bucket is emptied only when the deployed template has it with a DeletionPolicy that deletes it.
+ */
+function decide(template: Template, live: readonly StackResourceSummary[]) {
+  const retainedIds = Object.keys(template.Resources).filter((id) => isRetainPolicy(template.Resources[id]!.DeletionPolicy));
+  const deletedWithStack = (r: StackResourceSummary) => r.physicalId !== undefined && template.Resources[r.logicalId] !== undefined && !retainedIds.includes(r.logicalId);
+  const bucketsToEmpty = live.filter((r) => r.type === "AWS::S3::Bucket" && deletedWithStack(r)).map((r) => r.physicalId!);
+  const protectedLoadBalancers = live
+    .filter((r) => r.type === "AWS::ElasticLoadBalancingV2::LoadBalancer" && deletedWithStack(r))
+    .filter((r) => hasDeletionProtection(template.Resources[r.logicalId]))
+    .map((r) => r.physicalId!);
+  return { retainedIds, bucketsToEmpty, protectedLoadBalancers };
 }
 
 function hasDeletionProtection(resource: Resource | undefined): boolean {
   const attributes = (resource?.Properties?.LoadBalancerAttributes ?? []) as { Key?: string; Value?: string }[];
   return attributes.some((a) => a.Key === "deletion_protection.enabled" && a.Value === "true");
-}
-
-/** A deployed template body as a Template; undefined when there is none or it is not JSON with Resources (YAML, hand-edited). */
-export function parseTemplate(body: string | undefined): Template | undefined {
-  try {
-    const parsed = body === undefined ? undefined : (JSON.parse(body) as Template);
-    return parsed?.Resources ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function retainedResource(
-  env: Environment,
-  owner: { node: StackId; stack: string },
-  logicalId: string,
-  type: string,
-  deployed: readonly StackResourceSummary[],
-): RetainedResource {
-  const physicalId = deployed.find((r) => r.logicalId === logicalId)?.physicalId;
-  return { ...owner, logicalId, type, physicalId, deleteCommand: deleteCommand(type, physicalId ?? `<${logicalId} physical id>`, env.region) };
-}
-
-export function deleteCommand(type: string, id: string, region: string): string {
-  switch (type) {
-    case "AWS::S3::Bucket":
-      return `empty it first, every version included (console: Empty), then: aws s3 rb s3://${id} --region ${region}`;
-    case "AWS::Cognito::UserPool":
-      return `aws cognito-idp update-user-pool --user-pool-id ${id} --deletion-protection INACTIVE --region ${region} && aws cognito-idp delete-user-pool --user-pool-id ${id} --region ${region}`;
-    case "AWS::Logs::LogGroup":
-      return `aws logs delete-log-group --log-group-name ${id} --region ${region}`;
-    case "AWS::EC2::VPC":
-      return `aws ec2 delete-vpc --vpc-id ${id} --region ${region}`;
-    default:
-      return `aws cloudcontrol delete-resource --type-name ${type} --identifier ${id} --region ${region}`;
-  }
 }

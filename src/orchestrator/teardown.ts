@@ -4,34 +4,19 @@
  * rerun finishes what an interrupted or failed run left: missing stacks are skipped, deletions in
  * progress are followed to their end.
  */
-import type { DeployedStack } from "../aws/cloudformation.js";
-import { hasErrorName } from "../aws/retry.js";
-import { stackName, type Environment, type StackId } from "../env/model.js";
+import type { Environment } from "../env/model.js";
 import { STACKS } from "../templates/index.js";
 import { buildGraph, reversed, type NodeId } from "./graph.js";
-import type { NodeResult, RootCause } from "./results.js";
-import { isInProgress } from "./stack-status.js";
-import type { RetainedResource, TeardownPlan } from "./teardown-plan.js";
-import { rootCause, watchOperation, type WatchContext } from "./watch.js";
+import type { NodeResult } from "./results.js";
+import type { RetainedResource } from "./teardown-plan.js";
+import { stackNode, type StackTeardownRequest, type TeardownOutcome } from "./teardown-stack.js";
 import { runGraph } from "./work-graph.js";
 
-export type TeardownOutcome =
-  | { kind: "deleted"; durationMs: number; notes: string[] }
-  | { kind: "absent" }
-  | { kind: "failed"; status?: string; rootCause?: RootCause; message: string; recovery?: string; durationMs: number }
-  | { kind: "skipped"; because: NodeId[]; message: string }
-  | { kind: "interrupted"; message: string };
+export type { TeardownOutcome } from "./teardown-stack.js";
 
-/** What following stacks needs (CloudFormation, clock, polling, events, Ctrl-C), plus the environment. */
-export interface TeardownRequest extends WatchContext {
-  readonly env: Environment;
-  /** What planTeardown found; call teardown only once a person has confirmed it. */
-  readonly plan: TeardownPlan;
+/** What each stack's teardown needs, plus the certificate, the repository and how many stacks at once. */
+export interface TeardownRequest extends StackTeardownRequest {
   readonly concurrency?: number;
-  /** Deletes every object version and delete marker; reports the running count. */
-  readonly emptyBucket: (bucket: string, onProgress: (deleted: number) => void) => Promise<number>;
-  /** Turns a load balancer's deletion protection off, so CloudFormation can delete it. */
-  readonly liftLoadBalancerProtection: (loadBalancerArn: string) => Promise<void>;
   /** Deletes the certificate and its validation record; undefined when there was none. */
   readonly removeCertificate: () => Promise<string[] | undefined>;
   /** `--include-repository`: deletes the ECR repository once the backend has gone. */
@@ -67,7 +52,13 @@ export async function teardown(request: TeardownRequest): Promise<TeardownReport
   for (const [node, result] of results) if (!outcomes.has(node)) outcomes.set(node, fromNodeResult(result));
 
   const backendGone = ["deleted", "absent"].includes(outcomes.get("backend")?.kind ?? "");
-  const repository = request.removeRepository && backendGone && !request.signal?.aborted ? await request.removeRepository() : undefined;
+  const repository = !request.removeRepository
+    ? undefined
+    : request.signal?.aborted
+      ? "not deleted: interrupted before it started"
+      : backendGone
+        ? await request.removeRepository()
+        : undefined;
   // A stack that is still there still manages its resources: only deleted stacks leave retained ones behind.
   const retained = request.plan.retained.filter((r) => outcomes.get(r.node)?.kind === "deleted");
   return { env: request.env, outcomes, retained, repository, interrupted: Boolean(request.signal?.aborted) };
@@ -98,80 +89,12 @@ function fromNodeResult(result: NodeResult): TeardownOutcome {
 }
 
 async function certificateNode(request: TeardownRequest): Promise<TeardownOutcome> {
+  // A node already running when Ctrl-C came (it runs beside network, storage and auth) starts no deletion.
+  if (request.signal?.aborted) return { kind: "interrupted", message: "stopped by Ctrl-C", done: [], notDone: ["DeleteCertificate and its validation record"] };
   const started = request.clock.now();
   const notes = await request.removeCertificate();
   for (const text of notes ?? []) request.emit({ type: "node-message", node: "certificate", at: request.clock.now(), text });
+  // removeCertificate starts no deletion after Ctrl-C and returns what it had done by then.
+  if (request.signal?.aborted) return { kind: "interrupted", message: "stopped by Ctrl-C", done: notes ?? [], notDone: ["deleting the rest of the certificate and its validation record"] };
   return notes ? { kind: "deleted", durationMs: request.clock.now() - started, notes } : { kind: "absent" };
 }
-
-async function stackNode(request: TeardownRequest, node: StackId): Promise<TeardownOutcome> {
-  const started = request.clock.now();
-  const name = stackName(request.env, node);
-  const notes: string[] = [];
-  const say = (text: string) => {
-    notes.push(text);
-    request.emit({ type: "node-message", node, at: request.clock.now(), text });
-  };
-  const ctx: WatchContext = request;
-
-  let current = await request.cfn.describeStack(name);
-  if (current && isInProgress(current.status)) {
-    const following = current.status === "DELETE_IN_PROGRESS";
-    say(following ? "DELETE_IN_PROGRESS from an earlier run: following it" : `${current.status} from another operation: waiting for it to finish`);
-    const outcome = await watchOperation(ctx, node, { id: current.stackId, name }, { since: { notBefore: new Date(request.clock.now()) }, timeoutMs: request.poll.othersTimeoutMs });
-    if (outcome.timedOut) return { kind: "failed", status: outcome.stack?.status, message: `still ${outcome.stack?.status} after ${minutes(request.poll.othersTimeoutMs)} min; run teardown again later`, durationMs: request.clock.now() - started };
-    current = outcome.stack;
-    if (!current && following) return { kind: "deleted", durationMs: request.clock.now() - started, notes };
-  }
-  if (!current) return { kind: "absent" };
-
-  const planned = request.plan.stacks.find((s) => s.node === node);
-  for (const bucket of planned?.bucketsToEmpty ?? []) await emptyBucket(request, node, bucket, say);
-  if (current.terminationProtection) {
-    await request.cfn.setTerminationProtection(name, false);
-    say("termination protection lifted");
-  }
-  for (const arn of planned?.protectedLoadBalancers ?? []) {
-    await request.liftLoadBalancerProtection(arn);
-    say(`load balancer deletion protection lifted: ${arn}`);
-  }
-  return deleteAndWatch(request, node, current, started, notes);
-}
-
-async function deleteAndWatch(request: TeardownRequest, node: StackId, current: DeployedStack, started: number, notes: string[]): Promise<TeardownOutcome> {
-  const name = current.name;
-  // The deletion's events carry its token whatever the clocks say; the local time is the fallback.
-  const notBefore = new Date(request.clock.now() - 1_000);
-  const since = { notBefore, token: await request.cfn.deleteStack(current.stackId) };
-  const total = request.plan.stacks.find((s) => s.node === node)?.resources;
-  const outcome = await watchOperation(request, node, { id: current.stackId, name }, { since, total, timeoutMs: request.poll.operationTimeoutMs });
-  const durationMs = request.clock.now() - started;
-  const final = outcome.stack;
-  if (!final || final.status === "DELETE_COMPLETE") return { kind: "deleted", durationMs, notes };
-  const cause = rootCause(name, outcome.events, final.statusReason);
-  return {
-    kind: "failed",
-    status: final.status,
-    rootCause: cause,
-    message: outcome.timedOut ? `still ${final.status} after ${minutes(request.poll.operationTimeoutMs)} min; stopped waiting` : `deletion failed (${final.status})`,
-    recovery: `remove or fix what blocks ${cause?.logicalId ?? "the deletion"}, then run the teardown again; to leave that resource behind instead: aws cloudformation delete-stack --stack-name ${name} --retain-resources ${cause?.logicalId ?? "LOGICAL_ID"} --region ${request.env.region}`,
-    durationMs,
-  };
-}
-
-/** A bucket with objects cannot be deleted, so CloudFormation would fail on it; versions and delete markers count too. */
-async function emptyBucket(request: TeardownRequest, node: StackId, bucket: string, say: (text: string) => void) {
-  say(`emptying s3://${bucket}`);
-  try {
-    const deleted = await request.emptyBucket(bucket, (n) =>
-      request.emit({ type: "node-progress", node, at: request.clock.now(), status: `emptying s3://${bucket}: ${n} deleted` }),
-    );
-    say(`s3://${bucket} emptied: ${deleted} object versions and delete markers deleted`);
-  } catch (error) {
-    // An earlier run may have got as far as deleting the bucket itself.
-    if (!hasErrorName(error, "NoSuchBucket")) throw error;
-    say(`s3://${bucket} is already gone`);
-  }
-}
-
-const minutes = (ms: number) => Math.round(ms / 60_000);

@@ -1,8 +1,10 @@
 /** Teardown in words: the plan to confirm, the live lines, the end (with what stays behind), and JSON. */
 import type { EngineEvent, EventSink } from "../orchestrator/events.js";
 import type { TeardownOutcome, TeardownReport } from "../orchestrator/teardown.js";
-import type { RetainedResource, TeardownPlan } from "../orchestrator/teardown-plan.js";
+import type { VersionCount } from "../aws/s3.js";
+import type { PlannedStack, RetainedResource, TeardownPlan, TeardownReadError } from "../orchestrator/teardown-plan.js";
 import { causeText, duration } from "./describe.js";
+import { describeError } from "./errors.js";
 import { plainRenderer } from "./plain.js";
 import { buildGraph, layers, reversed, type NodeId } from "../orchestrator/graph.js";
 import { STACKS } from "../templates/index.js";
@@ -18,16 +20,40 @@ export function planText(plan: TeardownPlan, envName: string, region: string): s
       lines.push(`  ${"certificate".padEnd(32)} ${plan.certificateDescription ?? "none, skipped"}`);
       continue;
     }
+    if (!stack.status) {
+      lines.push(`  ${stack.name.padEnd(32)} not deployed, skipped`);
+      continue;
+    }
     const protections = [stack.terminationProtection ? "termination protection" : "", stack.protectedLoadBalancers.length > 0 ? "load balancer deletion protection" : ""].filter(Boolean);
     const lifted = protections.length > 0 ? `, ${protections.join(" and ")} on (lifted once you confirm)` : "";
-    const state = stack.status ? `${stack.status}, ${stack.resources} resources${lifted}` : "not deployed, skipped";
-    lines.push(`  ${stack.name.padEnd(32)} ${state}`);
-  }
-  if (plan.retained.length > 0) {
-    lines.push("Kept (DeletionPolicy Retain), to delete by hand later if ever:");
-    lines.push(...plan.retained.map((r) => `  ${r.stack} ${r.logicalId} (${r.type})${r.physicalId ? ` ${r.physicalId}` : ""}`));
+    lines.push(`  ${stack.name.padEnd(32)} ${stack.status}, ${stack.resources} resources${lifted}`, ...stackDetail(plan, stack));
   }
   return lines.join("\n");
+}
+
+/** Under each stack: how much goes, what stays (with its id), and which buckets lose their contents first. */
+function stackDetail(plan: TeardownPlan, stack: PlannedStack): string[] {
+  const indent = "      ";
+  return [
+    `${indent}deletes: ${stack.deletes} resources`,
+    ...plan.retained.filter((r) => r.node === stack.node).map((r) => `${indent}keeps: ${r.logicalId} (${r.type}) ${r.physicalId ?? "(physical id unknown)"}`),
+    ...stack.bucketsToEmpty.map((b) => `${indent}empties first: s3://${b.bucket}, ${versionsText(b.versions)}`),
+  ];
+}
+
+function versionsText(versions: VersionCount): string {
+  if (versions.missing) return "already gone";
+  if (versions.more) return `more than ${versions.counted} object versions and delete markers (counting stopped there)`;
+  return `${versions.counted} object versions and delete markers`;
+}
+
+/** A read the plan needed failed: which, on which stack, what AWS said, and that nothing was touched. */
+export function readFailureText(error: TeardownReadError, envName: string): string {
+  return [
+    `Cannot tell what teardown of ${envName} would delete or keep: nothing was deleted, emptied or unprotected.`,
+    ...error.failures.map((f) => `  ${f.operation} of ${f.stack} failed: ${describeError(f.cause)}`),
+    "What to keep is decided from the deployed stacks only. Fix what is named above (a permission, throttling, a template edited outside this tool), then run the same command again.",
+  ].join("\n");
 }
 
 export const hasAnythingToDelete = (plan: TeardownPlan) => plan.certificateDescription !== undefined || plan.stacks.some((s) => s.status !== undefined);
@@ -52,7 +78,8 @@ function describeOutcome(outcome: TeardownOutcome): string[] {
     case "skipped":
       return [`skipped: ${outcome.message}`];
     case "interrupted":
-      return [`interrupted: ${outcome.message}`];
+      if (!outcome.notDone) return [`interrupted: ${outcome.message}`];
+      return [`interrupted: ${outcome.done?.length ? `done: ${outcome.done.join("; ")}` : "nothing done"}; not done: ${outcome.notDone.join(", ")}`];
   }
 }
 

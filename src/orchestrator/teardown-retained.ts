@@ -1,0 +1,56 @@
+/**
+ * What a DeletionPolicy keeps, and how a person deletes it by hand once nobody needs it. Shared by
+ * the teardown plan and the review (which flags what a change would stop retaining).
+ */
+import type { StackResourceSummary } from "../aws/cloudformation.js";
+import type { StackId } from "../env/model.js";
+import type { Resource, Template } from "../templates/cfn.js";
+
+export interface RetainedResource {
+  readonly node: StackId;
+  readonly stack: string;
+  readonly logicalId: string;
+  readonly type: string;
+  readonly physicalId?: string;
+  /** How to delete it by hand, once nobody needs what it holds. */
+  readonly deleteCommand: string;
+}
+
+/** Whether a DeletionPolicy or UpdateReplacePolicy keeps the old resource (Retain, RetainExceptOnCreate); absent means Delete. */
+export const isRetainPolicy = (policy: Resource["DeletionPolicy"] | Resource["UpdateReplacePolicy"]) => (policy ?? "Delete").startsWith("Retain");
+
+/** A deployed template body as a Template; undefined when there is none or it is not JSON with Resources (YAML, hand-edited). */
+export function parseTemplate(body: string | undefined): Template | undefined {
+  try {
+    const parsed = body === undefined ? undefined : (JSON.parse(body) as Template);
+    return parsed?.Resources ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function retainedResource(
+  owner: { node: StackId; stack: string },
+  logicalId: string,
+  type: string,
+  deployed: readonly StackResourceSummary[],
+  region: string,
+): RetainedResource {
+  const physicalId = deployed.find((r) => r.logicalId === logicalId)?.physicalId;
+  return { ...owner, logicalId, type, physicalId, deleteCommand: deleteCommand(type, physicalId ?? `<${logicalId} physical id>`, region) };
+}
+
+export function deleteCommand(type: string, id: string, region: string): string {
+  switch (type) {
+    case "AWS::S3::Bucket":
+      return `empty it first, every version included (console: Empty), then: aws s3 rb s3://${id} --region ${region}`;
+    case "AWS::Cognito::UserPool":
+      return `aws cognito-idp update-user-pool --user-pool-id ${id} --deletion-protection INACTIVE --region ${region} && aws cognito-idp delete-user-pool --user-pool-id ${id} --region ${region}`;
+    case "AWS::Logs::LogGroup":
+      return `aws logs delete-log-group --log-group-name ${id} --region ${region}`;
+    case "AWS::EC2::VPC":
+      return `aws ec2 delete-vpc --vpc-id ${id} --region ${region}`;
+    default:
+      return `aws cloudcontrol delete-resource --type-name ${type} --identifier ${id} --region ${region}`;
+  }
+}
