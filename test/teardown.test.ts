@@ -178,6 +178,27 @@ describe("teardown: remove an environment, keep what must stay", () => {
     expect(h.cloud.bucket(bucket)).toBeUndefined();
   });
 
+  it("does not delete a stack that appeared after the plan was shown", async () => {
+    await deployed("dev");
+    // The domain stack is gone when the plan is read, and someone creates it again while the question waits.
+    const controller = new AbortController();
+    const log = (line: string) => {
+      cli.lines.push(line);
+      if (/ backend\s+started/.test(line)) controller.abort(new Error("Ctrl-C"));
+    };
+    expect(await cli.run(["teardown", "dev", "--yes"], { signal: controller.signal, log })).toBe(130);
+    expect(h.cloud.stack("alert-engine-domain-dev")).toBeUndefined();
+    const ask = async () => {
+      h.cloud.putStack({ name: "alert-engine-domain-dev", template: { Resources: { Queue: { Type: "AWS::SQS::Queue" } } } });
+      return "y";
+    };
+
+    expect(await cli.run(["teardown", "dev"], { interactive: true, ask })).toBe(1);
+    expect(cli.output()).toMatch(/domain\s+FAILED: alert-engine-domain-dev appeared after the plan was shown: run the teardown again to see it in the plan/);
+    expect(h.cloud.stack("alert-engine-domain-dev")?.status).toBe("CREATE_COMPLETE");
+    expect(h.cloud.stack("alert-engine-backend-dev")?.status).toBe("CREATE_COMPLETE");
+  });
+
   it("finishes an interrupted teardown when run again", async () => {
     await deployed("dev");
     const controller = new AbortController();
