@@ -100,7 +100,7 @@ describe("teardown faults", () => {
       const before = h.cloud.mutatingCalls().length;
 
       expect(await cli.run(["teardown", "prod", "--force", "--confirm", "prod"])).toBe(1);
-      expect(cli.output()).toMatch(/the deployed template of alert-engine-storage-prod is not JSON with Resources/);
+      expect(cli.output()).toMatch(/reading the deployed template of alert-engine-storage-prod failed: it is not JSON with Resources/);
       untouched(before);
     });
   });

@@ -72,21 +72,20 @@ export class TeardownReadError extends Error {
   }
 }
 
-/** Thrown for a deployed template that is not JSON with Resources: its DeletionPolicies cannot be known. */
-class UnreadableTemplate extends Error {
-  constructor(stack: string) {
-    super(`the deployed template of ${stack} is not JSON with Resources (YAML or edited outside this tool?): its DeletionPolicies cannot be read`);
-  }
-}
+/** A deployed template that is not JSON with Resources: its DeletionPolicies cannot be known. */
+const unreadableTemplate = () => new Error("it is not JSON with Resources (YAML, or edited outside this tool?), so what it retains cannot be known");
 
 const LIVE_ENDED = new Set(["DELETE_COMPLETE", "DELETE_SKIPPED"]);
 /** ListStackResources also lists what a failed deletion already removed or skipped: those are not there to delete. */
 const isLive = (resource: StackResourceSummary) => !LIVE_ENDED.has(resource.status);
 
 export async function planTeardown(env: Environment, readers: PlanReaders, certificateDescription: string | undefined): Promise<TeardownPlan> {
+  // Every stack is read even when one fails, so the error names every read that needs fixing at once.
   const settled = await Promise.allSettled(STACKS.map((definition) => planStack(env, readers, definition)));
-  const failures = settled.flatMap((s) => (s.status === "rejected" ? [asFailedRead(s.reason)] : []));
-  if (failures.length > 0) throw new TeardownReadError(failures);
+  const rejected = settled.flatMap((s) => (s.status === "rejected" ? [s.reason as unknown] : []));
+  const unexpected = rejected.find((reason) => !(reason instanceof ReadFailure));
+  if (unexpected) throw unexpected;
+  if (rejected.length > 0) throw new TeardownReadError(rejected.map((reason) => (reason as ReadFailure).read));
   const stacks = settled.map((s) => (s as PromiseFulfilledResult<Awaited<ReturnType<typeof planStack>>>).value);
   return {
     stacks: stacks.map((s) => s.planned),
@@ -101,9 +100,6 @@ class ReadFailure extends Error {
     super(`${read.operation} of ${read.stack} failed`);
   }
 }
-
-const asFailedRead = (error: unknown): FailedRead =>
-  error instanceof ReadFailure ? error.read : { operation: "planning", stack: "?", cause: error };
 
 /** One read, named after its AWS operation and stack if it fails. */
 async function read<T>(operation: string, stack: string, call: () => Promise<T>): Promise<T> {
@@ -127,7 +123,7 @@ async function planStack(env: Environment, readers: PlanReaders, definition: Sta
     read("ListStackResources", name, () => readers.cfn.listStackResources(name)),
     read("GetTemplate", name, () => readers.cfn.templateBody(name)).then((body) => {
       const parsed = parseTemplate(body);
-      if (!parsed) throw new ReadFailure({ operation: "reading the deployed template", stack: name, cause: new UnreadableTemplate(name) });
+      if (!parsed) throw new ReadFailure({ operation: "reading the deployed template", stack: name, cause: unreadableTemplate() });
       return parsed;
     }),
   ]);
@@ -135,7 +131,7 @@ async function planStack(env: Environment, readers: PlanReaders, definition: Sta
   const decided = decide(template, live);
   const retained = decided.retainedIds.map((id) => retainedResource({ node: definition.id, stack: name }, id, template.Resources[id]!.Type, listed, env.region));
   const bucketsToEmpty = await Promise.all(
-    decided.bucketsToEmpty.map(async (bucket) => ({ bucket, versions: await read("ListObjectVersions", name, () => readers.countVersions(bucket)) })),
+    decided.bucketsToEmpty.map(async (bucket) => ({ bucket, versions: await read("ListObjectVersions", `s3://${bucket} (${name})`, () => readers.countVersions(bucket)) })),
   );
   const planned: PlannedStack = {
     node: definition.id,
