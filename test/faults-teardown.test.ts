@@ -105,6 +105,21 @@ describe("teardown faults", () => {
     });
   });
 
+  it("ListObjectVersions failing while the plan counts a bucket: exit 1, nothing emptied or deleted", async () => {
+    h = deployHarness();
+    const config = writeConfig(h.cloud.account);
+    cli = cliHarness(h, config);
+    await h.deploy("stage", { env: environmentFrom(config, "stage") });
+    const bucket = h.cloud.stack("alert-engine-storage-stage")!.outputs.BucketName!;
+    h.cloud.throttle({ command: "ListObjectVersions", times: 1_000 });
+    const before = h.cloud.mutatingCalls().length;
+
+    expect(await cli.run(["teardown", "stage", "--yes"])).toBe(1);
+    expect(cli.output()).toContain(`ListObjectVersions of s3://${bucket} (alert-engine-storage-stage) failed: AWS said ThrottlingException`);
+    expect(h.cloud.mutatingCalls().length).toBe(before);
+    for (const id of STACKS) expect(h.cloud.stack(`alert-engine-${id}-stage`)?.status).toBe("CREATE_COMPLETE");
+  });
+
   it("Ctrl-C during bucket emptying: the batch in flight finishes, nothing else starts, exit 130", async () => {
     h = deployHarness();
     const config = writeConfig(h.cloud.account);
