@@ -55,16 +55,13 @@ describe("orchestrate deploy (the command a person types)", () => {
     expect(cli.output()).toMatch(/backend\s+skipped: not started: auth did not complete/);
   });
 
-  it("in prod with no terminal, a change set that needs approval is an error, never a silent yes", async () => {
+  it("in prod with no terminal and no --yes, the deploy is refused before anything changes: never a silent yes, never half-made", async () => {
     h = deployHarness();
     h.cloud.putImage("alert-engine-prod", "latest");
     const cli = cliHarness(h, writeConfig(h.cloud.account));
-    expect(await cli.run(["deploy", "prod"])).toBe(1);
-    expect(cli.output()).toMatch(/needs approval .* there is no terminal to ask: review it with 'orchestrate changeset prod', then rerun with --yes/);
-    // auth adds IAM roles, which widens access; network adds nothing of the kind and may proceed.
-    expect(h.cloud.callsOf("ExecuteChangeSet").filter((c) => /auth/.test((c.input as { StackName: string }).StackName))).toEqual([]);
-    // The refused change sets were not left behind.
-    expect(h.cloud.stack("alert-engine-auth-prod")?.changeSets.filter((c) => c.executionStatus === "AVAILABLE") ?? []).toEqual([]);
+    expect(await cli.run(["deploy", "prod"])).toBe(2);
+    expect(cli.output()).toMatch(/may need approval .* there is no terminal to ask and no --yes: nothing was changed/);
+    expect(h.cloud.mutatingCalls()).toEqual([]);
   });
 
   it("Ctrl-C at the approval prompt interrupts the whole run: exit 130, nothing of it executed or left behind", async () => {

@@ -18,6 +18,7 @@ export interface DeployOptions extends SessionOptions {
   outputsFile?: string;
   templateBucket?: string;
   changeset?: string;
+  allowProtectionLowering?: boolean;
 }
 
 export const NODE_IDS: NodeId[] = ["certificate", ...STACKS.map((s) => s.id)];
@@ -36,6 +37,7 @@ export function registerDeploy(program: Command, overrides?: SessionOverrides): 
       .option("--concurrency <n>", "at most n stacks at once (default: all that are ready)", positiveInt)
       .addOption(new Option("--require-approval <level>", "ask before executing change sets (default: broadening in prod, never elsewhere)").choices(APPROVAL_LEVELS))
       .option("--yes", "approve every change set without asking")
+      .option("--allow-protection-lowering", "allow a deploy that lowers the protection of data the environment retains (Retain → Delete, deletion or termination protection off, versioning suspended, shorter log retention); --yes does not imply it, and it is still shown for approval")
       .option("--changeset <name>", "execute only the change sets review NAME (orchestrate changeset) kept, with the image it recorded; refuses before any change when a stack would change without a current one")
       .option("--continue-rollback", "run ContinueUpdateRollback on stacks in UPDATE_ROLLBACK_FAILED before deploying")
       .option("--image-tag <tag>", "image tag to deploy (default: the environment's imageTag, or the git short sha with --build)")

@@ -17,12 +17,16 @@ import { changeTable } from "../render/review.js";
 import { STACKS, stackDefinition } from "../templates/index.js";
 import { NODE_IDS, type DeployOptions } from "./deploy-command.js";
 import { EXIT } from "./command.js";
+import { checkProtection, requireWayToApprove } from "./deploy-checks.js";
 import { openSession, type Session, type SessionOverrides } from "./session.js";
 
 export async function runDeploy(envName: string, options: DeployOptions, overrides?: SessionOverrides): Promise<number> {
   const session = openSession(envName, options, overrides);
   try {
     const { env, clients, retry } = session;
+    const approval = options.requireApproval ?? (env.name === "prod" ? "broadening" : "never");
+    // Building pushes an image: a deploy that cannot be approved is refused before that.
+    if (options.build) requireWayToApprove(session, options, approval);
     // --changeset: the review says which image; it must exist and cover the whole deploy before anything changes.
     const reviewed = options.changeset ? await readReviewedDeploy(session, options) : undefined;
     // Building takes minutes: first make sure the credentials and account are right (no image needed yet).
@@ -32,14 +36,16 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
     const checked = reviewed ? { ...preflighted, context: withReviewedImage(preflighted.context, reviewed) } : preflighted;
     const nodes = options.stacks ?? NODE_IDS;
     if (reviewed) await verifyReviewedDeploy({ env, cfn: session.cfn, review: reviewed, nodes, context: checked.context, certificate: await certificateState(session) });
-    const approval = options.requireApproval ?? (env.name === "prod" ? "broadening" : "never");
+    // Lowered protection first: its refusal lists what the config would lower, worth knowing before --yes.
+    const protection = await checkProtection(session, nodes, Boolean(options.allowProtectionLowering));
+    requireWayToApprove(session, options, approval);
     const graph = subgraph(buildGraph(STACKS), nodes);
     const progress = session.progress(graph.nodes.map((n) => n.id), { plain: approval !== "never" && !options.yes });
     const s3 = new S3Api(clients.s3, retry);
 
     const report = await deploy({
       env,
-      cfn: session.cfn,
+      cfn: protection.cfn,
       clock: session.clock,
       poll: session.poll,
       emit: progress.sink,
@@ -61,6 +67,7 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
       afterStack: afterStackSteps({ env, clients, retry }),
       diagnose: diagnoseStack({ env, clients, retry }),
       watchWhileDeploying: serviceWatch({ env, clients, retry }),
+      lowerings: protection.lowerings,
       reviewed: options.changeset ? { name: options.changeset, envName: env.name, check: isReviewedChangeSetCurrent } : undefined,
     });
     await progress.done;
@@ -96,10 +103,10 @@ function approver(session: Session, options: DeployOptions) {
   let turn: Promise<unknown> = Promise.resolve();
   return async (review: ChangeSetReview): Promise<boolean> => {
     if (options.yes) return true;
-    const flagged = concerns(review.changes);
+    const flagged = concerns(review.changes, review.lowerings);
     if (!session.interactive) {
       throw new UserInputError(
-        `${review.stack}: change set ${review.changeSetName} needs approval (${flagged.map((c) => `${c.logicalId} ${c.why}`).join(", ") || `${review.changes.length} changes`}) and there is no terminal to ask: review it with 'orchestrate changeset ${session.env.name}', then rerun with --yes`,
+        `${review.stack}: change set ${review.changeSetName} needs approval (${flagged.map((c) => `${c.logicalId} ${c.why}${c.detail ? ` (${c.detail})` : ""}`).join(", ") || `${review.changes.length} changes`}) and there is no terminal to ask: review it with 'orchestrate changeset ${session.env.name}', then rerun with --yes`,
       );
     }
     const asked = turn.then(async () => {
@@ -107,7 +114,7 @@ function approver(session: Session, options: DeployOptions) {
       session.log(`\n${review.stack}: ${review.changes.length} changes in ${review.changeSetName}`);
       const definition = stackDefinition(review.node as StackId);
       for (const line of changeTable(changeRows(review.changes, { definition, desired: review.template }), { color: !process.env.NO_COLOR })) session.log(line);
-      for (const c of flagged) session.log(`  ! ${c.logicalId} (${c.resourceType}) ${c.why}`);
+      for (const c of flagged) session.log(`  ! ${c.logicalId} (${c.resourceType}) ${c.why}${c.detail ? `: ${c.detail}` : ""}`);
       return session.ask(`Execute this change set on ${review.stack}? [y/N] `);
     });
     turn = asked.catch(() => undefined);

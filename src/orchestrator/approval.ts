@@ -3,6 +3,7 @@
  * anything that widens IAM or network access, plus replacements and removals, which can lose data.
  */
 import type { Change } from "@aws-sdk/client-cloudformation";
+import type { ProtectionLowering } from "./protection.js";
 
 export type ApprovalLevel = "never" | "broadening" | "any-change";
 export const APPROVAL_LEVELS: readonly ApprovalLevel[] = ["never", "broadening", "any-change"];
@@ -18,12 +19,17 @@ const REVISIONED_TYPES = new Set(["AWS::ECS::TaskDefinition"]);
 export interface ChangeConcern {
   readonly logicalId: string;
   readonly resourceType: string;
-  readonly why: "widens access" | "replaces" | "may replace" | "removes";
+  readonly why: "lowers protection" | "widens access" | "replaces" | "may replace" | "removes";
+  /** For "lowers protection": what gets weaker, e.g. "DeletionPolicy Retain → Delete". */
+  readonly detail?: string;
 }
 
-/** Why each change is worth a second look, if it is. */
-export function concerns(changes: readonly Change[]): ChangeConcern[] {
-  const found: ChangeConcern[] = [];
+/**
+ * Why each change is worth a second look, if it is. Lowered protection comes from the templates
+ * (protection.ts), not the change set, which does not reliably show it; it is listed first.
+ */
+export function concerns(changes: readonly Change[], lowerings: readonly ProtectionLowering[] = []): ChangeConcern[] {
+  const found: ChangeConcern[] = lowerings.map((l) => ({ logicalId: l.logicalId, resourceType: l.resourceType, why: "lowers protection", detail: l.change }));
   for (const change of changes) {
     const rc = change.ResourceChange;
     if (!rc) continue;
@@ -36,8 +42,8 @@ export function concerns(changes: readonly Change[]): ChangeConcern[] {
   return found;
 }
 
-export function needsApproval(level: ApprovalLevel, changes: readonly Change[]): boolean {
+export function needsApproval(level: ApprovalLevel, changes: readonly Change[], lowerings: readonly ProtectionLowering[] = []): boolean {
   if (level === "never") return false;
   if (level === "any-change") return true;
-  return concerns(changes).length > 0;
+  return concerns(changes, lowerings).length > 0;
 }

@@ -8,6 +8,7 @@ import { hasErrorName } from "../aws/retry.js";
 import type { Template } from "../templates/cfn.js";
 import { needsApproval, type ApprovalLevel } from "./approval.js";
 import type { NodeId } from "./graph.js";
+import type { ProtectionLowering } from "./protection.js";
 import type { NodeResult } from "./results.js";
 import { isEmptyReview, isSuccessfulStatus, isUpdatable } from "./stack-status.js";
 import { settleStack } from "./stack-recovery.js";
@@ -36,6 +37,8 @@ export interface ChangeSetReview {
   readonly stack: string;
   readonly changeSetName: string;
   readonly changes: readonly Change[];
+  /** What this stack's deploy lowers (protection.ts): a concern of its own, shown at the question. */
+  readonly lowerings: readonly ProtectionLowering[];
 }
 
 export interface StackDeployContext extends WatchContext {
@@ -49,6 +52,8 @@ export interface StackDeployContext extends WatchContext {
   readonly pendingChangeSets: Map<string, string>;
   /** `deploy --changeset NAME`: execute these reviewed change sets instead of creating new ones. */
   readonly reviewed?: ReviewedChangeSets;
+  /** Per stack, what its deploy lowers, decided once before the run from the deployed and desired templates. */
+  readonly lowerings?: ReadonlyMap<NodeId, readonly ProtectionLowering[]>;
 }
 
 export type ReviewCheck = { current: true; changeSetId: string } | { current: false; why: string };
@@ -179,8 +184,11 @@ async function reviewedChangeSet(run: Run, reviewed: ReviewedChangeSets, deploye
 
 async function approveAndExecute(run: Run, changeSet: ReadyChangeSet): Promise<NodeResult> {
   const { ctx, desired } = run;
-  if (needsApproval(ctx.approval, changeSet.changes)) {
-    const approved = await ctx.approve({ node: desired.node, template: desired.template, stack: desired.name, changeSetName: changeSet.name, changes: changeSet.changes });
+  const lowerings = ctx.lowerings?.get(desired.node) ?? [];
+  // A reviewed change set (--changeset) was approved by its review: it runs exactly what was reviewed.
+  const reviewed = ctx.reviewed !== undefined && changeSet.name === ctx.reviewed.name;
+  if (!reviewed && needsApproval(ctx.approval, changeSet.changes, lowerings)) {
+    const approved = await ctx.approve({ node: desired.node, template: desired.template, stack: desired.name, changeSetName: changeSet.name, changes: changeSet.changes, lowerings });
     if (!approved) {
       await discard(ctx, desired.name, changeSet.id);
       return { kind: "failed", message: "change set not approved; nothing was changed", durationMs: run.elapsed() };

@@ -10,6 +10,7 @@ import type { ApprovalLevel } from "./approval.js";
 import { sleepUnlessAborted } from "./clock.js";
 import { deployStack, type ChangeSetReview, type ReviewedChangeSets, type StackDeployContext } from "./deploy-stack.js";
 import { buildGraph, subgraph, type NodeId } from "./graph.js";
+import type { ProtectionLowering } from "./protection.js";
 import { resolveInputs, type InputSources } from "./inputs.js";
 import { outputsOf, type NodeResult } from "./results.js";
 import type { WatchContext } from "./watch.js";
@@ -33,6 +34,8 @@ export interface DeployRequest extends WatchContext {
   readonly stageTemplate?: (stackName: string, body: string) => Promise<string>;
   /** `--changeset NAME`: execute reviewed change sets instead of creating new ones. */
   readonly reviewed?: ReviewedChangeSets;
+  /** Per stack, what its deploy lowers (protection-guard.ts): approval treats it as a concern. */
+  readonly lowerings?: ReadonlyMap<NodeId, readonly ProtectionLowering[]>;
   /** Steps CloudFormation cannot do, run once a stack has succeeded (e.g. restrict the default security group). */
   readonly afterStack?: (node: StackId, outputs: Record<string, string>) => Promise<string[]>;
   /** A look at a stack's workload while it deploys (ECS tasks stopping), for nodes it watches; new findings are shown. */
@@ -67,6 +70,7 @@ export async function deploy(request: DeployRequest): Promise<DeployReport> {
     stageTemplate: request.stageTemplate,
     pendingChangeSets,
     reviewed: request.reviewed,
+    lowerings: request.lowerings,
   };
 
   const inputSources: InputSources = {

@@ -5,6 +5,7 @@
 import type { Change, ResourceChangeDetail } from "@aws-sdk/client-cloudformation";
 import type { Template } from "../templates/cfn.js";
 import type { StackDefinition } from "../templates/stack.js";
+import { isStatefulResource } from "./protection.js";
 import { isRetainPolicy } from "./teardown-plan.js";
 
 export interface ResourceChangeRow {
@@ -23,9 +24,6 @@ export interface ResourceChangeRow {
   readonly retained: boolean;
 }
 
-/** Types that hold data, whichever stack declares them. */
-const STATEFUL_TYPES = new Set(["AWS::S3::Bucket", "AWS::Cognito::UserPool", "AWS::Logs::LogGroup", "AWS::EC2::VPC"]);
-
 export interface ChangeContext {
   readonly definition: StackDefinition;
   readonly desired: Template;
@@ -41,7 +39,7 @@ export function changeRows(changes: readonly Change[], context: ChangeContext): 
     const type = rc.ResourceType ?? "?";
     const action = rc.Action ?? "?";
     const replacement = action === "Modify" ? (rc.Replacement ?? "False") : "";
-    const stateful = STATEFUL_TYPES.has(type) || context.definition.statefulResources.includes(logicalId);
+    const stateful = isStatefulResource(context.definition, logicalId, type);
     const losesOld = action === "Remove" || replacement === "True" || replacement === "Conditional";
     return [
       {

@@ -18,6 +18,8 @@ import { resolveInputs, type InputSources } from "./inputs.js";
 import type { NodeResult } from "./results.js";
 import { changeRows, dangerWarnings, type ResourceChangeRow } from "./review-changes.js";
 import { parseTemplate } from "./teardown-plan.js";
+import { protectionLowerings, type ProtectionLowering } from "./protection.js";
+import { retainsData } from "./protection-guard.js";
 import { isEmptyReview, isFailedFirstCreate, isInProgress, isUpdatable, needsManualRecovery } from "./stack-status.js";
 import { waitForChangeSet } from "./change-set-wait.js";
 import { environmentFingerprint, REVIEW_MARKER, reviewDescription } from "./review-record.js";
@@ -31,6 +33,8 @@ interface StackReviewBase {
   readonly stack: string;
   /** What the reader must know to trust the table: upstream changes, protection, odd states. */
   readonly notes: string[];
+  /** What deploying this stack lowers (protection.ts), whether or not the change set shows it. */
+  readonly lowerings: ProtectionLowering[];
 }
 
 export type StackReview = StackReviewBase &
@@ -52,6 +56,8 @@ export interface ReviewReport {
   readonly stacks: StackReview[];
   /** Replacements and removals of stateful resources, spelled out once more at the end. */
   readonly warnings: string[];
+  /** Some stack lowers protection in an environment that retains data: deploy refuses it without the opt-in flag. */
+  readonly loweringNeedsOptIn: boolean;
   readonly interrupted: boolean;
   /**
    * What chose this review's account, region, config and names, which the commands it prints must repeat to act
@@ -79,17 +85,18 @@ export async function review(request: ReviewRequest): Promise<ReviewReport> {
   const startedAt = new Date(request.clock.now()).toISOString();
   const reviews = new Map<NodeId, StackReview>();
   const deployed = new Map<NodeId, DeployedStack>();
+  const deployedStates: { stack: DeployedStack; body?: string }[] = [];
   const created: { stack: string; id: string }[] = [];
   const sources: InputSources = { env: request.env, cfn: request.cfn, context: request.context, certificateOutputs: async () => request.certificate.outputs };
   const reviewOne = async (node: StackId): Promise<StackReview> => {
     try {
-      return await reviewStack(request, sources, node, reviews, deployed, created);
+      return await reviewStack(request, sources, node, reviews, deployed, created, deployedStates);
     } catch (error) {
       if (request.signal?.aborted) throw error;
       const stack = stackName(request.env, node);
       // A change set left half-reviewed would only confuse the next reader.
       for (const c of created.filter((c) => c.stack === stack)) await request.cfn.deleteChangeSet(c.stack, c.id).catch(() => undefined);
-      return { node, stack, notes: [], kind: "failed", reason: (error as Error)?.message ?? String(error) };
+      return { node, stack, notes: [], lowerings: [], kind: "failed", reason: (error as Error)?.message ?? String(error) };
     }
   };
   try {
@@ -113,6 +120,7 @@ export async function review(request: ReviewRequest): Promise<ReviewReport> {
     certificate: request.certificate.description,
     stacks,
     warnings: stacks.flatMap((s) => (s.kind === "changes" ? dangerWarnings(s.stack, s.changes) : [])),
+    loweringNeedsOptIn: stacks.some((s) => s.lowerings.length > 0) && retainsData(request.env, deployedStates),
     interrupted: Boolean(request.signal?.aborted),
   };
 }
@@ -124,9 +132,10 @@ async function reviewStack(
   upstream: ReadonlyMap<NodeId, StackReview>,
   deployedStacks: Map<NodeId, DeployedStack>,
   created: { stack: string; id: string }[],
+  deployedStates: { stack: DeployedStack; body?: string }[],
 ): Promise<StackReview> {
   const definition = stackDefinition(node);
-  const base: StackReviewBase = { node, stack: stackName(request.env, node), notes: [] };
+  const base: StackReviewBase = { node, stack: stackName(request.env, node), notes: [], lowerings: [] };
   const template = synthesize(definition, request.env);
   const current = await request.cfn.describeStack(base.stack);
   if (!current || isEmptyReview(current.status) || isFailedFirstCreate(current.status)) {
@@ -148,6 +157,15 @@ async function reviewStack(
   const parameters = await resolveInputs(sources, definition, known);
   if (typeof parameters === "string") return { ...base, kind: "blocked", reason: parameters };
   const deployedBody = await request.cfn.templateBody(base.stack);
+  deployedStates.push({ stack: current, body: deployedBody });
+  base.lowerings.push(
+    ...protectionLowerings(
+      definition,
+      base.stack,
+      { template: parseTemplate(deployedBody), terminationProtection: current.terminationProtection },
+      { template, terminationProtection: request.env.terminationProtection },
+    ),
+  );
   if (matchesDeployed(current, deployedBody, { template, parameters, tags: stackTags(request.env) })) return { ...base, kind: "unchanged" };
 
   request.progress?.(node, "creating change set");

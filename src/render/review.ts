@@ -4,6 +4,8 @@
  */
 import { styleText } from "node:util";
 import type { ResourceChangeRow, ReviewReport, StackReview } from "../orchestrator/review.js";
+import { describeLowering } from "../orchestrator/protection.js";
+import { ALLOW_LOWERING_FLAG } from "../orchestrator/protection-guard.js";
 
 type Style = Parameters<typeof styleText>[0];
 type Paint = (style: Style, text: string) => string;
@@ -60,15 +62,26 @@ export function reviewText(report: ReviewReport, options: { color: boolean }): s
     lines.push("", `${paint("bold", stack.stack)}: ${stack.kind === "failed" ? paint("red", headline(stack)) : headline(stack)}`);
     if (stack.kind === "changes") lines.push(...table(stack.changes, paint));
     if (stack.kind === "new") lines.push(...Object.entries(stack.resourceTypes).map(([type, n]) => `  ${String(n).padStart(3)} x ${type}`));
+    lines.push(...stack.lowerings.map((l) => paint(["red", "bold"], `  lowers protection: ${describeLowering(l)}`)));
     for (const note of stack.notes) lines.push(paint("cyan", `  note: ${note}`));
   }
   if (report.warnings.length > 0) {
     lines.push("", paint(["red", "bold"], "WARNING: stateful resources would be replaced or removed:"));
     lines.push(...report.warnings.map((w) => paint("red", `  - ${w}`)));
   }
+  if (lowerings(report).length > 0) {
+    lines.push("", paint(["red", "bold"], "WARNING: lowers the protection of data:"));
+    lines.push(...lowerings(report).map((w) => paint("red", `  - ${w}`)), ...optIn(report).map((l) => paint("red", l)));
+  }
   lines.push("", ...closing(report));
   return lines.join("\n");
 }
+
+/** "stack: what gets weaker", for the closing warning. */
+const lowerings = (report: ReviewReport) => report.stacks.flatMap((s) => s.lowerings.map((l) => `${s.stack}: ${describeLowering(l)}`));
+
+const optIn = (report: ReviewReport) =>
+  report.loweringNeedsOptIn ? [`${report.environment} retains data: deploy refuses this unless it is run with ${ALLOW_LOWERING_FLAG} (--yes does not imply it).`] : [];
 
 const kept = (report: ReviewReport) => report.stacks.filter((s): s is Extract<StackReview, { kind: "changes" }> => s.kind === "changes");
 
@@ -123,6 +136,9 @@ export function reviewMarkdown(report: ReviewReport): string {
   if (report.warnings.length > 0) {
     lines.push("", "> [!CAUTION]", "> Stateful resources would be replaced or removed:", ...report.warnings.map((w) => `> - ${md(w)}`));
   }
+  if (lowerings(report).length > 0) {
+    lines.push("", "> [!CAUTION]", "> Lowers the protection of data:", ...lowerings(report).map((w) => `> - ${md(w)}`), ...optIn(report).map((l) => `>\n> ${md(l)}`));
+  }
   for (const stack of report.stacks) {
     lines.push("", `### ${stack.stack}`, "", md(headline(stack)));
     if (stack.kind === "changes") {
@@ -133,6 +149,7 @@ export function reviewMarkdown(report: ReviewReport): string {
       }
     }
     if (stack.kind === "new") lines.push("", ...Object.entries(stack.resourceTypes).map(([type, n]) => `- ${n} × \`${type}\``));
+    if (stack.lowerings.length > 0) lines.push("", ...stack.lowerings.map((l) => `- **lowers protection**: ${md(describeLowering(l))}`));
     if (stack.notes.length > 0) lines.push("", ...stack.notes.map((n) => `- _${md(n)}_`));
   }
   lines.push("", ...closingMarkdown(report));

@@ -1,0 +1,48 @@
+/**
+ * `deploy`'s refusals that need no change set to decide: made before anything in AWS changes, so a
+ * refused deploy leaves nothing half-done (exit 2).
+ */
+import type { CloudFormationApi } from "../aws/cloudformation.js";
+import type { StackId } from "../env/model.js";
+import { UserInputError } from "../errors.js";
+import type { ApprovalLevel } from "../orchestrator/approval.js";
+import { readDeployedStacks, reusingFirstReads } from "../orchestrator/deployed-stacks.js";
+import type { NodeId } from "../orchestrator/graph.js";
+import type { ProtectionLowering } from "../orchestrator/protection.js";
+import { loweringRefusal, plannedLowerings, retainsData } from "../orchestrator/protection-guard.js";
+import type { Session } from "./session.js";
+
+/**
+ * With no terminal and no --yes, a change set that needs approval could only fail, after the stacks before
+ * it had been created: prod left half-made. So where approval may be needed, refuse at once and say how a
+ * pipeline proceeds. A reviewed --changeset is approved by its review.
+ */
+export function requireWayToApprove(session: Session, options: { yes?: boolean; changeset?: string }, approval: ApprovalLevel): void {
+  if (approval === "never" || options.yes || options.changeset || session.interactive) return;
+  const env = session.env.name;
+  throw new UserInputError(
+    `deploy ${env} may need approval (--require-approval ${approval}) and there is no terminal to ask and no --yes: nothing was changed. ` +
+      `In a pipeline, review with 'orchestrate changeset ${env}', then 'orchestrate deploy ${env} --changeset NAME' executes exactly what was reviewed; or pass --yes to approve every change set unseen.`,
+  );
+}
+
+export interface ProtectionCheck {
+  /** CloudFormation for the engine: its first read of each stack reuses the check's (no extra round trips). */
+  readonly cfn: CloudFormationApi;
+  readonly lowerings: ReadonlyMap<NodeId, readonly ProtectionLowering[]>;
+}
+
+/**
+ * Reads the deployed stacks in scope and refuses a deploy that lowers the protection of data the
+ * environment retains, unless the user opted in; with the opt-in, the lowerings go on to approval.
+ */
+export async function checkProtection(session: Session, nodes: readonly NodeId[], allowLowering: boolean): Promise<ProtectionCheck> {
+  const stacks = nodes.filter((n): n is StackId => n !== "certificate");
+  const snapshots = await readDeployedStacks(session.cfn, session.env, stacks, session.clock);
+  const found = plannedLowerings(session.env, snapshots);
+  if (found.length > 0 && retainsData(session.env, snapshots) && !allowLowering) throw new UserInputError(loweringRefusal(session.env, found));
+  return {
+    cfn: reusingFirstReads(session.cfn, snapshots, session.clock),
+    lowerings: new Map(found.map((s) => [s.node, s.lowerings])),
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * "Lowers protection": the one judgment of whether a deploy would leave stateful data easier to lose.
+ * Decided from the deployed template and termination protection against the desired ones, never from a
+ * change set: CloudFormation does not reliably list a DeletionPolicy or UpdateReplacePolicy change as a
+ * change, and termination protection is no part of any change set. Review, approval and the refusal all
+ * call this, so they cannot disagree.
+ */
+import type { Json, Resource, Template } from "../templates/cfn.js";
+import type { StackDefinition } from "../templates/stack.js";
+
+/** Types that hold data, whichever stack declares them (a definition's statefulResources adds its own). */
+export const STATEFUL_TYPES: ReadonlySet<string> = new Set(["AWS::S3::Bucket", "AWS::Cognito::UserPool", "AWS::Logs::LogGroup", "AWS::EC2::VPC"]);
+
+export const isStatefulResource = (definition: Pick<StackDefinition, "statefulResources">, logicalId: string, type: string) =>
+  STATEFUL_TYPES.has(type) || definition.statefulResources.includes(logicalId);
+
+/** A stack's protection as deployed, or as a deploy would leave it. */
+export interface ProtectionState {
+  /** undefined: no stack yet, or a deployed template that is not ours to read (YAML): nothing to compare resources with. */
+  readonly template?: Template;
+  readonly terminationProtection: boolean;
+}
+
+export interface ProtectionLowering {
+  /** The resource's logical id, or the stack's name for termination protection. */
+  readonly logicalId: string;
+  readonly resourceType: string;
+  /** What gets weaker, e.g. "DeletionPolicy Retain → Delete". */
+  readonly change: string;
+}
+
+/** The stack itself, for termination protection: not a resource of its template. */
+export const STACK_TYPE = "AWS::CloudFormation::Stack";
+
+/**
+ * How much a policy keeps of a resource that CloudFormation deletes or replaces. RetainExceptOnCreate
+ * retains every resource that already exists, which is all a deployed one can be; Snapshot keeps the data
+ * but not the resource; absent means Delete.
+ */
+const POLICY_STRENGTH: Record<string, number> = { Retain: 3, RetainExceptOnCreate: 3, Snapshot: 2, Delete: 1 };
+const strength = (policy: string | undefined) => POLICY_STRENGTH[policy ?? "Delete"] ?? 1;
+
+/** Every way the desired stack protects data less than the deployed one; empty when it protects as much or more. */
+export function protectionLowerings(
+  definition: Pick<StackDefinition, "statefulResources">,
+  stackName: string,
+  deployed: ProtectionState,
+  desired: ProtectionState,
+): ProtectionLowering[] {
+  const found: ProtectionLowering[] = [];
+  if (deployed.terminationProtection && !desired.terminationProtection) {
+    found.push({ logicalId: stackName, resourceType: STACK_TYPE, change: "termination protection on → off" });
+  }
+  if (!deployed.template || !desired.template) return found;
+  for (const [logicalId, before] of Object.entries(deployed.template.Resources)) {
+    const after = desired.template.Resources[logicalId];
+    // A resource that disappears is a removal, which the change set shows and approval asks about.
+    if (!after || after.Type !== before.Type) continue;
+    const changes = [
+      ...(isStatefulResource(definition, logicalId, before.Type) ? policyLowerings(before, after) : []),
+      ...propertyLowerings(before, after),
+    ];
+    found.push(...changes.map((change) => ({ logicalId, resourceType: before.Type, change })));
+  }
+  return found;
+}
+
+function policyLowerings(before: Resource, after: Resource): string[] {
+  return (["DeletionPolicy", "UpdateReplacePolicy"] as const)
+    .filter((policy) => strength(after[policy]) < strength(before[policy]))
+    .map((policy) => `${policy} ${before[policy] ?? "Delete"} → ${after[policy] ?? "Delete (absent)"}`);
+}
+
+/** Protection that lives in a resource's own properties, by type. */
+function propertyLowerings(before: Resource, after: Resource): string[] {
+  const was = before.Properties ?? {};
+  const will = after.Properties ?? {};
+  switch (before.Type) {
+    case "AWS::Cognito::UserPool":
+      return was.DeletionProtection === "ACTIVE" && will.DeletionProtection !== "ACTIVE" ? [`DeletionProtection ACTIVE → ${show(will.DeletionProtection)}`] : [];
+    case "AWS::ElasticLoadBalancingV2::LoadBalancer": {
+      const [from, to] = [loadBalancerAttribute(was, "deletion_protection.enabled"), loadBalancerAttribute(will, "deletion_protection.enabled")];
+      return from === "true" && to !== "true" ? [`deletion_protection.enabled true → ${show(to)}`] : [];
+    }
+    case "AWS::S3::Bucket": {
+      const [from, to] = [versioning(was), versioning(will)];
+      return from === "Enabled" && to !== "Enabled" ? [`versioning Enabled → ${show(to)}`] : [];
+    }
+    case "AWS::Logs::LogGroup":
+      return retentionShortened(was.RetentionInDays, will.RetentionInDays);
+    default:
+      return [];
+  }
+}
+
+/** Absent RetentionInDays keeps events forever: setting one shortens it, removing one lengthens it. */
+function retentionShortened(from: Json | undefined, to: Json | undefined): string[] {
+  if (to === undefined) return [];
+  const days = (value: Json | undefined) => (value === undefined ? Infinity : Number(value));
+  if (!(days(to) < days(from))) return [];
+  return [`RetentionInDays ${from === undefined ? "unlimited" : String(from)} → ${String(to)}`];
+}
+
+const show = (value: Json | undefined) => (value === undefined ? "absent" : typeof value === "string" ? value : JSON.stringify(value));
+
+const versioning = (properties: Record<string, Json>) => (properties.VersioningConfiguration as { Status?: Json } | undefined)?.Status;
+
+function loadBalancerAttribute(properties: Record<string, Json>, key: string): Json | undefined {
+  const list = Array.isArray(properties.LoadBalancerAttributes) ? properties.LoadBalancerAttributes : [];
+  return (list as { Key?: Json; Value?: Json }[]).find((a) => a?.Key === key)?.Value;
+}
+
+/**
+ * Whether a deployed stack keeps anything from deletion today: termination protection, a Retain policy,
+ * a user pool's or a load balancer's deletion protection. Versioning and log retention do not count:
+ * dev and stage have them without retaining data.
+ */
+export function protectsData(deployed: ProtectionState): boolean {
+  if (deployed.terminationProtection) return true;
+  return Object.values(deployed.template?.Resources ?? {}).some(
+    (r) =>
+      strength(r.DeletionPolicy) > 1 ||
+      strength(r.UpdateReplacePolicy) > 1 ||
+      (r.Type === "AWS::Cognito::UserPool" && r.Properties?.DeletionProtection === "ACTIVE") ||
+      (r.Type === "AWS::ElasticLoadBalancingV2::LoadBalancer" && loadBalancerAttribute(r.Properties ?? {}, "deletion_protection.enabled") === "true"),
+  );
+}
+
+/** One line per lowering, for messages and the review: "UserPool (AWS::Cognito::UserPool): DeletionPolicy Retain → Delete". */
+export const describeLowering = (l: ProtectionLowering) =>
+  l.resourceType === STACK_TYPE ? l.change : `${l.logicalId} (${l.resourceType}): ${l.change}`;
