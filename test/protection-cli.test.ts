@@ -74,6 +74,21 @@ describe("lowering protection in an environment that retains data", () => {
     expect(h.cloud.stack("alert-engine-storage-prod")!.terminationProtection).toBe(true);
   });
 
+  it("with the flag, termination protection switched off alone (no change set to show) is asked about too", async () => {
+    const cli = cliHarness(h, writeConfig(h.cloud.account, { prod: { terminationProtection: false } }));
+    const updates = h.cloud.callsOf("UpdateTerminationProtection").length;
+    const code = await cli.run(["deploy", "prod", "--allow-protection-lowering", "--stacks", "storage"], { interactive: true });
+    expect(cli.questions).toEqual([expect.stringMatching(/Lower the protection of alert-engine-storage-prod as listed\?/)]);
+    expect(cli.output()).toMatch(/alert-engine-storage-prod: no change set; only its termination protection changes/);
+    expect(cli.output()).toMatch(/! alert-engine-storage-prod \(AWS::CloudFormation::Stack\) lowers protection: termination protection on → off/);
+    expect(code).toBe(1); // the scripted answer is empty: no
+    expect(h.cloud.callsOf("UpdateTerminationProtection")).toHaveLength(updates);
+    expect(h.cloud.stack("alert-engine-storage-prod")!.terminationProtection).toBe(true);
+    cli.answers.push("y");
+    expect(await cli.run(["deploy", "prod", "--allow-protection-lowering", "--stacks", "storage"], { interactive: true })).toBe(0);
+    expect(h.cloud.stack("alert-engine-storage-prod")!.terminationProtection).toBe(false);
+  });
+
   it("with the flag but neither a terminal nor --yes, is refused up front (nothing to ask with)", async () => {
     const cli = cliHarness(h, lowered);
     const before = h.cloud.mutatingCalls().length;

@@ -1,7 +1,7 @@
 /** `orchestrate deploy <env>`: preflight, then the stack graph with live progress, then the outputs. */
 import { S3Api } from "../aws/s3.js";
 import { UserInputError } from "../errors.js";
-import { concerns } from "../orchestrator/approval.js";
+import { concerns, type ChangeConcern } from "../orchestrator/approval.js";
 import { certificateRunner, lookUpCertificate } from "../orchestrator/certificate.js";
 import { deploy, type DeployReport } from "../orchestrator/deploy.js";
 import type { ChangeSetReview } from "../orchestrator/deploy-stack.js";
@@ -106,16 +106,13 @@ function approver(session: Session, options: DeployOptions) {
     const flagged = concerns(review.changes, review.lowerings);
     if (!session.interactive) {
       throw new UserInputError(
-        `${review.stack}: change set ${review.changeSetName} needs approval (${flagged.map((c) => `${c.logicalId} ${c.why}${c.detail ? ` (${c.detail})` : ""}`).join(", ") || `${review.changes.length} changes`}) and there is no terminal to ask: review it with 'orchestrate changeset ${session.env.name}', then rerun with --yes`,
+        `${review.stack}: ${review.changeSetName ? `change set ${review.changeSetName}` : "termination protection off"} needs approval (${flagged.map((c) => `${c.logicalId} ${c.why}${c.detail ? ` (${c.detail})` : ""}`).join(", ") || `${review.changes.length} changes`}) and there is no terminal to ask: review it with 'orchestrate changeset ${session.env.name}', then rerun with --yes`,
       );
     }
     const asked = turn.then(async () => {
       session.signal.throwIfAborted(); // Ctrl-C at an earlier question: the ones queued behind it are not asked
-      session.log(`\n${review.stack}: ${review.changes.length} changes in ${review.changeSetName}`);
-      const definition = stackDefinition(review.node as StackId);
-      for (const line of changeTable(changeRows(review.changes, { definition, desired: review.template }), { color: !process.env.NO_COLOR })) session.log(line);
-      for (const c of flagged) session.log(`  ! ${c.logicalId} (${c.resourceType}) ${c.why}${c.detail ? `: ${c.detail}` : ""}`);
-      return session.ask(`Execute this change set on ${review.stack}? [y/N] `);
+      for (const line of approvalSummary(review, flagged)) session.log(line);
+      return session.ask(review.changeSetName ? `Execute this change set on ${review.stack}? [y/N] ` : `Lower the protection of ${review.stack} as listed? [y/N] `);
     });
     turn = asked.catch(() => undefined);
     return /^y(es)?$/i.test((await asked).trim());
@@ -131,6 +128,14 @@ async function readReviewedDeploy(session: Session, options: DeployOptions) {
 async function certificateState(session: Session) {
   const found = await lookUpCertificate(session.env, session.clients, session.retry);
   return { exists: found.arn !== undefined, outputs: found.outputs, description: found.description };
+}
+
+/** What a person reads before answering: the whole change table (not only the flagged rows), then each concern. */
+function approvalSummary(review: ChangeSetReview, flagged: readonly ChangeConcern[]): string[] {
+  const concernLines = flagged.map((c) => `  ! ${c.logicalId} (${c.resourceType}) ${c.why}${c.detail ? `: ${c.detail}` : ""}`);
+  if (!review.changeSetName) return [`\n${review.stack}: no change set; only its termination protection changes`, ...concernLines];
+  const rows = changeRows(review.changes, { definition: stackDefinition(review.node as StackId), desired: review.template });
+  return [`\n${review.stack}: ${review.changes.length} changes in ${review.changeSetName}`, ...changeTable(rows, { color: !process.env.NO_COLOR }), ...concernLines];
 }
 
 async function buildImage(session: Session, options: DeployOptions): Promise<string> {

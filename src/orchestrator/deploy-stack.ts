@@ -35,7 +35,8 @@ export interface ChangeSetReview {
   readonly node: NodeId;
   readonly template: Template;
   readonly stack: string;
-  readonly changeSetName: string;
+  /** undefined: no change set, only termination protection is lowered (asked about on its own). */
+  readonly changeSetName?: string;
   readonly changes: readonly Change[];
   /** What this stack's deploy lowers (protection.ts): a concern of its own, shown at the question. */
   readonly lowerings: readonly ProtectionLowering[];
@@ -120,6 +121,7 @@ export async function deployStack(ctx: StackDeployContext, desired: DesiredStack
   if (deployed && isUpdatable(deployed.status)) {
     const changed = await differences(ctx, deployed, desired);
     if (changed.length === 0) {
+      if (!(await protectionOnlyApproved(run))) return notApproved(run);
       await ensureProtection(ctx, deployed, desired, run.say);
       return { kind: "unchanged", outputs: deployed.outputs, durationMs: run.elapsed(), notes };
     }
@@ -161,6 +163,7 @@ async function newChangeSet(run: Run, deployed: DeployedStack | undefined): Prom
   if (changeSet.status !== "FAILED") return { ok: { id: changeSetId, name: ctx.changeSetName, stackId, type, changes: changeSet.changes, created: changeSet.created } };
   await discard(ctx, desired.name, changeSetId);
   if (isNoChangeReason(changeSet.reason) && deployed) {
+    if (!(await protectionOnlyApproved(run))) return { done: notApproved(run) };
     await ensureProtection(ctx, deployed, desired, run.say);
     return { done: { kind: "unchanged", outputs: deployed.outputs, durationMs: run.elapsed(), notes: run.notes } };
   }
@@ -191,7 +194,7 @@ async function approveAndExecute(run: Run, changeSet: ReadyChangeSet): Promise<N
     const approved = await ctx.approve({ node: desired.node, template: desired.template, stack: desired.name, changeSetName: changeSet.name, changes: changeSet.changes, lowerings });
     if (!approved) {
       await discard(ctx, desired.name, changeSet.id);
-      return { kind: "failed", message: "change set not approved; nothing was changed", durationMs: run.elapsed() };
+      return notApproved(run, "change set");
     }
   }
 
@@ -223,6 +226,19 @@ async function approveAndExecute(run: Run, changeSet: ReadyChangeSet): Promise<N
   await ensureProtection(ctx, final, desired, run.say);
   return { kind: "deployed", action: verb, outputs: final.outputs, durationMs: run.elapsed(), notes: run.notes };
 }
+
+/**
+ * Termination protection switched off with no change set to carry the question: the lowering is a
+ * concern all the same, asked about on its own.
+ */
+async function protectionOnlyApproved(run: Run): Promise<boolean> {
+  const { ctx, desired } = run;
+  const lowerings = ctx.lowerings?.get(desired.node) ?? [];
+  if (lowerings.length === 0 || !needsApproval(ctx.approval, [], lowerings)) return true;
+  return ctx.approve({ node: desired.node, template: desired.template, stack: desired.name, changes: [], lowerings });
+}
+
+const notApproved = (run: Run, what = "termination protection change"): NodeResult => ({ kind: "failed", message: `${what} not approved; nothing was changed`, durationMs: run.elapsed() });
 
 /**
  * ExecuteChangeSet, and what a refusal means: our own first attempt went through (a retry after a lost
