@@ -89,6 +89,19 @@ describe("lowering protection in an environment that retains data", () => {
     expect(h.cloud.stack("alert-engine-storage-prod")!.terminationProtection).toBe(false);
   });
 
+  it("Ctrl-C that arrives as the lowering is approved stops it: termination protection stays on, exit 130", async () => {
+    const cli = cliHarness(h, writeConfig(h.cloud.account, { prod: { terminationProtection: false } }));
+    const updates = h.cloud.callsOf("UpdateTerminationProtection").length;
+    const ctrlC = new AbortController();
+    const ask = async () => {
+      ctrlC.abort();
+      return "y";
+    };
+    expect(await cli.run(["deploy", "prod", "--allow-protection-lowering", "--stacks", "storage"], { interactive: true, ask, signal: ctrlC.signal })).toBe(130);
+    expect(h.cloud.callsOf("UpdateTerminationProtection")).toHaveLength(updates);
+    expect(h.cloud.stack("alert-engine-storage-prod")!.terminationProtection).toBe(true);
+  });
+
   it("with the flag but neither a terminal nor --yes, is refused up front (nothing to ask with)", async () => {
     const cli = cliHarness(h, lowered);
     const before = h.cloud.mutatingCalls().length;

@@ -316,6 +316,8 @@ export function matchesDeployed(
 
 async function ensureProtection(ctx: StackDeployContext, deployed: DeployedStack, desired: DesiredStack, say: (t: string) => void) {
   if (deployed.terminationProtection === desired.terminationProtection) return;
+  // Lifting protection is destructive: a Ctrl-C that came in meanwhile (even during its approval) stops it.
+  if (!desired.terminationProtection) ctx.signal?.throwIfAborted();
   await ctx.cfn.setTerminationProtection(desired.name, desired.terminationProtection);
   say(`termination protection ${desired.terminationProtection ? "enabled" : "disabled"}`);
 }
