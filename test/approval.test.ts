@@ -42,4 +42,14 @@ describe("approval of change sets", () => {
       "OldQueue:removes",
     ]);
   });
+
+  it("asks under 'broadening' about lowered protection, which the change set need not show, and lists it first", () => {
+    const lowering = { logicalId: "Bucket", resourceType: "AWS::S3::Bucket", change: "DeletionPolicy Retain → Delete" };
+    expect(needsApproval("broadening", harmless, [lowering])).toBe(true);
+    expect(needsApproval("never", harmless, [lowering])).toBe(false);
+    expect(concerns([change("AlbIngress", "AWS::EC2::SecurityGroupIngress", "Add")], [lowering]).map((c) => `${c.logicalId}:${c.why}${c.detail ? `:${c.detail}` : ""}`)).toEqual([
+      "Bucket:lowers protection:DeletionPolicy Retain → Delete",
+      "AlbIngress:widens access",
+    ]);
+  });
 });
