@@ -134,6 +134,14 @@ describe("lowering protection in an environment that retains data", () => {
     for (const lowering of EXPECTED_LOWERINGS) expect(md).toMatch(lowering);
   });
 
+  it("`deploy --changeset` in CI does not count termination protection off as reviewed (no change set holds it): refused up front without --yes", async () => {
+    const cli = cliHarness(h, writeConfig(h.cloud.account, { prod: { terminationProtection: false } }));
+    const updates = h.cloud.callsOf("UpdateTerminationProtection").length;
+    expect(await cli.run(["deploy", "prod", "--changeset", "review-20250101T000000Z", "--allow-protection-lowering"])).toBe(2);
+    expect(cli.output()).toMatch(/termination protection off is in no change set, so no review approved it/);
+    expect(h.cloud.callsOf("UpdateTerminationProtection")).toHaveLength(updates);
+  });
+
   it("`deploy --changeset` of a reviewed lowering still needs the flag", async () => {
     const cli = cliHarness(h, lowered);
     expect(await cli.run(["changeset", "prod"])).toBe(0);

@@ -8,18 +8,31 @@ import { UserInputError } from "../errors.js";
 import type { ApprovalLevel } from "../orchestrator/approval.js";
 import { readDeployedStacks, reusingFirstReads } from "../orchestrator/deployed-stacks.js";
 import type { NodeId } from "../orchestrator/graph.js";
-import type { ProtectionLowering } from "../orchestrator/protection.js";
+import { STACK_TYPE, type ProtectionLowering } from "../orchestrator/protection.js";
 import { loweringRefusal, plannedLowerings, retainsData } from "../orchestrator/protection-guard.js";
 import type { Session } from "./session.js";
 
 /**
  * With no terminal and no --yes, a change set that needs approval could only fail, after the stacks before
  * it had been created: prod left half-made. So where approval may be needed, refuse at once and say how a
- * pipeline proceeds. A reviewed --changeset is approved by its review.
+ * pipeline proceeds. A reviewed --changeset is approved by its review, except for termination protection
+ * switched off, which no change set holds.
  */
-export function requireWayToApprove(session: Session, options: { yes?: boolean; changeset?: string }, approval: ApprovalLevel): void {
-  if (approval === "never" || options.yes || options.changeset || session.interactive) return;
+export function requireWayToApprove(
+  session: Session,
+  options: { yes?: boolean; changeset?: string },
+  approval: ApprovalLevel,
+  lowerings: ReadonlyMap<NodeId, readonly ProtectionLowering[]> = new Map(),
+): void {
+  if (approval === "never" || options.yes || session.interactive) return;
   const env = session.env.name;
+  if (options.changeset) {
+    const unreviewed = [...lowerings.values()].flat().filter((l) => l.resourceType === STACK_TYPE);
+    if (unreviewed.length === 0) return;
+    throw new UserInputError(
+      `termination protection off is in no change set, so no review approved it (${unreviewed.map((l) => l.logicalId).join(", ")}), and there is no terminal to ask and no --yes: nothing was changed. Rerun with --yes, or on a terminal.`,
+    );
+  }
   throw new UserInputError(
     `deploy ${env} may need approval (--require-approval ${approval}) and there is no terminal to ask and no --yes: nothing was changed. ` +
       `In a pipeline, review with 'orchestrate changeset ${env}', then 'orchestrate deploy ${env} --changeset NAME' executes exactly what was reviewed; or pass --yes to approve every change set unseen.`,

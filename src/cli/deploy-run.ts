@@ -38,7 +38,7 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
     if (reviewed) await verifyReviewedDeploy({ env, cfn: session.cfn, review: reviewed, nodes, context: checked.context, certificate: await certificateState(session) });
     // Lowered protection first: its refusal lists what the config would lower, worth knowing before --yes.
     const protection = await checkProtection(session, nodes, Boolean(options.allowProtectionLowering));
-    requireWayToApprove(session, options, approval);
+    requireWayToApprove(session, options, approval, protection.lowerings);
     const graph = subgraph(buildGraph(STACKS), nodes);
     const progress = session.progress(graph.nodes.map((n) => n.id), { plain: approval !== "never" && !options.yes });
     const s3 = new S3Api(clients.s3, retry);
