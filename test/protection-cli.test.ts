@@ -135,9 +135,11 @@ describe("lowering protection in an environment that retains data", () => {
   });
 
   it("`deploy --changeset` in CI does not count termination protection off as reviewed (no change set holds it): refused up front without --yes", async () => {
-    const cli = cliHarness(h, writeConfig(h.cloud.account, { prod: { terminationProtection: false } }));
+    // The review keeps network's change set (a longer log retention); termination protection off is in none.
+    const cli = cliHarness(h, writeConfig(h.cloud.account, { prod: { terminationProtection: false, logRetentionDays: 60 } }));
+    expect(await cli.run(["changeset", "prod"])).toBe(0);
     const updates = h.cloud.callsOf("UpdateTerminationProtection").length;
-    expect(await cli.run(["deploy", "prod", "--changeset", "review-20250101T000000Z", "--allow-protection-lowering"])).toBe(2);
+    expect(await cli.run(["deploy", "prod", "--changeset", reviewName(cli)!, "--allow-protection-lowering"])).toBe(2);
     expect(cli.output()).toMatch(/termination protection off is in no change set, so no review approved it/);
     expect(h.cloud.callsOf("UpdateTerminationProtection")).toHaveLength(updates);
   });
