@@ -45,9 +45,7 @@ export class AcmApi extends RetryingApi<ACMClient> {
     const candidates: { arn: string; issued: boolean }[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await this.call(() =>
-        this.client.send(new ListCertificatesCommand({ CertificateStatuses: statuses, Includes: { keyTypes: EVERY_KEY_TYPE }, NextToken: nextToken, MaxItems: 500 })),
-      );
+      const page = await this.send(new ListCertificatesCommand({ CertificateStatuses: statuses, Includes: { keyTypes: EVERY_KEY_TYPE }, NextToken: nextToken, MaxItems: 500 }));
       for (const summary of page.CertificateSummaryList ?? []) {
         if (summary.CertificateArn && summary.DomainName?.toLowerCase() === domain.toLowerCase()) {
           candidates.push({ arn: summary.CertificateArn, issued: summary.Status === "ISSUED" });
@@ -69,7 +67,7 @@ export class AcmApi extends RetryingApi<ACMClient> {
   }
 
   async tags(arn: string): Promise<Record<string, string>> {
-    const result = await this.call(() => this.client.send(new ListTagsForCertificateCommand({ CertificateArn: arn })));
+    const result = await this.send(new ListTagsForCertificateCommand({ CertificateArn: arn }));
     return Object.fromEntries((result.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
   }
 
@@ -78,22 +76,18 @@ export class AcmApi extends RetryingApi<ACMClient> {
     // One token for every retry of this request: a retry after a lost response gets the same certificate
     // back instead of a second one. A later run makes a new token, so a certificate deleted meanwhile is not revived.
     const token = randomUUID().replace(/-/g, "");
-    const result = await this.call(() =>
-      this.client.send(
-        new RequestCertificateCommand({
-          DomainName: domain,
-          ValidationMethod: "DNS",
-          IdempotencyToken: token,
-          Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-        }),
-      ),
-    );
+    const result = await this.send(new RequestCertificateCommand({
+      DomainName: domain,
+      ValidationMethod: "DNS",
+      IdempotencyToken: token,
+      Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+    }));
     if (!result.CertificateArn) throw new Error(`ACM accepted the request for ${domain} but returned no certificate ARN`);
     return result.CertificateArn;
   }
 
   async describe(arn: string): Promise<CertificateState> {
-    const result = await this.call(() => this.client.send(new DescribeCertificateCommand({ CertificateArn: arn })));
+    const result = await this.send(new DescribeCertificateCommand({ CertificateArn: arn }));
     const certificate = result.Certificate ?? {};
     const option = certificate.DomainValidationOptions?.find((o) => o.ResourceRecord) ?? certificate.DomainValidationOptions?.[0];
     const record = option?.ResourceRecord;
@@ -109,6 +103,6 @@ export class AcmApi extends RetryingApi<ACMClient> {
 
   /** Throws ResourceInUseException (see isCertificateInUse) while a load balancer still uses it. */
   async delete(arn: string): Promise<void> {
-    await this.call(() => this.client.send(new DeleteCertificateCommand({ CertificateArn: arn })));
+    await this.send(new DeleteCertificateCommand({ CertificateArn: arn }));
   }
 }

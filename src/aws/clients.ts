@@ -17,7 +17,18 @@ export interface ClientSettings {
   /** LocalStack or another emulator: every client talks to it, S3 path-style. */
   readonly endpointUrl?: string;
   readonly credentials?: Credentials;
+  /** The HTTP handler's limits; the defaults suit AWS (tests set small ones). */
+  readonly timeouts?: HttpTimeouts;
 }
+
+export interface HttpTimeouts {
+  /** TCP and TLS connection setup. */
+  readonly connectionMs: number;
+  /** The whole request and response. Below the retry layer's per-attempt deadline (retry.ts), which backs it up. */
+  readonly requestMs: number;
+}
+
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = { connectionMs: 5_000, requestMs: 25_000 };
 
 /** One client per service for the whole run; created on first use. */
 export interface AwsClients {
@@ -39,7 +50,18 @@ export function createClients(settings: ClientSettings): AwsClients {
   const profile = settings.profile ?? process.env.AWS_PROFILE;
   const credentials = settings.credentials ?? (profile ? fromIni({ profile }) : fromNodeProviderChain());
   // Retries live in one place (aws/retry.ts, p-retry) so attempts are bounded and visible, not multiplied by two layers.
-  const common = { region: settings.region, credentials, maxAttempts: 1, ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}) };
+  const timeouts = settings.timeouts ?? DEFAULT_HTTP_TIMEOUTS;
+  // The SDK's handler has no timeouts by default (0 disables them) and, since @smithy/node-http-handler 4.4,
+  // only warns when requestTimeout passes unless throwOnRequestTimeout is set: without both, a request whose
+  // answer never comes hangs the run.
+  const requestHandler = { connectionTimeout: timeouts.connectionMs, requestTimeout: timeouts.requestMs, throwOnRequestTimeout: true };
+  const common = {
+    region: settings.region,
+    credentials,
+    maxAttempts: 1,
+    requestHandler,
+    ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
+  };
   const cache = new Map<string, unknown>();
   const lazy = <T>(key: string, make: () => T): T => {
     if (!cache.has(key)) cache.set(key, make());

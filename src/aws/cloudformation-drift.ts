@@ -22,15 +22,13 @@ export interface DriftDetection {
 export class StackDriftApi extends RetryingApi<CloudFormationClient> {
   /** Starts drift detection; returns its id for driftDetection(). */
   async detectDrift(name: string): Promise<string> {
-    const result = await this.call(() => this.client.send(new DetectStackDriftCommand({ StackName: name })));
+    const result = await this.send(new DetectStackDriftCommand({ StackName: name }));
     if (!result.StackDriftDetectionId) throw new Error(`CloudFormation started no drift detection for ${name}`);
     return result.StackDriftDetectionId;
   }
 
   async driftDetection(detectionId: string): Promise<DriftDetection> {
-    const result = await this.call(() =>
-      this.client.send(new DescribeStackDriftDetectionStatusCommand({ StackDriftDetectionId: detectionId })),
-    );
+    const result = await this.send(new DescribeStackDriftDetectionStatusCommand({ StackDriftDetectionId: detectionId }));
     return {
       detectionStatus: result.DetectionStatus ?? "UNKNOWN",
       stackDriftStatus: result.StackDriftStatus,
@@ -44,11 +42,7 @@ export class StackDriftApi extends RetryingApi<CloudFormationClient> {
     const found: { logicalId: string; type: string; status: string }[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await this.call(() =>
-        this.client.send(
-          new DescribeStackResourceDriftsCommand({ StackName: name, StackResourceDriftStatusFilters: ["MODIFIED", "DELETED"], NextToken: nextToken }),
-        ),
-      );
+      const page = await this.send(new DescribeStackResourceDriftsCommand({ StackName: name, StackResourceDriftStatusFilters: ["MODIFIED", "DELETED"], NextToken: nextToken }));
       for (const drift of page.StackResourceDrifts ?? []) {
         found.push({ logicalId: drift.LogicalResourceId ?? "", type: drift.ResourceType ?? "", status: drift.StackResourceDriftStatus ?? "" });
       }

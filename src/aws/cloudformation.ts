@@ -95,7 +95,7 @@ export class CloudFormationApi extends RetryingApi<CloudFormationClient> {
   /** The stack as deployed, or undefined when no stack of that name exists. */
   async describeStack(name: string): Promise<DeployedStack | undefined> {
     try {
-      const result = await this.call(() => this.client.send(new DescribeStacksCommand({ StackName: name })));
+      const result = await this.send(new DescribeStacksCommand({ StackName: name }));
       const stack = result.Stacks?.[0];
       if (!stack || stack.StackStatus === "DELETE_COMPLETE") return undefined;
       return {
@@ -116,28 +116,24 @@ export class CloudFormationApi extends RetryingApi<CloudFormationClient> {
   }
 
   async templateBody(name: string): Promise<string | undefined> {
-    const result = await this.call(() => this.client.send(new GetTemplateCommand({ StackName: name, TemplateStage: "Original" })));
+    const result = await this.send(new GetTemplateCommand({ StackName: name, TemplateStage: "Original" }));
     return result.TemplateBody;
   }
 
   async createChangeSet(request: ChangeSetRequest): Promise<{ changeSetId: string; stackId: string }> {
     // The same token on every retry tells CloudFormation a retried request is not a second change set.
     const clientToken = randomUUID();
-    const result = await this.call(() =>
-      this.client.send(
-        new CreateChangeSetCommand({
-          StackName: request.stackName,
-          ChangeSetName: request.changeSetName,
-          ChangeSetType: request.type,
-          ...("body" in request.template ? { TemplateBody: request.template.body } : { TemplateURL: request.template.url }),
-          Parameters: Object.entries(request.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
-          Tags: Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value })),
-          Capabilities: request.capabilities,
-          Description: request.description,
-          ClientToken: clientToken,
-        }),
-      ),
-    );
+    const result = await this.send(new CreateChangeSetCommand({
+      StackName: request.stackName,
+      ChangeSetName: request.changeSetName,
+      ChangeSetType: request.type,
+      ...("body" in request.template ? { TemplateBody: request.template.body } : { TemplateURL: request.template.url }),
+      Parameters: Object.entries(request.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
+      Tags: Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value })),
+      Capabilities: request.capabilities,
+      Description: request.description,
+      ClientToken: clientToken,
+    }));
     return { changeSetId: result.Id ?? request.changeSetName, stackId: result.StackId ?? request.stackName };
   }
 
@@ -148,9 +144,7 @@ export class CloudFormationApi extends RetryingApi<CloudFormationClient> {
     let first: { Status?: string; ExecutionStatus?: string; StatusReason?: string; ChangeSetId?: string; CreationTime?: Date } = {};
     let firstPage = true;
     do {
-      const page = await this.call(() =>
-        this.client.send(new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSet, NextToken: nextToken })),
-      );
+      const page = await this.send(new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSet, NextToken: nextToken }));
       if (firstPage) first = page;
       firstPage = false;
       changes.push(...(page.Changes ?? []));
@@ -170,7 +164,7 @@ export class CloudFormationApi extends RetryingApi<CloudFormationClient> {
     const found: { name: string; id: string; status: string; executionStatus: string; created?: Date; description?: string }[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await this.call(() => this.client.send(new ListChangeSetsCommand({ StackName: stackName, NextToken: nextToken })));
+      const page = await this.send(new ListChangeSetsCommand({ StackName: stackName, NextToken: nextToken }));
       for (const summary of page.Summaries ?? []) {
         found.push({
           name: summary.ChangeSetName ?? "",
@@ -189,7 +183,7 @@ export class CloudFormationApi extends RetryingApi<CloudFormationClient> {
   /** A change set's execution status and parameters, or undefined when there is no such change set (or stack). */
   async changeSetInputs(stackName: string, changeSet: string): Promise<ChangeSetInputs | undefined> {
     try {
-      const result = await this.call(() => this.client.send(new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSet })));
+      const result = await this.send(new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSet }));
       return {
         id: result.ChangeSetId ?? changeSet,
         executionStatus: result.ExecutionStatus ?? "UNKNOWN",
@@ -203,23 +197,21 @@ export class CloudFormationApi extends RetryingApi<CloudFormationClient> {
 
   /** The template a change set was created with, as it was submitted. */
   async changeSetTemplateBody(stackName: string, changeSet: string): Promise<string | undefined> {
-    const result = await this.call(() =>
-      this.client.send(new GetTemplateCommand({ StackName: stackName, ChangeSetName: changeSet, TemplateStage: "Original" })),
-    );
+    const result = await this.send(new GetTemplateCommand({ StackName: stackName, ChangeSetName: changeSet, TemplateStage: "Original" }));
     return result.TemplateBody;
   }
 
   /** Returns the ClientRequestToken, which CloudFormation puts on every event of the update. */
   async executeChangeSet(stackName: string, changeSet: string): Promise<string> {
     const token = randomUUID();
-    await this.call(() => this.client.send(new ExecuteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSet, ClientRequestToken: token })));
+    await this.send(new ExecuteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSet, ClientRequestToken: token }));
     return token;
   }
 
   /** Idempotent: a change set already gone counts as deleted. */
   async deleteChangeSet(stackName: string, changeSet: string): Promise<void> {
     try {
-      await this.call(() => this.client.send(new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSet })));
+      await this.send(new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSet }));
     } catch (error) {
       // A retry after a lost response finds it gone: the first attempt did the work.
       if (!isChangeSetMissing(error)) throw error;
@@ -229,14 +221,12 @@ export class CloudFormationApi extends RetryingApi<CloudFormationClient> {
   /** Returns the ClientRequestToken, which CloudFormation puts on every event of the deletion. */
   async deleteStack(name: string): Promise<string> {
     const token = randomUUID();
-    await this.call(() => this.client.send(new DeleteStackCommand({ StackName: name, ClientRequestToken: token })));
+    await this.send(new DeleteStackCommand({ StackName: name, ClientRequestToken: token }));
     return token;
   }
 
   async setTerminationProtection(name: string, enabled: boolean): Promise<void> {
-    await this.call(() =>
-      this.client.send(new UpdateTerminationProtectionCommand({ StackName: name, EnableTerminationProtection: enabled })),
-    );
+    await this.send(new UpdateTerminationProtectionCommand({ StackName: name, EnableTerminationProtection: enabled }));
   }
 
   /**
@@ -245,7 +235,7 @@ export class CloudFormationApi extends RetryingApi<CloudFormationClient> {
    */
   async continueUpdateRollback(name: string): Promise<string> {
     const token = randomUUID();
-    await this.call(() => this.client.send(new ContinueUpdateRollbackCommand({ StackName: name, ClientRequestToken: token })));
+    await this.send(new ContinueUpdateRollbackCommand({ StackName: name, ClientRequestToken: token }));
     return token;
   }
 
@@ -254,7 +244,7 @@ export class CloudFormationApi extends RetryingApi<CloudFormationClient> {
     const found: StackResourceSummary[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await this.call(() => this.client.send(new ListStackResourcesCommand({ StackName: name, NextToken: nextToken })));
+      const page = await this.send(new ListStackResourcesCommand({ StackName: name, NextToken: nextToken }));
       for (const summary of page.StackResourceSummaries ?? []) {
         found.push({
           logicalId: summary.LogicalResourceId ?? "",
@@ -279,7 +269,7 @@ export class CloudFormationApi extends RetryingApi<CloudFormationClient> {
       (start.token !== undefined && event.ClientRequestToken === start.token) || (event.Timestamp !== undefined && event.Timestamp >= start.notBefore);
     let nextToken: string | undefined;
     pages: do {
-      const page = await this.call(() => this.client.send(new DescribeStackEventsCommand({ StackName: stackId, NextToken: nextToken })));
+      const page = await this.send(new DescribeStackEventsCommand({ StackName: stackId, NextToken: nextToken }));
       for (const event of page.StackEvents ?? []) {
         if ((event.EventId && seen.has(event.EventId)) || !belongs(event)) break pages;
         fresh.push(event);

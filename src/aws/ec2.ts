@@ -21,7 +21,7 @@ export class Ec2Api extends RetryingApi<EC2Client> {
     const input = target.groupId
       ? { GroupIds: [target.groupId] }
       : { Filters: [{ Name: "vpc-id", Values: [target.vpcId ?? ""] }, { Name: "group-name", Values: ["default"] }] };
-    const result = await this.call(() => this.client.send(new DescribeSecurityGroupsCommand(input)));
+    const result = await this.send(new DescribeSecurityGroupsCommand(input));
     return result.SecurityGroups?.[0];
   }
 
@@ -37,10 +37,10 @@ export class Ec2Api extends RetryingApi<EC2Client> {
     const ingress = group.IpPermissions ?? [];
     const egress = group.IpPermissionsEgress ?? [];
     if (ingress.length > 0) {
-      await this.call(() => this.client.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: ingress })));
+      await this.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: ingress }));
     }
     if (egress.length > 0) {
-      await this.call(() => this.client.send(new RevokeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: egress })));
+      await this.send(new RevokeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: egress }));
     }
     return { groupId, revokedIngress: ingress.length, revokedEgress: egress.length };
   }

@@ -46,12 +46,12 @@ export function keepLastImagesPolicy(keep: number): string {
 export class EcrApi extends RetryingApi<ECRClient> {
   /** Forced: ECR refuses to delete a repository holding images otherwise, and removing them is the point. */
   async deleteRepository(name: string): Promise<void> {
-    await this.call(() => this.client.send(new DeleteRepositoryCommand({ repositoryName: name, force: true })));
+    await this.send(new DeleteRepositoryCommand({ repositoryName: name, force: true }));
   }
 
   async describeRepository(name: string): Promise<RepositoryState | undefined> {
     try {
-      const result = await this.call(() => this.client.send(new DescribeRepositoriesCommand({ repositoryNames: [name] })));
+      const result = await this.send(new DescribeRepositoriesCommand({ repositoryNames: [name] }));
       const repo = result.repositories?.[0];
       return repo ? toState(repo, name) : undefined;
     } catch (error) {
@@ -66,17 +66,13 @@ export class EcrApi extends RetryingApi<ECRClient> {
    */
   async createRepository(name: string, tags: Record<string, string>): Promise<RepositoryState> {
     try {
-      const result = await this.call(() =>
-        this.client.send(
-          new CreateRepositoryCommand({
-            repositoryName: name,
-            imageTagMutability: "MUTABLE",
-            imageScanningConfiguration: { scanOnPush: true },
-            encryptionConfiguration: { encryptionType: "AES256" },
-            tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-          }),
-        ),
-      );
+      const result = await this.send(new CreateRepositoryCommand({
+        repositoryName: name,
+        imageTagMutability: "MUTABLE",
+        imageScanningConfiguration: { scanOnPush: true },
+        encryptionConfiguration: { encryptionType: "AES256" },
+        tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+      }));
       return toState(result.repository ?? {}, name);
     } catch (error) {
       // Another run created it between our describe and create: that is the state we wanted.
@@ -88,15 +84,13 @@ export class EcrApi extends RetryingApi<ECRClient> {
   }
 
   async enableScanOnPush(name: string): Promise<void> {
-    await this.call(() =>
-      this.client.send(new PutImageScanningConfigurationCommand({ repositoryName: name, imageScanningConfiguration: { scanOnPush: true } })),
-    );
+    await this.send(new PutImageScanningConfigurationCommand({ repositoryName: name, imageScanningConfiguration: { scanOnPush: true } }));
   }
 
   /** The repository's lifecycle policy text, or undefined when it has none. */
   async lifecyclePolicy(name: string): Promise<string | undefined> {
     try {
-      const result = await this.call(() => this.client.send(new GetLifecyclePolicyCommand({ repositoryName: name })));
+      const result = await this.send(new GetLifecyclePolicyCommand({ repositoryName: name }));
       return result.lifecyclePolicyText;
     } catch (error) {
       if (hasErrorName(error, "LifecyclePolicyNotFoundException")) return undefined;
@@ -108,16 +102,14 @@ export class EcrApi extends RetryingApi<ECRClient> {
   async ensureLifecyclePolicy(name: string, policyText: string): Promise<boolean> {
     const current = await this.lifecyclePolicy(name);
     if (sameJson(current, JSON.parse(policyText))) return false; // compared by meaning, not key order
-    await this.call(() => this.client.send(new PutLifecyclePolicyCommand({ repositoryName: name, lifecyclePolicyText: policyText })));
+    await this.send(new PutLifecyclePolicyCommand({ repositoryName: name, lifecyclePolicyText: policyText }));
     return true;
   }
 
   /** The digest the tag points at now, or undefined when the tag (or the repository) is not there. */
   async imageDigest(repository: string, tag: string): Promise<string | undefined> {
     try {
-      const result = await this.call(() =>
-        this.client.send(new DescribeImagesCommand({ repositoryName: repository, imageIds: [{ imageTag: tag }] })),
-      );
+      const result = await this.send(new DescribeImagesCommand({ repositoryName: repository, imageIds: [{ imageTag: tag }] }));
       return result.imageDetails?.[0]?.imageDigest;
     } catch (error) {
       if (hasErrorName(error, "ImageNotFoundException", "RepositoryNotFoundException")) return undefined;
@@ -126,7 +118,7 @@ export class EcrApi extends RetryingApi<ECRClient> {
   }
 
   async login(): Promise<RegistryLogin> {
-    const result = await this.call(() => this.client.send(new GetAuthorizationTokenCommand({})));
+    const result = await this.send(new GetAuthorizationTokenCommand({}));
     const data = result.authorizationData?.[0];
     if (!data?.authorizationToken || !data.proxyEndpoint) throw new Error("ECR returned no authorization token");
     const decoded = Buffer.from(data.authorizationToken, "base64").toString("utf8");

@@ -25,7 +25,7 @@ export class EcsApi extends RetryingApi<ECSClient> {
   /** The service, or undefined when the cluster or service does not exist (e.g. a rolled-back create). */
   async service(cluster: string, service: string, eventLimit = 5): Promise<ServiceState | undefined> {
     try {
-      const result = await this.call(() => this.client.send(new DescribeServicesCommand({ cluster, services: [service] })));
+      const result = await this.send(new DescribeServicesCommand({ cluster, services: [service] }));
       const found = result.services?.[0];
       if (!found || found.status === "INACTIVE") return undefined;
       return {
@@ -57,7 +57,7 @@ export class EcsApi extends RetryingApi<ECSClient> {
     }
     if (arns.length === 0) return [];
     // DescribeTasks takes at most 100 ARNs.
-    const result = await this.call(() => this.client.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(0, 100) })));
+    const result = await this.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(0, 100) }));
     return (result.tasks ?? [])
       .filter((task) => !byGroup || task.group === `service:${service}`)
       .sort((a, b) => (b.stoppedAt?.getTime() ?? 0) - (a.stoppedAt?.getTime() ?? 0))
@@ -75,7 +75,7 @@ export class EcsApi extends RetryingApi<ECSClient> {
     const arns: string[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await this.call(() => this.client.send(new ListTasksCommand({ ...filter, desiredStatus: "STOPPED", nextToken })));
+      const page = await this.send(new ListTasksCommand({ ...filter, desiredStatus: "STOPPED", nextToken }));
       arns.push(...(page.taskArns ?? []));
       nextToken = page.nextToken;
     } while (nextToken && arns.length < 100);

@@ -18,7 +18,7 @@ export class LoadBalancerApi extends RetryingApi<ElasticLoadBalancingV2Client> {
   /** Each registered target's state and, when not healthy, the load balancer's reason. */
   async targetHealth(targetGroupArn: string): Promise<TargetHealth[]> {
     try {
-      const result = await this.call(() => this.client.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn })));
+      const result = await this.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
       return (result.TargetHealthDescriptions ?? []).map((d) => ({
         id: d.Target?.Id ?? "",
         port: d.Target?.Port,
@@ -34,10 +34,6 @@ export class LoadBalancerApi extends RetryingApi<ElasticLoadBalancingV2Client> {
 
   /** Prod's load balancer refuses deletion while this is on, and CloudFormation cannot lift it for us. */
   async disableDeletionProtection(loadBalancerArn: string): Promise<void> {
-    await this.call(() =>
-      this.client.send(
-        new ModifyLoadBalancerAttributesCommand({ LoadBalancerArn: loadBalancerArn, Attributes: [{ Key: "deletion_protection.enabled", Value: "false" }] }),
-      ),
-    );
+    await this.send(new ModifyLoadBalancerAttributesCommand({ LoadBalancerArn: loadBalancerArn, Attributes: [{ Key: "deletion_protection.enabled", Value: "false" }] }));
   }
 }

@@ -41,7 +41,7 @@ export class Route53Api extends RetryingApi<Route53Client> {
     const matches: HostedZone[] = [];
     let next: { DNSName?: string; HostedZoneId?: string } = { DNSName: name };
     for (;;) {
-      const page = await this.call(() => this.client.send(new ListHostedZonesByNameCommand({ ...next, MaxItems: 100 })));
+      const page = await this.send(new ListHostedZonesByNameCommand({ ...next, MaxItems: 100 }));
       const zones = page.HostedZones ?? [];
       matches.push(...zones.filter((z) => absolute(z.Name ?? "") === name && !z.Config?.PrivateZone));
       // Pages are sorted by name: once a page ends past our name there can be no more matches.
@@ -56,18 +56,14 @@ export class Route53Api extends RetryingApi<Route53Client> {
 
   /** The name servers Route 53 assigned to the zone: what the registrar's NS records must list. */
   async nameServers(hostedZoneId: string): Promise<string[]> {
-    const result = await this.call(() => this.client.send(new GetHostedZoneCommand({ Id: hostedZoneId })));
+    const result = await this.send(new GetHostedZoneCommand({ Id: hostedZoneId }));
     return result.DelegationSet?.NameServers ?? [];
   }
 
   /** The CNAME at `name`, if any. */
   async findCname(hostedZoneId: string, name: string): Promise<(CnameRecord & { ttl: number }) | undefined> {
     const wanted = absolute(name);
-    const page = await this.call(() =>
-      this.client.send(
-        new ListResourceRecordSetsCommand({ HostedZoneId: hostedZoneId, StartRecordName: wanted, StartRecordType: "CNAME", MaxItems: 1 }),
-      ),
-    );
+    const page = await this.send(new ListResourceRecordSetsCommand({ HostedZoneId: hostedZoneId, StartRecordName: wanted, StartRecordType: "CNAME", MaxItems: 1 }));
     const record = page.ResourceRecordSets?.[0];
     if (!record || record.Type !== "CNAME" || absolute(record.Name ?? "") !== wanted) return undefined;
     return { name: wanted, value: record.ResourceRecords?.[0]?.Value ?? "", ttl: record.TTL ?? CNAME_TTL };
@@ -91,21 +87,17 @@ export class Route53Api extends RetryingApi<Route53Client> {
   }
 
   private async change(hostedZoneId: string, action: "UPSERT" | "DELETE", record: CnameRecord & { ttl: number }, comment?: string) {
-    await this.call(() =>
-      this.client.send(
-        new ChangeResourceRecordSetsCommand({
-          HostedZoneId: hostedZoneId,
-          ChangeBatch: {
-            Comment: comment,
-            Changes: [
-              {
-                Action: action,
-                ResourceRecordSet: { Name: record.name, Type: "CNAME", TTL: record.ttl, ResourceRecords: [{ Value: record.value }] },
-              },
-            ],
+    await this.send(new ChangeResourceRecordSetsCommand({
+      HostedZoneId: hostedZoneId,
+      ChangeBatch: {
+        Comment: comment,
+        Changes: [
+          {
+            Action: action,
+            ResourceRecordSet: { Name: record.name, Type: "CNAME", TTL: record.ttl, ResourceRecords: [{ Value: record.value }] },
           },
-        }),
-      ),
-    );
+        ],
+      },
+    }));
   }
 }

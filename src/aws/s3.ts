@@ -33,7 +33,7 @@ const isNotFound = (error: unknown) =>
 export class S3Api extends RetryingApi<S3Client> {
   async exists(bucket: string, key: string): Promise<boolean> {
     try {
-      await this.call(() => this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
+      await this.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
@@ -52,9 +52,7 @@ export class S3Api extends RetryingApi<S3Client> {
     // The SDK cannot tell the length of an empty string body (a folder marker) and would print "Are you
     // using a Stream of unknown length…" on every one: the length we know is sent instead, in bytes.
     const contentLength = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
-    await this.call(() =>
-      this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: contentLength, ContentType: contentType })),
-    );
+    await this.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: contentLength, ContentType: contentType }));
   }
 
   /** Stages a template too large for TemplateBody and returns the URL CloudFormation reads it from. */
@@ -75,7 +73,7 @@ export class S3Api extends RetryingApi<S3Client> {
     let marker: { KeyMarker?: string; VersionIdMarker?: string } = {};
     try {
       for (let pages = 0; pages < maxPages; pages++) {
-        const page = await this.call(() => this.client.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: DELETE_BATCH, ...marker })));
+        const page = await this.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: DELETE_BATCH, ...marker }));
         counted += (page.Versions?.length ?? 0) + (page.DeleteMarkers?.length ?? 0);
         if (!page.IsTruncated) return { counted, more: false, missing: false };
         marker = { KeyMarker: page.NextKeyMarker, VersionIdMarker: page.NextVersionIdMarker };
@@ -97,16 +95,14 @@ export class S3Api extends RetryingApi<S3Client> {
     let deleted = 0;
     for (;;) {
       if (options.signal?.aborted) return { deleted, stopped: true };
-      const page = await this.call(() => this.client.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: DELETE_BATCH })));
+      const page = await this.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: DELETE_BATCH }));
       const batch: ObjectIdentifier[] = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]
         .filter((v) => v.Key !== undefined)
         .map((v) => ({ Key: v.Key!, VersionId: v.VersionId }))
         .slice(0, DELETE_BATCH);
       if (batch.length === 0) return { deleted, stopped: false };
       if (options.signal?.aborted) return { deleted, stopped: true };
-      const result = await this.call(() =>
-        this.client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } })),
-      );
+      const result = await this.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }));
       const errors = result.Errors ?? [];
       if (errors.length > 0) {
         const first = errors[0]!;

@@ -18,7 +18,7 @@ export const isRejectedCredentials = (error: unknown): boolean =>
 
 export class StsApi extends RetryingApi<STSClient> {
   async callerIdentity(): Promise<CallerIdentity> {
-    const result = await this.call(() => this.client.send(new GetCallerIdentityCommand({})));
+    const result = await this.send(new GetCallerIdentityCommand({}));
     return { account: result.Account ?? "", arn: result.Arn ?? "" };
   }
 }

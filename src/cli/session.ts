@@ -2,10 +2,11 @@
  * What every AWS-touching command shares: the environment, the clients, the clock, how to show
  * progress, how to ask a person, and Ctrl-C turned into an AbortSignal.
  */
+import { setMaxListeners } from "node:events";
 import { createInterface } from "node:readline/promises";
 import { createClients, type AwsClients } from "../aws/clients.js";
 import { CloudFormationApi } from "../aws/cloudformation.js";
-import { DEFAULT_RETRY, type RetryPolicy } from "../aws/retry.js";
+import { AwsTimeoutError, DEFAULT_RETRY, type RetryPolicy } from "../aws/retry.js";
 import { loadEnvironment } from "../env/load.js";
 import { InterruptedError, isInterruption } from "../errors.js";
 import type { Environment } from "../env/model.js";
@@ -61,17 +62,20 @@ export function openSession(envName: string, options: SessionOptions, overrides:
   const interactive = overrides.interactive ?? (Boolean(process.stdout.isTTY && process.stdin.isTTY) && !process.env.CI);
   const log = overrides.log ?? (options.json ? (line: string) => console.error(line) : (line: string) => console.log(line));
   const { signal, ask, stopListening } = interruptions(log, overrides);
+  const clock = overrides.clock ?? systemClock;
   const retry: RetryPolicy = {
     ...(overrides.retry ?? DEFAULT_RETRY),
     onRetry: (error) => void retried.set(retryKind(error), (retried.get(retryKind(error)) ?? 0) + 1),
     stopRetryingOn: signal,
+    // Request deadlines run on the run's clock, like every other wait (virtual in tests and the bench).
+    sleep: (ms, abandon) => clock.sleep(ms, abandon),
   };
 
   return {
     env,
     clients,
     cfn: new CloudFormationApi(clients.cloudformation, retry),
-    clock: overrides.clock ?? systemClock,
+    clock,
     poll: overrides.poll ?? DEFAULT_POLL,
     retry,
     retrySummary: () => {
@@ -98,15 +102,24 @@ function interruptions(log: (line: string) => void, overrides: SessionOverrides)
   const controller = new AbortController();
   // Captured before listr2 takes over stdout (it buffers writes while it draws), so a hard exit still reaches the terminal.
   const writeToTerminal = process.stdout.write.bind(process.stdout);
+  let watchdog: NodeJS.Timeout | undefined;
+  const quit = () => {
+    // listr2 hid the cursor while drawing and shows it again only when it ends normally, so show it here,
+    // or the shell is left without one.
+    if (process.stdout.isTTY) writeToTerminal("\u001B[?25h\n");
+    process.exit(130);
+  };
   const interrupt = () => {
-    if (controller.signal.aborted) {
-      // A second Ctrl-C means now. listr2 hid the cursor while drawing and shows it again only when it ends
-      // normally, so show it here, or the shell is left without one.
-      if (process.stdout.isTTY) writeToTerminal("\u001B[?25h\n");
-      process.exit(130);
-    }
+    if (controller.signal.aborted) return quit(); // a second Ctrl-C means now
     log("\nInterrupted: stopping waits and cleaning up change sets this run created (Ctrl-C again to quit at once)...");
     controller.abort(new InterruptedError());
+    // Requests in flight are abandoned and cleanup calls get short deadlines, so the run should end in a few
+    // seconds; this bounds it even if something does not (a credential provider, a socket that ignores the abort).
+    watchdog = setTimeout(() => {
+      log(`\nCleanup did not finish within ${INTERRUPT_GRACE_MS / 1000} s of Ctrl-C: quitting. Change sets this run created may be left behind; the next deploy removes what an interrupted run left.`);
+      quit();
+    }, INTERRUPT_GRACE_MS);
+    watchdog.unref(); // a run that ends on its own exits as soon as it is done, not when this fires
   };
   if (!overrides.signal) process.on("SIGINT", interrupt);
   // A caller's own signal (tests) still sees an interruption that starts at a prompt (below).
@@ -133,7 +146,16 @@ function interruptions(log: (line: string) => void, overrides: SessionOverrides)
       throw error;
     }
   };
-  return { signal, ask, stopListening: () => void process.off("SIGINT", interrupt) };
+  // Every request in flight listens on the signal (to be abandoned on Ctrl-C): dozens at once is normal, not a leak.
+  setMaxListeners(0, signal);
+  const stopListening = () => {
+    process.off("SIGINT", interrupt);
+    clearTimeout(watchdog);
+  };
+  return { signal, ask, stopListening };
 }
 
-const retryKind = (error: Error) => (error as Error & { code?: string }).code ?? error.name;
+/** After the first Ctrl-C, how long cleanup may take before the process quits anyway (exit 130). */
+const INTERRUPT_GRACE_MS = 10_000;
+
+const retryKind = (error: Error) => (error instanceof AwsTimeoutError ? "no answer in time" : ((error as Error & { code?: string }).code ?? error.name));

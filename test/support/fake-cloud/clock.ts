@@ -6,7 +6,7 @@
 /** The clock shape the production code accepts (it declares its own identical interface). */
 export interface Clock {
   now(): number;
-  sleep(ms: number): Promise<void>;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 interface Sleeper {
@@ -32,10 +32,17 @@ export class VirtualClock implements Clock {
     return this.current;
   }
 
-  sleep(ms: number): Promise<void> {
+  /**
+   * Like the production clock's timers: once `signal` aborts, the sleeper is dropped and never wakes, so an
+   * abandoned deadline does not pull virtual time forward after everything else is done.
+   */
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const wakeAt = this.current + Math.max(0, Number.isFinite(ms) ? ms : 0);
     return new Promise<void>((wake) => {
-      this.sleepers.push({ wakeAt, order: this.sequence++, wake });
+      if (signal?.aborted) return;
+      const sleeper: Sleeper = { wakeAt, order: this.sequence++, wake };
+      this.sleepers.push(sleeper);
+      signal?.addEventListener("abort", () => void (this.sleepers = this.sleepers.filter((s) => s !== sleeper)), { once: true });
       this.schedulePump();
     });
   }

@@ -32,6 +32,16 @@ export function networkError(): Error {
   return Object.assign(new Error("socket hang up"), { name: "TimeoutError", code: "ECONNRESET", $metadata: {} });
 }
 
+/** What the SDK's HTTP handler throws when it cannot connect, e.g. ECONNREFUSED: nothing listens on the endpoint's port. */
+export function connectionError(code: string): Error {
+  return Object.assign(new Error(`connect ${code} 127.0.0.1:4566`), { name: "Error", code, $metadata: {} });
+}
+
+/** What the SDK's HTTP handler (@smithy/node-http-handler) rejects with when the request's abortSignal fires. */
+export function abortError(): Error {
+  return Object.assign(new Error("Request aborted"), { name: "AbortError" });
+}
+
 export class UnexpectedCommandError extends Error {
   override name = "FakeCloudUnexpectedCommand";
   constructor(readonly service: string, readonly command: string) {

@@ -23,7 +23,7 @@ import { FakeCloudFormation } from "./cloudformation.js";
 import { FakeEc2 } from "./ec2.js";
 import { FakeEcr } from "./ecr.js";
 import { FakeEcsAndElb } from "./ecs-elb.js";
-import { networkError, throttlingError, UnexpectedCommandError, type ErrorClass } from "./errors.js";
+import { abortError, awsError, connectionError, networkError, throttlingError, UnexpectedCommandError, type ErrorClass } from "./errors.js";
 import { Ids } from "./ids.js";
 import { defaultResourceMs } from "./resource-types.js";
 import { resourceHooks } from "./resource-hooks.js";
@@ -93,11 +93,20 @@ interface Fault {
   command?: string | undefined;
   remaining: number;
   make(service: ServiceName): Error;
+  /** The call is never answered (see `stall`) instead of failing with `make`'s error. */
+  stall?: boolean;
+  /** Told when a call stalls (e.g. to press Ctrl-C while it hangs). */
+  onStall?: (() => void) | undefined;
+}
+
+/** What the SDK's `send(command, options)` passes on: the per-request abort signal. */
+interface SendOptions {
+  abortSignal?: AbortSignal;
 }
 
 /** The sinon stub behind each mock, seen loosely: its fake receives the whole command and the client as `this`. */
 interface LooseStub {
-  callsFake(fn: (this: unknown, command: { input?: unknown; constructor: { name: string } }) => Promise<unknown>): unknown;
+  callsFake(fn: (this: unknown, command: { input?: unknown; constructor: { name: string } }, options?: SendOptions) => Promise<unknown>): unknown;
 }
 
 export class FakeCloud extends SeedingApi {
@@ -159,8 +168,8 @@ export class FakeCloud extends SeedingApi {
       const mock = mockClient(CLIENTS[service][0] as unknown as Parameters<typeof mockClient>[0]);
       // The default behaviour of the whole stub, not `onAnyCommand()`: only the stub's own fake sees
       // the command object, and the loud "unexpected X" error needs its name. `mock.on(X)` still overrides.
-      (mock.send as unknown as LooseStub).callsFake(function (command) {
-        return cloud.dispatch(service, command, this);
+      (mock.send as unknown as LooseStub).callsFake(function (command, options) {
+        return cloud.dispatch(service, command, this, options);
       });
       mocks[service] = mock;
     }
@@ -193,7 +202,39 @@ export class FakeCloud extends SeedingApi {
     this.faults.push({ command: options.command?.replace(/Command$/, ""), remaining: options.times ?? 1, make: () => networkError() });
   }
 
-  private async dispatch(service: ServiceName, command: { input?: unknown; constructor: { name: string } }, client: unknown): Promise<unknown> {
+  /**
+   * The next `times` calls (of `command`, or of anything) are never answered: the request went out and no
+   * response ever comes (a stalled connection, a proxy that swallows it). As with the SDK's HTTP handler,
+   * only the request's abortSignal ends it, rejecting with an AbortError ("Request aborted").
+   */
+  stall(options: { command?: string; times?: number; onStall?: () => void } = {}): void {
+    this.faults.push({ command: options.command?.replace(/Command$/, ""), remaining: options.times ?? 1, make: () => abortError(), stall: true, onStall: options.onStall });
+  }
+
+  /**
+   * The next `times` calls (of `command`, or of anything) are answered HTTP 501: the endpoint does not implement
+   * the operation (S3's NotImplemented; LocalStack answers 501 for an API it does not emulate).
+   */
+  notImplemented(options: { command?: string; times?: number; name?: string } = {}): void {
+    const name = options.name ?? "NotImplemented";
+    this.faults.push({
+      command: options.command?.replace(/Command$/, ""),
+      remaining: options.times ?? 1,
+      make: (service) => awsError(CLIENTS[service][1] as unknown as ErrorClass, name, "The operation is not implemented by this endpoint", { status: 501, fault: "server" }),
+    });
+  }
+
+  /** The next `times` calls (of `command`, or of anything) fail to connect with this socket error code. */
+  connectionError(code: string, options: { command?: string; times?: number } = {}): void {
+    this.faults.push({ command: options.command?.replace(/Command$/, ""), remaining: options.times ?? 1, make: () => connectionError(code) });
+  }
+
+  private async dispatch(
+    service: ServiceName,
+    command: { input?: unknown; constructor: { name: string } },
+    client: unknown,
+    options: SendOptions = {},
+  ): Promise<unknown> {
     const name = command.constructor.name.replace(/Command$/, "");
     // Logged before any await, so the log keeps the order in which calls were made.
     const record: CallRecord = { service, command: name, input: command.input, at: this.clock.now(), region: this.region };
@@ -205,6 +246,8 @@ export class FakeCloud extends SeedingApi {
       const fault = this.faults.find((f) => f.remaining > 0 && (f.command === undefined || f.command === name));
       if (fault) {
         fault.remaining -= 1;
+        if (fault.stall) fault.onStall?.();
+        if (fault.stall) await neverAnswered(options.abortSignal, () => fault.make(service));
         throw fault.make(service);
       }
       const handler = this.handlers[service][name];
@@ -221,6 +264,14 @@ export class FakeCloud extends SeedingApi {
 
 export function createFakeCloud(options: FakeCloudOptions = {}): FakeCloud {
   return new FakeCloud(options);
+}
+
+/** Pending until the request is aborted; then rejects as the SDK's HTTP handler does. */
+function neverAnswered(signal: AbortSignal | undefined, aborted: () => Error): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal?.aborted) return reject(aborted());
+    signal?.addEventListener("abort", () => reject(aborted()), { once: true });
+  });
 }
 
 async function regionOf(client: unknown, fallback: string): Promise<string> {
