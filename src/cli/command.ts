@@ -27,11 +27,28 @@ export function positiveInt(value: string): number {
   return n;
 }
 
+/**
+ * --endpoint-url: an absolute http(s) URL with a host. Anything else would only fail at the first call, as a
+ * DNS or protocol error far from the flag that caused it ("localhost:4566" parses as a URL of scheme "localhost:").
+ */
+export function endpointUrl(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !["http:", "https:"].includes(url.protocol) || !url.hostname) {
+    throw new InvalidArgumentError("expected an http:// or https:// URL such as http://localhost:4566 (LocalStack's default)");
+  }
+  return value;
+}
+
 /** A command that talks to AWS about one environment: `<env>`, then its own options, then --profile and --endpoint-url. */
 export function awsCommand(program: Command, name: string, description: string, own: (command: Command) => Command): Command {
   return own(program.command(name).description(description).addArgument(envArgument()))
     .option("--profile <name>", "AWS profile")
-    .option("--endpoint-url <url>", "send every AWS call to this endpoint (LocalStack or another emulator)");
+    .option("--endpoint-url <url>", "send every AWS call to this endpoint (LocalStack or another emulator)", endpointUrl);
 }
 
 type Run<O> = (envName: string, options: O, overrides?: SessionOverrides) => Promise<number>;

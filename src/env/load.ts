@@ -115,6 +115,10 @@ export function loadEnvironment(name: string, options: LoadOptions = {}): Enviro
 
 export function loadEnvironments(names: readonly string[], options: LoadOptions = {}): Environment[] {
   const vars = options.vars ?? process.env;
+  // `--region ''` (an unset shell variable, `--region "$REGION"`) must not quietly become the config's or AWS_REGION's.
+  if (options.region !== undefined && options.region.trim() === "") {
+    throw new UserInputError("--region is empty: give an AWS region such as us-east-2, or leave the flag out to use the config file's, then AWS_REGION.");
+  }
   const envNames = names.map(parseEnvironmentName);
   const path = configPath(options);
   const fileOverrides = path ? readConfigFile(path) : {};
