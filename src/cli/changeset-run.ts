@@ -6,12 +6,14 @@ import { lookUpCertificate } from "../orchestrator/certificate.js";
 import { reviewJson, reviewMarkdown, reviewText } from "../render/review.js";
 import type { ChangesetOptions } from "./changeset-command.js";
 import { EXIT } from "./command.js";
+import { checkOutputPaths, writeAtEnd, type WriteOutcome } from "./output-paths.js";
 import { openSession, type Session, type SessionOverrides } from "./session.js";
 
 export async function runChangeset(envName: string, options: ChangesetOptions, overrides?: SessionOverrides): Promise<number> {
   const session = openSession(envName, options, overrides);
   try {
     if (options.discard !== undefined) return await discard(session, options.discard);
+    checkOutputPaths([{ flag: "--markdown", path: options.markdown }]);
     const { env, clients, retry } = session;
     const imageTag = options.imageTag ?? env.imageTag;
     const checked = await preflight({ env, clients, retry, imageTag, purpose: "review" });
@@ -27,9 +29,9 @@ export async function runChangeset(envName: string, options: ChangesetOptions, o
       changeSetName: reviewName(session.clock.now()),
       progress: (stack, text) => session.log(`${stack.padEnd(11)} ${text}`),
     });
-    show(session, { ...report, repeat: place(options) }, options);
+    const markdown = show(session, { ...report, repeat: place(options) }, options);
     if (report.interrupted) return EXIT.interrupted;
-    return report.stacks.some((s) => s.kind === "failed") ? EXIT.failed : EXIT.ok;
+    return report.stacks.some((s) => s.kind === "failed") || markdown?.written === false ? EXIT.failed : EXIT.ok;
   } finally {
     session.close();
   }
@@ -49,11 +51,16 @@ function place(options: ChangesetOptions): { variables: string[]; options: strin
   };
 }
 
-function show(session: Session, report: ReviewReport, options: ChangesetOptions) {
-  if (options.markdown) writeFileSync(options.markdown, reviewMarkdown(report));
-  if (options.json) console.log(JSON.stringify(reviewJson(report), null, 2));
+/** Writes --markdown, then prints the review whatever became of the file (the change sets are kept either way). */
+function show(session: Session, report: ReviewReport, options: ChangesetOptions): WriteOutcome | undefined {
+  const markdown = options.markdown ? writeAtEnd(options.markdown, () => writeFileSync(options.markdown!, reviewMarkdown(report))) : undefined;
+  if (options.json) console.log(JSON.stringify({ ...reviewJson(report), ...(markdown ? { markdownFile: markdown } : {}) }, null, 2));
   else session.log(reviewText(report, { color: session.interactive && !process.env.NO_COLOR }));
-  if (options.markdown) session.log(`review written to ${options.markdown}`);
+  if (markdown?.written) session.log(`review written to ${markdown.path}`);
+  if (markdown && !markdown.written) {
+    session.log(`could not write --markdown ${markdown.path}: ${markdown.error}. The change sets above are kept; rerun with a writable path to get the file, or discard them with 'orchestrate changeset ${session.env.name} --discard'`);
+  }
+  return markdown;
 }
 
 async function discard(session: Session, which: true | string): Promise<number> {

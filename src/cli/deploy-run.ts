@@ -18,11 +18,13 @@ import { STACKS, stackDefinition } from "../templates/index.js";
 import { NODE_IDS, type DeployOptions } from "./deploy-command.js";
 import { EXIT } from "./command.js";
 import { checkProtection, requireWayToApprove } from "./deploy-checks.js";
+import { checkOutputPaths, writeAtEnd, type WriteOutcome } from "./output-paths.js";
 import { openSession, type Session, type SessionOverrides } from "./session.js";
 
 export async function runDeploy(envName: string, options: DeployOptions, overrides?: SessionOverrides): Promise<number> {
   const session = openSession(envName, options, overrides);
   try {
+    checkOutputPaths([{ flag: "--outputs-file", path: options.outputsFile, createsDirectories: true }]);
     const { env, clients, retry } = session;
     const approval = options.requireApproval ?? (env.name === "prod" ? "broadening" : "never");
     // Building pushes an image: a deploy that cannot be approved is refused before that.
@@ -71,19 +73,31 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
       reviewed: options.changeset ? { name: options.changeset, envName: env.name, check: isReviewedChangeSetCurrent } : undefined,
     });
     await progress.done;
-    finish(session.log, report, options);
+    const outputs = finish(session.log, report, options);
     const retries = session.retrySummary();
     if (retries) session.log(retries);
-    return report.interrupted ? EXIT.interrupted : isSuccessful(report) ? EXIT.ok : EXIT.failed;
+    if (report.interrupted) return EXIT.interrupted;
+    // A file a pipeline asked for and will read next is part of what the command was asked to do.
+    return isSuccessful(report) && outputs?.written !== false ? EXIT.ok : EXIT.failed;
   } finally {
     session.close();
   }
 }
 
-function finish(log: (line: string) => void, report: DeployReport, options: DeployOptions) {
-  if (options.outputsFile) writeOutputsFile(options.outputsFile, report);
+/** Writes --outputs-file, then prints the summary whatever became of the file, and what did. */
+function finish(log: (line: string) => void, report: DeployReport, options: DeployOptions): WriteOutcome | undefined {
+  const outputs = options.outputsFile ? writeAtEnd(options.outputsFile, () => writeOutputsFile(options.outputsFile!, report)) : undefined;
+  printSummary(log, report, options, outputs);
+  if (outputs && !outputs.written) {
+    const deployed = isSuccessful(report) ? "the deploy itself succeeded (above); rerun it (nothing left to change) with a writable path to get the file" : "the deploy did not succeed either (above)";
+    log(`could not write --outputs-file ${outputs.path}: ${outputs.error}. ${deployed}`);
+  }
+  return outputs;
+}
+
+function printSummary(log: (line: string) => void, report: DeployReport, options: DeployOptions, outputs: WriteOutcome | undefined) {
   if (options.json) {
-    console.log(JSON.stringify(summaryJson(report), null, 2));
+    console.log(JSON.stringify({ ...summaryJson(report), ...(outputs ? { outputsFile: outputs } : {}) }, null, 2));
     return;
   }
   log(summaryText(report));
@@ -93,7 +107,7 @@ function finish(log: (line: string) => void, report: DeployReport, options: Depl
     for (const [key, value] of Object.entries(result.outputs)) log(`  ${node}.${key} = ${value}`);
   }
   if (isSuccessful(report)) log(`\nAPI: ${apiUrl(report.env)}`);
-  if (options.outputsFile) log(`outputs written to ${options.outputsFile}`);
+  if (outputs?.written) log(`outputs written to ${outputs.path}`);
 }
 
 /** Asks on a terminal; without one, a needed approval is an error, never a silent yes. */
