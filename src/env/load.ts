@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import yaml from "js-yaml";
 import { inputErrors, UserInputError } from "../errors.js";
@@ -10,6 +10,7 @@ import {
   placeholderSecretArn,
 } from "./defaults.js";
 import { ENVIRONMENT_NAMES, OVERRIDABLE_FIELDS, type Environment, type EnvironmentName, type EnvironmentOverrides } from "./model.js";
+import { expandsBeyond, preview } from "./preview.js";
 import { environmentProblems } from "./validate.js";
 
 const DEFAULT_CONFIG_FILE = "orchestrate.config.yaml";
@@ -56,13 +57,25 @@ function parseEnvironmentName(name: string): EnvironmentName {
   throw new UserInputError(`Unknown environment "${name}". Valid environments: ${ENVIRONMENT_NAMES.join(", ")}.`);
 }
 
+/** A config holds a few dozen values in a few KB; far beyond that it is a mistake or an attack (a YAML alias bomb). */
+const CONFIG_MAX_BYTES = 256 * 1024;
+const CONFIG_MAX_VALUES = 10_000;
+
 /** Reads and checks the YAML overrides file; returns per-environment overrides. */
 function readConfigFile(path: string): Partial<Record<EnvironmentName, EnvironmentOverrides>> {
   let parsed: unknown;
   try {
+    const size = statSync(path).size;
+    if (size > CONFIG_MAX_BYTES) throw new Error(`it is ${size} bytes; a config file is a few KB (at most ${CONFIG_MAX_BYTES})`);
+    // js-yaml resolves an alias to the anchored object itself, so loading stays cheap; only walking the result is not.
     parsed = yaml.load(readFileSync(path, "utf8"));
   } catch (error) {
     throw new UserInputError(`Cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  if (expandsBeyond(parsed, CONFIG_MAX_VALUES)) {
+    throw new UserInputError(
+      `Config file ${path} expands to more than ${CONFIG_MAX_VALUES.toLocaleString("en-US")} values (YAML aliases repeated inside each other?); a config has a few dozen: remove the anchors (&name) and aliases (*name) that multiply it`,
+    );
   }
   if (parsed === undefined || parsed === null) return {};
   if (typeof parsed !== "object" || Array.isArray(parsed)) {
@@ -82,11 +95,12 @@ function readConfigFile(path: string): Partial<Record<EnvironmentName, Environme
     }
     const checked: Record<string, unknown> = {};
     for (const [field, value] of Object.entries(overrides as Record<string, unknown>)) {
-      const kind = FIELD_KINDS[field as keyof typeof FIELD_KINDS];
+      // Own keys only: "constructor" or "__proto__" must not find something on Object.prototype.
+      const kind = Object.hasOwn(FIELD_KINDS, field) ? FIELD_KINDS[field as keyof typeof FIELD_KINDS] : undefined;
       if (!kind) {
         problems.push(`${envKey}.${field}: unknown key; allowed keys are ${OVERRIDABLE_FIELDS.join(", ")}`);
       } else if (!hasKind(value, kind)) {
-        problems.push(`${envKey}.${field}: expected a ${kind}, got ${JSON.stringify(value)}${field === "account" ? " (quote the account id)" : ""}`);
+        problems.push(`${envKey}.${field}: expected a ${kind}, got ${preview(value)}${field === "account" ? " (quote the account id)" : ""}`);
       } else {
         checked[field] = value;
       }

@@ -1,3 +1,4 @@
+import { preview } from "./preview.js";
 import { apiDomain, AZ_COUNT, isPlaceholderSecret, type Environment, type LogLevel } from "./model.js";
 
 /** Fargate's accepted memory sizes (MiB) for each CPU size (units). */
@@ -22,7 +23,7 @@ const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 /** Docker's tag grammar: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`; undefined when `tag` follows it. */
 export function imageTagProblem(tag: string): string | undefined {
   if (IMAGE_TAG.test(tag)) return undefined;
-  return `"${tag}" is not a valid Docker tag (letters, digits, _ . -, not starting with . or -, at most 128 characters)`;
+  return `${preview(tag)} is not a valid Docker tag (letters, digits, _ . -, not starting with . or -, at most 128 characters)`;
 }
 /**
  * ACM refuses a certificate whose first domain name (the Common Name) is longer than 64 characters
@@ -43,21 +44,21 @@ export function environmentProblems(env: Environment): string[] {
   const at = (field: string) => `${env.name}.${field}`;
 
   if (!PROJECT.test(env.project)) {
-    problems.push(`project "${env.project}": use 3-32 lowercase letters, digits and hyphens, starting with a letter (it names stacks and the bucket)`);
+    problems.push(`project ${preview(env.project)}: use 3-32 lowercase letters, digits and hyphens, starting with a letter (it names stacks and the bucket)`);
   }
-  if (!DNS_LABELS.test(env.baseDomain)) problems.push(`baseDomain "${env.baseDomain}": expected a lowercase DNS name such as example.com`);
+  if (!DNS_LABELS.test(env.baseDomain)) problems.push(`baseDomain ${preview(env.baseDomain)}: expected a lowercase DNS name such as example.com`);
   const domain = apiDomain(env);
   if (domain.length > ACM_DOMAIN_NAME_MAX) {
     problems.push(
-      `API domain "${domain}" is ${domain.length} characters, but ACM issues certificates only for domain names of at most ${ACM_DOMAIN_NAME_MAX}: shorten baseDomain (BASE_DOMAIN) or the project name (PROJECT_NAME)`,
+      `API domain ${preview(domain)} is ${domain.length} characters, but ACM issues certificates only for domain names of at most ${ACM_DOMAIN_NAME_MAX}: shorten baseDomain (BASE_DOMAIN) or the project name (PROJECT_NAME)`,
     );
   }
-  if (!REGION.test(env.region)) problems.push(`${at("region")} "${env.region}": expected an AWS region such as us-east-2`);
+  if (!REGION.test(env.region)) problems.push(`${at("region")} ${preview(env.region)}: expected an AWS region such as us-east-2`);
   if (env.account !== undefined && !ACCOUNT.test(env.account)) {
-    problems.push(`${at("account")} "${env.account}": expected a 12-digit AWS account id (quote it in YAML so leading zeros survive)`);
+    problems.push(`${at("account")} ${preview(env.account)}: expected a 12-digit AWS account id (quote it in YAML so leading zeros survive)`);
   }
   if (!isPlaceholderSecret(env.secretsArn) && !SECRET_ARN.test(env.secretsArn)) {
-    problems.push(`${at("secretsArn")} "${env.secretsArn}": expected arn:aws:secretsmanager:<region>:<12-digit account>:secret:<name>-<6 characters>`);
+    problems.push(`${at("secretsArn")} ${preview(env.secretsArn)}: expected arn:aws:secretsmanager:<region>:<12-digit account>:secret:<name>-<6 characters>`);
   }
   const tagProblem = imageTagProblem(env.imageTag);
   if (tagProblem) problems.push(`${at("imageTag")} ${tagProblem}`);
@@ -80,14 +81,14 @@ export function environmentProblems(env: Environment): string[] {
     const zones = env.availabilityZones;
     const named = zones.every((zone) => zone.startsWith(env.region) && /^[a-z]$/.test(zone.slice(env.region.length)));
     if (zones.length !== AZ_COUNT || new Set(zones).size !== AZ_COUNT || !named) {
-      problems.push(`${at("availabilityZones")} ${JSON.stringify(zones)}: expected ${AZ_COUNT} different zones of ${env.region}, e.g. ["${env.region}a", "${env.region}b"]`);
+      problems.push(`${at("availabilityZones")} ${preview(zones)}: expected ${AZ_COUNT} different zones of ${env.region}, e.g. ["${env.region}a", "${env.region}b"]`);
     }
   }
   if (![0, 1, 2].includes(env.natGateways)) problems.push(`${at("natGateways")} ${env.natGateways}: allowed values are 0, 1 or 2 (one per AZ)`);
   if (!LOG_RETENTION_DAYS.includes(env.logRetentionDays)) {
     problems.push(`${at("logRetentionDays")} ${env.logRetentionDays}: CloudWatch accepts ${LOG_RETENTION_DAYS.join(", ")}`);
   }
-  if (!LOG_LEVELS.includes(env.logLevel)) problems.push(`${at("logLevel")} "${env.logLevel}": allowed values are ${LOG_LEVELS.join(", ")}`);
+  if (!LOG_LEVELS.includes(env.logLevel)) problems.push(`${at("logLevel")} ${preview(env.logLevel)}: allowed values are ${LOG_LEVELS.join(", ")}`);
   return problems;
 }
 
