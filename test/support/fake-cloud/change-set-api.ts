@@ -166,7 +166,9 @@ export function changeSetHandlers(cfn: FakeCloudFormation, world: World, readObj
       const stack = cfn.find(cs.stackId)!;
       const allowed = cs.type === "CREATE" ? stack.status === "REVIEW_IN_PROGRESS" : UPDATABLE.includes(stack.status);
       if (!allowed) throw validationError(`Stack:${stack.id} is in ${stack.status} state and can not be updated.`);
-      for (const other of stack.changeSets.values()) if (other !== cs) other.executionStatus = "OBSOLETE";
+      // "When you execute a change set, CloudFormation deletes all other change sets associated with the stack
+      // because they aren't valid for the updated stack" (CloudFormation API reference, ExecuteChangeSet).
+      for (const other of [...stack.changeSets.values()]) if (other !== cs) stack.changeSets.delete(other.name);
       cs.executionStatus = "EXECUTE_IN_PROGRESS";
       stack.lastChangeSetId = cs.id;
       const options = {
