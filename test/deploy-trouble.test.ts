@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { synthesize } from "../src/templates/stack.js";
 import { stackDefinition } from "../src/templates/index.js";
 import type { NodeResult } from "../src/orchestrator/results.js";
+import { ABANDONED_AFTER_MS } from "../src/orchestrator/live-runs.js";
 import { CreateChangeSetCommand, DeleteChangeSetCommand } from "@aws-sdk/client-cloudformation";
 import { S3Api } from "../src/aws/s3.js";
 import { deployHarness, FAST_RETRY, type Harness } from "./support/deploy-harness.js";
@@ -233,7 +234,7 @@ describe("deploy after a run killed between creating and executing a change set"
       );
     await leave("orchestrate-killed", "created by orchestrate deploy");
     await leave("review-kept", "orchestrate review review-kept");
-    await h.cloud.clock.sleep(10_000);
+    await h.cloud.clock.sleep(ABANDONED_AFTER_MS + 1_000); // a run that old is over: it will never execute its change set
 
     const report = await h.deploy("dev", { env });
     expect(report.results.get("network")).toMatchObject({ kind: "deployed", action: "update" });

@@ -83,7 +83,18 @@ export interface ChangeSetInputs {
   readonly parameters: Record<string, string>;
 }
 
-const isChangeSetMissing = (error: unknown) => hasErrorName(error, "ChangeSetNotFoundException", "ChangeSetNotFound");
+/** One change set as ListChangeSets summarizes it. */
+export interface ChangeSetSummary {
+  readonly name: string;
+  readonly id: string;
+  readonly status: string;
+  readonly executionStatus: string;
+  /** When CloudFormation made it, by AWS's clock. */
+  readonly created?: Date;
+  readonly description?: string;
+}
+
+export const isChangeSetMissing = (error: unknown) => hasErrorName(error, "ChangeSetNotFoundException", "ChangeSetNotFound");
 
 export const isStackMissing = (error: unknown) => hasErrorName(error, "ValidationError") && /does not exist/.test((error as Error).message);
 
@@ -160,8 +171,8 @@ export class CloudFormationApi extends RetryingApi<CloudFormationClient> {
     };
   }
 
-  async listChangeSets(stackName: string): Promise<{ name: string; id: string; status: string; executionStatus: string; created?: Date; description?: string }[]> {
-    const found: { name: string; id: string; status: string; executionStatus: string; created?: Date; description?: string }[] = [];
+  async listChangeSets(stackName: string): Promise<ChangeSetSummary[]> {
+    const found: ChangeSetSummary[] = [];
     let nextToken: string | undefined;
     do {
       const page = await this.send(new ListChangeSetsCommand({ StackName: stackName, NextToken: nextToken }));

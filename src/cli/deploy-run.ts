@@ -10,6 +10,7 @@ import { buildAndPush } from "../orchestrator/image-build.js";
 import { afterStackSteps, diagnoseStack, serviceWatch, writeOutputsFile } from "../orchestrator/post-deploy.js";
 import { preflight, requireAccount } from "../orchestrator/preflight.js";
 import { isReviewedChangeSetCurrent, readReview, verifyReviewedDeploy, withReviewedImage } from "../orchestrator/reviewed-change-sets.js";
+import { refuseWhileAnotherDeployIsLive } from "../orchestrator/live-runs.js";
 import { isSuccessful, summaryJson, summaryText } from "../render/summary.js";
 import { apiUrl, type StackId } from "../env/model.js";
 import { changeRows } from "../orchestrator/review-changes.js";
@@ -36,6 +37,7 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
     const imageTag = reviewed?.record.imageTag ?? (options.build ? await buildImage(session, options) : options.imageTag);
     const preflighted = await preflight({ env, clients, retry, imageTag, purpose: "deploy" });
     const checked = reviewed ? { ...preflighted, context: withReviewedImage(preflighted.context, reviewed) } : preflighted;
+    await refuseWhileAnotherDeployIsLive(session, "deploy");
     const nodes = options.stacks ?? NODE_IDS;
     if (reviewed) await verifyReviewedDeploy({ env, cfn: session.cfn, review: reviewed, nodes, context: checked.context, certificate: await certificateState(session) });
     // Lowered protection first: its refusal lists what the config would lower, worth knowing before --yes.

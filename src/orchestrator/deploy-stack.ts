@@ -3,7 +3,7 @@
  * recover or refuse odd states, skip when nothing differs, else change set → approval → execute → watch.
  */
 import type { Capability, Change } from "@aws-sdk/client-cloudformation";
-import { isNoChangeReason, type CloudFormationApi, type DeployedStack } from "../aws/cloudformation.js";
+import { isChangeSetMissing, isNoChangeReason, type CloudFormationApi, type DeployedStack } from "../aws/cloudformation.js";
 import { hasErrorName } from "../aws/retry.js";
 import type { Template } from "../templates/cfn.js";
 import { needsApproval, type ApprovalLevel } from "./approval.js";
@@ -15,9 +15,7 @@ import { settleStack } from "./stack-recovery.js";
 import { rootCause, watchOperation, type WatchContext, type WatchOutcome } from "./watch.js";
 import { waitForChangeSet } from "./change-set-wait.js";
 import { sameJson } from "../canonical-json.js";
-
-/** Marks the change sets a deploy creates, so a later deploy can tell its own leftovers from a review's. */
-const DEPLOY_CHANGE_SET = "created by orchestrate deploy";
+import { age, DEPLOY_CHANGE_SET, disappeared, EXECUTE_WITHIN_MS, settleRivals } from "./live-runs.js";
 
 /** CloudFormation's TemplateBody limit; larger templates must come from S3. */
 export const TEMPLATE_BODY_LIMIT = 51_200;
@@ -87,6 +85,8 @@ interface ReadyChangeSet {
   readonly changes: readonly Change[];
   /** When CloudFormation made it, by AWS's clock. */
   readonly created?: Date;
+  /** When this run asked for it, by our clock; undefined for a reviewed one (deploy did not make it). */
+  readonly askedAt?: number;
 }
 
 /** A step that either hands on what it made or ends the stack's deploy with a result. */
@@ -145,8 +145,8 @@ async function newChangeSet(run: Run, deployed: DeployedStack | undefined): Prom
   }
 
   const type = deployed && !isEmptyReview(deployed.status) ? "UPDATE" : "CREATE";
-  if (deployed) await discardLeftovers(run);
   ctx.emit({ type: "node-progress", node: desired.node, at: ctx.clock.now(), status: `creating ${type} change set` });
+  const askedAt = ctx.clock.now();
   const { changeSetId, stackId } = await ctx.cfn.createChangeSet({
     stackName: desired.name,
     changeSetName: ctx.changeSetName,
@@ -158,9 +158,21 @@ async function newChangeSet(run: Run, deployed: DeployedStack | undefined): Prom
     description: DEPLOY_CHANGE_SET,
   });
   ctx.pendingChangeSets.set(desired.name, changeSetId);
+  const giveWay = await settleRivals(ctx, desired.name, changeSetId, run.say);
+  if (giveWay) {
+    await discard(ctx, desired.name, changeSetId);
+    return { done: { kind: "failed", message: giveWay, durationMs: run.elapsed() } };
+  }
 
-  const changeSet = await waitForChangeSet(ctx, desired.name, changeSetId);
-  if (changeSet.status !== "FAILED") return { ok: { id: changeSetId, name: ctx.changeSetName, stackId, type, changes: changeSet.changes, created: changeSet.created } };
+  const changeSet = await waitForChangeSet(ctx, desired.name, changeSetId).catch((error: unknown) => {
+    if (isChangeSetMissing(error)) return undefined;
+    throw error;
+  });
+  if (!changeSet) {
+    ctx.pendingChangeSets.delete(desired.name);
+    return { done: { kind: "failed", message: disappeared(desired.name, ctx.changeSetName), durationMs: run.elapsed() } };
+  }
+  if (changeSet.status !== "FAILED") return { ok: { id: changeSetId, name: ctx.changeSetName, stackId, type, changes: changeSet.changes, created: changeSet.created, askedAt } };
   await discard(ctx, desired.name, changeSetId);
   if (isNoChangeReason(changeSet.reason) && deployed) {
     if (!(await protectionOnlyApproved(run))) return { done: notApproved(run) };
@@ -198,6 +210,11 @@ async function approveAndExecute(run: Run, changeSet: ReadyChangeSet): Promise<N
     }
   }
 
+  const late = tooLateToExecute(ctx, changeSet);
+  if (late) {
+    await discard(ctx, desired.name, changeSet.id);
+    return { kind: "failed", message: late, durationMs: run.elapsed() };
+  }
   const localSince = new Date(ctx.clock.now() - 1_000);
   const executed = await execute(ctx, desired.name, changeSet.id);
   if ("refused" in executed) return { kind: "failed", refused: true, message: executed.refused, durationMs: run.elapsed() };
@@ -241,6 +258,18 @@ async function protectionOnlyApproved(run: Run): Promise<boolean> {
 const notApproved = (run: Run, what = "termination protection change"): NodeResult => ({ kind: "failed", message: `${what} not approved; nothing was changed`, durationMs: run.elapsed() });
 
 /**
+ * A change set this run made is executed within EXECUTE_WITHIN_MS of asking for it, or never: past
+ * that, other runs may judge it abandoned and remove it (live-runs.ts), so running it now could run
+ * what another run has already replaced. An approval answered that late is refused.
+ */
+function tooLateToExecute(ctx: StackDeployContext, changeSet: ReadyChangeSet): string | undefined {
+  if (changeSet.askedAt === undefined) return undefined;
+  const waited = ctx.clock.now() - changeSet.askedAt;
+  if (waited <= EXECUTE_WITHIN_MS) return undefined;
+  return `change set ${changeSet.name} was ready to execute only after ${age(waited)} (the approval waited that long); a deploy executes its change set within ${age(EXECUTE_WITHIN_MS)} or never, since other runs may then remove it as abandoned: it was removed, nothing was executed; run the deploy again`;
+}
+
+/**
  * ExecuteChangeSet, and what a refusal means: our own first attempt went through (a retry after a lost
  * response: follow it), or the stack changed since the change set was made (say so; nothing runs).
  */
@@ -249,32 +278,22 @@ async function execute(ctx: StackDeployContext, stackName: string, changeSetId: 
   try {
     token = await ctx.cfn.executeChangeSet(stackName, changeSetId);
   } catch (error) {
+    if (isChangeSetMissing(error)) {
+      ctx.pendingChangeSets.delete(stackName);
+      return { refused: disappeared(stackName, changeSetName(changeSetId)) };
+    }
     if (!hasErrorName(error, "InvalidChangeSetStatusException")) throw error;
     const state = await ctx.cfn.describeChangeSet(stackName, changeSetId);
     if (!state.executionStatus.startsWith("EXECUTE_")) {
       await discard(ctx, stackName, changeSetId);
-      const name = /:changeSet\/([^/]+)/.exec(changeSetId)?.[1] ?? changeSetId;
-      return { refused: `${stackName} changed after change set ${name} was made (someone else updated it?), so CloudFormation will not execute it (${state.executionStatus}): nothing was executed; run the deploy again to compare against the stack as it is now` };
+      return { refused: `${stackName} changed after change set ${changeSetName(changeSetId)} was made (someone else updated it?), so CloudFormation will not execute it (${state.executionStatus}): nothing was executed; run the deploy again to compare against the stack as it is now` };
     }
   }
   ctx.pendingChangeSets.delete(stackName);
   return { token };
 }
 
-/**
- * A deploy killed between creating and executing its change set leaves it behind, executable by anyone
- * from the console long after it went stale. Ours (by description) are removed before making a new one.
- */
-async function discardLeftovers(run: Run) {
-  const { ctx, desired } = run;
-  const leftovers = (await ctx.cfn.listChangeSets(desired.name)).filter(
-    (c) => c.description === DEPLOY_CHANGE_SET && ["AVAILABLE", "UNAVAILABLE"].includes(c.executionStatus),
-  );
-  for (const leftover of leftovers) {
-    await ctx.cfn.deleteChangeSet(desired.name, leftover.id);
-    run.say(`removed change set ${leftover.name}, left unexecuted by an earlier deploy that was interrupted`);
-  }
-}
+const changeSetName = (changeSetId: string) => /:changeSet\/([^/]+)/.exec(changeSetId)?.[1] ?? changeSetId;
 
 /** Our own change sets are ours to delete only while unexecuted. */
 async function discard(ctx: StackDeployContext, stackName: string, changeSetId: string) {
