@@ -3,14 +3,21 @@
  * the other's change sets, the later one refuses naming what it found, and a change set that
  * disappears under a run (another run executed its stack) is explained, not a raw "does not exist".
  */
-import { DeleteChangeSetCommand } from "@aws-sdk/client-cloudformation";
+import { CreateChangeSetCommand, DeleteChangeSetCommand } from "@aws-sdk/client-cloudformation";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CloudFormationApi, type ChangeSetRequest } from "../src/aws/cloudformation.js";
 import { stackName, type StackId } from "../src/env/model.js";
 import type { DeployReport } from "../src/orchestrator/deploy.js";
 import type { NodeResult } from "../src/orchestrator/results.js";
-import { STACK_IDS } from "../src/templates/index.js";
-import { cliHarness, writeConfig } from "./support/cli-harness.js";
+import { EXECUTE_WITHIN_MS } from "../src/orchestrator/live-runs.js";
+import { STACK_IDS, stackDefinition } from "../src/templates/index.js";
+import { synthesize } from "../src/templates/stack.js";
+import { cliHarness, environmentFrom, writeConfig } from "./support/cli-harness.js";
+// Loaded up front: each command imports its module when it runs, in real time, and virtual time runs on
+// for the other run meanwhile; preloaded, the second command starts when the test says.
+import "../src/cli/changeset-run.js";
+import "../src/cli/deploy-run.js";
+import "../src/cli/teardown-run.js";
 import { deployHarness, FAST_RETRY, type Harness } from "./support/deploy-harness.js";
 
 let h: Harness;
@@ -121,5 +128,82 @@ describe("two deploys of one environment started 1.5 s apart", () => {
     expect(message).toMatch(/change set orchestrate-\d{8}T\d{9}Z disappeared from alert-engine-network-dev before we executed it: another run.*executed a change set there.*nothing of ours ran; run the deploy again/);
     expect(message).not.toMatch(/does not exist/);
     expect(h.cloud.callsOf("ExecuteChangeSet").filter((c) => (c.input as { StackName: string }).StackName === network)).toEqual([]);
+  });
+});
+
+describe("a run killed with its change sets unexecuted", () => {
+  it("the next deploy refuses naming them; the documented clearing step (changeset --discard NAME) lets it through", async () => {
+    h = deployHarness();
+    h.cloud.putImage("alert-engine-dev", "latest");
+    const config = writeConfig(h.cloud.account);
+    const cli = cliHarness(h, config);
+    expect(await cli.run(["deploy", "dev"])).toBe(0);
+    // What a killed deploy leaves: an update change set of its own, never executed, plus a review nobody must lose.
+    const network = stackName(h.environment("dev"), "network");
+    const template = JSON.stringify(synthesize(stackDefinition("network"), { ...environmentFrom(config, "dev"), logRetentionDays: 14 }));
+    const leave = (ChangeSetName: string, Description: string) =>
+      h.clients.cloudformation.send(new CreateChangeSetCommand({ StackName: network, ChangeSetName, ChangeSetType: "UPDATE", TemplateBody: template, Description, Tags: [{ Key: "Project", Value: "alert-engine" }, { Key: "Environment", Value: "dev" }] }));
+    await leave("orchestrate-20250101T010000000Z", "created by orchestrate deploy");
+    await leave("review-20250101T010000Z", "orchestrate changeset review-20250101T010000Z");
+    await h.cloud.clock.sleep(60_000);
+
+    expect(await cli.run(["deploy", "dev"])).toBe(2);
+    expect(cli.output()).toMatch(/alert-engine-network-dev: change set orchestrate-20250101T010000000Z \(CREATE_COMPLETE, made 1 min ago\)/);
+    expect(cli.output()).not.toMatch(/review-20250101T010000Z \(/);
+    expect(cli.output()).toContain("to clear them now: orchestrate changeset dev --discard orchestrate-20250101T010000000Z");
+    expect(h.cloud.callsOf("DeleteChangeSet")).toEqual([]);
+
+    expect(await cli.run(["changeset", "dev", "--discard", "orchestrate-20250101T010000000Z"])).toBe(0);
+    expect(cli.output()).toContain(`deleted orchestrate-20250101T010000000Z on ${network}`);
+    expect(h.cloud.stack(network)!.changeSets.map((c) => c.name)).toContain("review-20250101T010000Z");
+    expect(await cli.run(["deploy", "dev"])).toBe(0);
+  });
+});
+
+describe("an approval answered after the bound", () => {
+  it("is refused, not executed: past it, other runs may already count the change set abandoned", async () => {
+    h = deployHarness();
+    await h.deploy("dev");
+    const env = { ...h.environment("dev"), logRetentionDays: 14 };
+    const mark = h.cloud.calls.length;
+    const report = await h.deploy("dev", {
+      env,
+      approval: "any-change",
+      approve: async () => {
+        await h.cloud.clock.sleep(EXECUTE_WITHIN_MS + 60_000); // the person was away
+        return true;
+      },
+    });
+
+    expect(failed(report, "network").message).toMatch(
+      /change set orchestrate-\d{8}T\d{9}Z was ready to execute only after 1 h 1 min \(the approval waited that long\); a deploy executes its change set within 1 h or never.*nothing was executed; run the deploy again/,
+    );
+    expect(h.cloud.calls.slice(mark).filter((c) => c.command === "ExecuteChangeSet")).toEqual([]);
+    expect(h.cloud.stack(stackName(env, "network"))!.changeSets.filter((c) => c.executionStatus === "AVAILABLE")).toEqual([]);
+  });
+});
+
+describe("teardown and review while a deploy is live", () => {
+  it.each([
+    ["teardown", ["teardown", "dev", "--yes"], "tear down"],
+    ["changeset", ["changeset", "dev"], "review"],
+  ])("%s refuses (exit 2) naming the deploy's change sets; the deploy completes", async (_, argv, verb) => {
+    h = deployHarness();
+    h.cloud.putImage("alert-engine-dev", "latest");
+    const cli = cliHarness(h, writeConfig(h.cloud.account));
+    const deploying = cli.run(["deploy", "dev"]);
+    await firstChangeSetsMade(3);
+    await h.cloud.clock.sleep(1_500);
+    const mark = h.cloud.calls.length;
+    const refused = await cli.run(argv);
+    const itsCalls = h.cloud.calls.slice(mark);
+
+    expect(refused).toBe(2);
+    expect(await deploying).toBe(0);
+    expect(cli.output()).toMatch(new RegExp(`another deploy of dev is running; nothing was changed \\(refusing to ${verb} dev alongside it\\)`));
+    expect(cli.output()).toMatch(/alert-engine-network-dev: change set orchestrate-\d{8}T\d{9}Z \(\w+, made 1\.5 s ago\)/);
+    const mutating = new Set(h.cloud.mutatingCalls());
+    expect(itsCalls.filter((c) => mutating.has(c) && /ChangeSet|Stack|Termination|Bucket|Objects/.test(c.command) && c.command !== "ExecuteChangeSet")).toEqual([]);
+    for (const id of STACK_IDS) expect(h.cloud.stack(stackName(h.environment("dev"), id))?.status).toBe("CREATE_COMPLETE");
   });
 });

@@ -2,6 +2,7 @@
 import { writeFileSync } from "node:fs";
 import { discardReviews, review, reviewName, type ReviewReport } from "../orchestrator/review.js";
 import { preflight, requireAccount } from "../orchestrator/preflight.js";
+import { refuseWhileAnotherDeployIsLive } from "../orchestrator/live-runs.js";
 import { lookUpCertificate } from "../orchestrator/certificate.js";
 import { reviewJson, reviewMarkdown, reviewText } from "../render/review.js";
 import type { ChangesetOptions } from "./changeset-command.js";
@@ -17,6 +18,7 @@ export async function runChangeset(envName: string, options: ChangesetOptions, o
     const { env, clients, retry } = session;
     const imageTag = options.imageTag ?? env.imageTag;
     const checked = await preflight({ env, clients, retry, imageTag, purpose: "review" });
+    await refuseWhileAnotherDeployIsLive(session, "review");
     const certificate = await lookUpCertificate(env, clients, retry);
     const report = await review({
       env,

@@ -9,6 +9,7 @@ import { repositoryName, type Environment } from "../env/model.js";
 import { UserInputError } from "../errors.js";
 import { lookUpCertificate, removeCertificate } from "../orchestrator/certificate.js";
 import { requireAccount } from "../orchestrator/preflight.js";
+import { refuseWhileAnotherDeployIsLive } from "../orchestrator/live-runs.js";
 import { teardown } from "../orchestrator/teardown.js";
 import { planTeardown, TeardownReadError, type PlanReaders, type TeardownPlan } from "../orchestrator/teardown-plan.js";
 import { hasAnythingToDelete, planText, readFailureText, summaryJson, summaryText, teardownSink, teardownSucceeded } from "../render/teardown.js";
@@ -22,6 +23,7 @@ export async function runTeardown(envName: string, options: TeardownOptions, ove
     const { env, clients, retry } = session;
     refuseByFlags(env, options, session.interactive);
     await requireAccount(session, "tear down");
+    await refuseWhileAnotherDeployIsLive(session, "tear down");
     const certificate = await lookUpCertificate(env, clients, retry);
     const s3 = new S3Api(clients.s3, retry);
     const plan = await planOrExplain(session, { cfn: session.cfn, countVersions: (bucket) => s3.countVersions(bucket) }, certificate.arn && certificate.description);

@@ -52,6 +52,9 @@ export interface Judgment {
 
 const UNEXECUTED = ["AVAILABLE", "UNAVAILABLE"];
 
+/** A deploy's change set that nobody has executed yet (computing, ready, or failed to compute). */
+export const isUnexecutedDeploy = (c: ChangeSetSummary) => Boolean(c.description?.startsWith(DEPLOY_CHANGE_SET)) && UNEXECUTED.includes(c.executionStatus);
+
 /**
  * Judges one stack's change sets at `now` (ms, this machine's clock). `own` is the id of the change
  * set this run just made, if any. When two runs race past every check, both list after creating

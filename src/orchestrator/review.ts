@@ -23,6 +23,7 @@ import { retainsData } from "./protection-guard.js";
 import { isEmptyReview, isFailedFirstCreate, isInProgress, isUpdatable, needsManualRecovery } from "./stack-status.js";
 import { waitForChangeSet } from "./change-set-wait.js";
 import { environmentFingerprint, REVIEW_MARKER, reviewDescription } from "./review-record.js";
+import { isUnexecutedDeploy } from "./live-runs.js";
 
 export type { ResourceChangeRow } from "./review-changes.js";
 
@@ -267,7 +268,8 @@ export async function discardReviews(cfn: CloudFormationApi, env: Environment, o
       if (isStackMissing(error)) return [];
       throw error;
     });
-    for (const set of sets.filter((s) => s.description?.startsWith(`${REVIEW_MARKER} `) && (!only || s.name === only))) {
+    // By name, also a deploy's unexecuted change sets: the step that clears what a killed deploy left (live-runs.ts).
+    for (const set of sets.filter((s) => (s.description?.startsWith(`${REVIEW_MARKER} `) || (only !== undefined && isUnexecutedDeploy(s))) && (!only || s.name === only))) {
       await cfn.deleteChangeSet(name, set.id);
       removed.push({ stack: name, changeSetName: set.name });
     }
