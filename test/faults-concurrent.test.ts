@@ -207,3 +207,24 @@ describe("teardown and review while a deploy is live", () => {
     for (const id of STACK_IDS) expect(h.cloud.stack(stackName(h.environment("dev"), id))?.status).toBe("CREATE_COMPLETE");
   });
 });
+
+describe("two deploys started in the same instant", () => {
+  it("share a change set name: the one whose CreateChangeSet came second is told so, deletes nothing, and the other completes", async () => {
+    h = deployHarness();
+    const env = h.environment("dev");
+    const [a, b] = [new RecordingApi(h.clients.cloudformation, FAST_RETRY), new RecordingApi(h.clients.cloudformation, FAST_RETRY)];
+    const reports = await Promise.all([h.deploy("dev", { cfn: a }), h.deploy("dev", { cfn: b })]);
+
+    const complete = reports.filter((r) => [...r.results.values()].every((x) => x.kind === "deployed"));
+    expect(complete).toHaveLength(1);
+    const other = reports.find((r) => r !== complete[0])!;
+    for (const id of ["network", "storage", "auth"] as const) {
+      expect(failed(other, id).message).toMatch(
+        new RegExp(`another deploy started in the same instant already made change set orchestrate-\\d{8}T\\d{9}Z on ${stackName(env, id)}; nothing of ours was made or ran\\. Wait for that run to finish, then deploy again`),
+      );
+    }
+    deletedOnlyItsOwn(a);
+    deletedOnlyItsOwn(b);
+    for (const id of STACK_IDS) expect(h.cloud.stack(stackName(env, id))?.status).toBe("CREATE_COMPLETE");
+  });
+});

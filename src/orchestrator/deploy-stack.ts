@@ -147,16 +147,27 @@ async function newChangeSet(run: Run, deployed: DeployedStack | undefined): Prom
   const type = deployed && !isEmptyReview(deployed.status) ? "UPDATE" : "CREATE";
   ctx.emit({ type: "node-progress", node: desired.node, at: ctx.clock.now(), status: `creating ${type} change set` });
   const askedAt = ctx.clock.now();
-  const { changeSetId, stackId } = await ctx.cfn.createChangeSet({
-    stackName: desired.name,
-    changeSetName: ctx.changeSetName,
-    type,
-    template,
-    parameters: desired.parameters,
-    tags: desired.tags,
-    capabilities: requiredCapabilities(desired.template),
-    description: DEPLOY_CHANGE_SET,
-  });
+  const created = await ctx.cfn
+    .createChangeSet({
+      stackName: desired.name,
+      changeSetName: ctx.changeSetName,
+      type,
+      template,
+      parameters: desired.parameters,
+      tags: desired.tags,
+      capabilities: requiredCapabilities(desired.template),
+      description: DEPLOY_CHANGE_SET,
+    })
+    .catch((error: unknown) => {
+      // Runs are named by the millisecond they start: one started in the same instant has this name already.
+      if (hasErrorName(error, "AlreadyExistsException")) return undefined;
+      throw error;
+    });
+  if (!created) {
+    const message = `another deploy started in the same instant already made change set ${ctx.changeSetName} on ${desired.name}; nothing of ours was made or ran. Wait for that run to finish, then deploy again`;
+    return { done: { kind: "failed", message, durationMs: run.elapsed() } };
+  }
+  const { changeSetId, stackId } = created;
   ctx.pendingChangeSets.set(desired.name, changeSetId);
   const giveWay = await settleRivals(ctx, desired.name, changeSetId, run.say);
   if (giveWay) {
