@@ -15,7 +15,7 @@ import { settleStack } from "./stack-recovery.js";
 import { rootCause, watchOperation, type WatchContext, type WatchOutcome } from "./watch.js";
 import { waitForChangeSet } from "./change-set-wait.js";
 import { sameJson } from "../canonical-json.js";
-import { age, DEPLOY_CHANGE_SET, disappeared, EXECUTE_WITHIN_MS, settleRivals } from "./live-runs.js";
+import { DEPLOY_CHANGE_SET, disappeared, settleRivals, tooLateToExecute } from "./live-runs.js";
 
 /** CloudFormation's TemplateBody limit; larger templates must come from S3. */
 export const TEMPLATE_BODY_LIMIT = 51_200;
@@ -145,6 +145,34 @@ async function newChangeSet(run: Run, deployed: DeployedStack | undefined): Prom
   }
 
   const type = deployed && !isEmptyReview(deployed.status) ? "UPDATE" : "CREATE";
+  const made = await makeOwnChangeSet(run, type, template);
+  if ("done" in made) return made;
+  const { changeSetId, stackId, askedAt } = made.ok;
+
+  const changeSet = await waitForChangeSet(ctx, desired.name, changeSetId).catch((error: unknown) => {
+    if (isChangeSetMissing(error)) return undefined;
+    throw error;
+  });
+  if (!changeSet) {
+    ctx.pendingChangeSets.delete(desired.name);
+    return { done: { kind: "failed", message: disappeared(desired.name, ctx.changeSetName), durationMs: run.elapsed() } };
+  }
+  if (changeSet.status !== "FAILED") return { ok: { id: changeSetId, name: ctx.changeSetName, stackId, type, changes: changeSet.changes, created: changeSet.created, askedAt } };
+  await discard(ctx, desired.name, changeSetId);
+  if (isNoChangeReason(changeSet.reason) && deployed) {
+    if (!(await protectionOnlyApproved(run))) return { done: notApproved(run) };
+    await ensureProtection(ctx, deployed, desired, run.say);
+    return { done: { kind: "unchanged", outputs: deployed.outputs, durationMs: run.elapsed(), notes: run.notes } };
+  }
+  return { done: { kind: "failed", message: `change set failed: ${changeSet.reason ?? "no reason given"}`, durationMs: run.elapsed() } };
+}
+
+/**
+ * CreateChangeSet, then the check that no other live run's change set came first on the stack
+ * (live-runs.ts): if one did, ours is removed again and the stack is left to that run.
+ */
+async function makeOwnChangeSet(run: Run, type: "CREATE" | "UPDATE", template: { body: string } | { url: string }): Promise<Step<{ changeSetId: string; stackId: string; askedAt: number }>> {
+  const { ctx, desired } = run;
   ctx.emit({ type: "node-progress", node: desired.node, at: ctx.clock.now(), status: `creating ${type} change set` });
   const askedAt = ctx.clock.now();
   const created = await ctx.cfn
@@ -167,30 +195,13 @@ async function newChangeSet(run: Run, deployed: DeployedStack | undefined): Prom
     const message = `another deploy started in the same instant already made change set ${ctx.changeSetName} on ${desired.name}; nothing of ours was made or ran. Wait for that run to finish, then deploy again`;
     return { done: { kind: "failed", message, durationMs: run.elapsed() } };
   }
-  const { changeSetId, stackId } = created;
-  ctx.pendingChangeSets.set(desired.name, changeSetId);
-  const giveWay = await settleRivals(ctx, desired.name, changeSetId, run.say);
+  ctx.pendingChangeSets.set(desired.name, created.changeSetId);
+  const giveWay = await settleRivals(ctx, desired.name, created.changeSetId, run.say);
   if (giveWay) {
-    await discard(ctx, desired.name, changeSetId);
+    await discard(ctx, desired.name, created.changeSetId);
     return { done: { kind: "failed", message: giveWay, durationMs: run.elapsed() } };
   }
-
-  const changeSet = await waitForChangeSet(ctx, desired.name, changeSetId).catch((error: unknown) => {
-    if (isChangeSetMissing(error)) return undefined;
-    throw error;
-  });
-  if (!changeSet) {
-    ctx.pendingChangeSets.delete(desired.name);
-    return { done: { kind: "failed", message: disappeared(desired.name, ctx.changeSetName), durationMs: run.elapsed() } };
-  }
-  if (changeSet.status !== "FAILED") return { ok: { id: changeSetId, name: ctx.changeSetName, stackId, type, changes: changeSet.changes, created: changeSet.created, askedAt } };
-  await discard(ctx, desired.name, changeSetId);
-  if (isNoChangeReason(changeSet.reason) && deployed) {
-    if (!(await protectionOnlyApproved(run))) return { done: notApproved(run) };
-    await ensureProtection(ctx, deployed, desired, run.say);
-    return { done: { kind: "unchanged", outputs: deployed.outputs, durationMs: run.elapsed(), notes: run.notes } };
-  }
-  return { done: { kind: "failed", message: `change set failed: ${changeSet.reason ?? "no reason given"}`, durationMs: run.elapsed() } };
+  return { ok: { ...created, askedAt } };
 }
 
 /**
@@ -221,7 +232,7 @@ async function approveAndExecute(run: Run, changeSet: ReadyChangeSet): Promise<N
     }
   }
 
-  const late = tooLateToExecute(ctx, changeSet);
+  const late = changeSet.askedAt === undefined ? undefined : tooLateToExecute(changeSet.name, ctx.clock.now() - changeSet.askedAt);
   if (late) {
     await discard(ctx, desired.name, changeSet.id);
     return { kind: "failed", message: late, durationMs: run.elapsed() };
@@ -267,18 +278,6 @@ async function protectionOnlyApproved(run: Run): Promise<boolean> {
 }
 
 const notApproved = (run: Run, what = "termination protection change"): NodeResult => ({ kind: "failed", message: `${what} not approved; nothing was changed`, durationMs: run.elapsed() });
-
-/**
- * A change set this run made is executed within EXECUTE_WITHIN_MS of asking for it, or never: past
- * that, other runs may judge it abandoned and remove it (live-runs.ts), so running it now could run
- * what another run has already replaced. An approval answered that late is refused.
- */
-function tooLateToExecute(ctx: StackDeployContext, changeSet: ReadyChangeSet): string | undefined {
-  if (changeSet.askedAt === undefined) return undefined;
-  const waited = ctx.clock.now() - changeSet.askedAt;
-  if (waited <= EXECUTE_WITHIN_MS) return undefined;
-  return `change set ${changeSet.name} was ready to execute only after ${age(waited)} (the approval waited that long); a deploy executes its change set within ${age(EXECUTE_WITHIN_MS)} or never, since other runs may then remove it as abandoned: it was removed, nothing was executed; run the deploy again`;
-}
 
 /**
  * ExecuteChangeSet, and what a refusal means: our own first attempt went through (a retry after a lost

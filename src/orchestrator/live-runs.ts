@@ -159,3 +159,13 @@ export async function settleRivals(
 export function disappeared(stack: string, changeSetName: string): string {
   return `change set ${changeSetName} disappeared from ${stack} before we executed it: another run (or a person) executed a change set there, and CloudFormation then deletes every other one; nothing of ours ran; run the deploy again to compare against the stack as it is now`;
 }
+
+/**
+ * The other half of the bound: this run executes a change set it made only within EXECUTE_WITHIN_MS of
+ * asking for it. Past that, other runs may judge it abandoned and remove it, so running it now could run
+ * what another run has already replaced. An approval answered that late is refused (the message says so).
+ */
+export function tooLateToExecute(changeSetName: string, waitedMs: number): string | undefined {
+  if (waitedMs <= EXECUTE_WITHIN_MS) return undefined;
+  return `change set ${changeSetName} was ready to execute only after ${age(waitedMs)} (the approval waited that long); a deploy executes its change set within ${age(EXECUTE_WITHIN_MS)} or never, since other runs may then remove it as abandoned: it was removed, nothing was executed; run the deploy again`;
+}
