@@ -131,6 +131,26 @@ describe("two deploys of one environment started 1.5 s apart", () => {
   });
 });
 
+describe("refusals for another run's sake", () => {
+  it("are not followed by an ECS diagnosis of an operation CloudFormation never ran", async () => {
+    h = deployHarness();
+    await h.deploy("dev");
+    const env = { ...h.environment("dev"), cpu: 1024, memoryMiB: 2048 };
+    const backend = stackName(env, "backend");
+    const raw = h.clients.cloudformation;
+    const cfn = new (class extends CloudFormationApi {
+      override async createChangeSet(request: ChangeSetRequest) {
+        const created = await super.createChangeSet(request);
+        if (request.stackName === backend) await raw.send(new DeleteChangeSetCommand({ StackName: backend, ChangeSetName: created.changeSetId }));
+        return created;
+      }
+    })(raw, FAST_RETRY);
+    const report = await h.deploy("dev", { env, cfn });
+
+    expect(failed(report, "backend").message).toMatch(/^change set orchestrate-\d{8}T\d{9}Z disappeared from alert-engine-backend-dev before we executed it: [^\n]*run the deploy again to compare against the stack as it is now$/);
+  });
+});
+
 describe("a run killed with its change sets unexecuted", () => {
   it("the next deploy refuses naming them; the documented clearing step (changeset --discard NAME) lets it through", async () => {
     h = deployHarness();

@@ -14,7 +14,7 @@ export function registerChangeset(program: Command, overrides?: SessionOverrides
   awsCommand(program, "changeset", "create and show the change sets a deploy would execute, in dependency order; executes nothing", (command) =>
     command
       .option("--image-tag <tag>", "image tag the deploy would use (default: the environment's imageTag)")
-      .option("--discard [name]", "delete the change sets earlier reviews kept (only review NAME's, when given)")
+      .option("--discard [name]", "delete the change sets earlier reviews kept (only review NAME's, when given; NAME may also be a killed deploy's unexecuted change sets)")
       .option("--markdown <file>", "also write the review as Markdown (e.g. for a pull request comment)")
       .option("--json", "print the review as one JSON document"),
   ).action(runOnUse<ChangesetOptions>(async () => (await import("./changeset-run.js")).runChangeset, overrides));

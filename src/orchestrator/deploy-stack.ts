@@ -155,7 +155,7 @@ async function newChangeSet(run: Run, deployed: DeployedStack | undefined): Prom
   });
   if (!changeSet) {
     ctx.pendingChangeSets.delete(desired.name);
-    return { done: { kind: "failed", message: disappeared(desired.name, ctx.changeSetName), durationMs: run.elapsed() } };
+    return { done: { kind: "failed", refused: true, message: disappeared(desired.name, ctx.changeSetName), durationMs: run.elapsed() } };
   }
   if (changeSet.status !== "FAILED") return { ok: { id: changeSetId, name: ctx.changeSetName, stackId, type, changes: changeSet.changes, created: changeSet.created, askedAt } };
   await discard(ctx, desired.name, changeSetId);
@@ -193,13 +193,13 @@ async function makeOwnChangeSet(run: Run, type: "CREATE" | "UPDATE", template: {
     });
   if (!created) {
     const message = `another deploy started in the same instant already made change set ${ctx.changeSetName} on ${desired.name}; nothing of ours was made or ran. Wait for that run to finish, then deploy again`;
-    return { done: { kind: "failed", message, durationMs: run.elapsed() } };
+    return { done: { kind: "failed", refused: true, message, durationMs: run.elapsed() } };
   }
   ctx.pendingChangeSets.set(desired.name, created.changeSetId);
   const giveWay = await settleRivals(ctx, desired.name, created.changeSetId, run.say);
   if (giveWay) {
     await discard(ctx, desired.name, created.changeSetId);
-    return { done: { kind: "failed", message: giveWay, durationMs: run.elapsed() } };
+    return { done: { kind: "failed", refused: true, message: giveWay, durationMs: run.elapsed() } };
   }
   return { ok: { ...created, askedAt } };
 }
@@ -235,7 +235,7 @@ async function approveAndExecute(run: Run, changeSet: ReadyChangeSet): Promise<N
   const late = changeSet.askedAt === undefined ? undefined : tooLateToExecute(changeSet.name, ctx.clock.now() - changeSet.askedAt);
   if (late) {
     await discard(ctx, desired.name, changeSet.id);
-    return { kind: "failed", message: late, durationMs: run.elapsed() };
+    return { kind: "failed", refused: true, message: late, durationMs: run.elapsed() };
   }
   const localSince = new Date(ctx.clock.now() - 1_000);
   const executed = await execute(ctx, desired.name, changeSet.id);
