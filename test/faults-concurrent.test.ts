@@ -64,20 +64,17 @@ describe("two deploys of one environment started 1.5 s apart", () => {
     const first = cli.run(["deploy", "dev"]);
     await firstChangeSetsMade(3);
     await h.cloud.clock.sleep(1_500);
-    const mark = h.cloud.calls.length;
     const second = await cli.run(["deploy", "dev"]);
 
     expect(second).toBe(2);
-    const secondsCalls = h.cloud.calls.slice(mark, h.cloud.calls.length);
     expect(await first).toBe(0);
     const out = cli.output();
     expect(out).toMatch(/another deploy of dev is running; nothing was changed/);
     expect(out).toMatch(/alert-engine-network-dev: change set orchestrate-\d{8}T\d{9}Z \(\w+, made \d+(\.\d)? s ago\)/);
     expect(out).toMatch(/Wait for it to finish.*orchestrate changeset dev --discard orchestrate-\d{8}T\d{9}Z/s);
-    // Nobody deleted anything: the first run executed every change set it made, the second made none.
+    // Nobody deleted anything: the first run made one change set per stack and executed each, the second made none.
     expect(h.cloud.callsOf("DeleteChangeSet")).toEqual([]);
     expect(h.cloud.callsOf("CreateChangeSet")).toHaveLength(STACK_IDS.length);
-    expect(secondsCalls.filter((c) => c.command === "CreateChangeSet")).toEqual([]);
     for (const id of STACK_IDS) expect(h.cloud.stack(stackName(h.environment("dev"), id))?.status).toBe("CREATE_COMPLETE");
   });
 
