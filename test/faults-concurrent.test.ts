@@ -128,6 +128,30 @@ describe("two deploys of one environment started 1.5 s apart", () => {
   });
 });
 
+describe("two deploys 10 ms apart, with 40 ms per API call", () => {
+  it("each lists after the other has made its change set: only the later yields, the earlier goes ahead", async () => {
+    h = deployHarness({ latency: { apiMs: 40 } });
+    const env = h.environment("dev");
+    const [early, late] = [new RecordingApi(h.clients.cloudformation, FAST_RETRY), new RecordingApi(h.clients.cloudformation, FAST_RETRY)];
+    const first = h.deploy("dev", { cfn: early });
+    await h.cloud.clock.sleep(10);
+    const [a, b] = await Promise.all([first, h.deploy("dev", { cfn: late })]);
+
+    // The earlier run's list came after the later run's CreateChangeSet: it saw it, and went ahead anyway.
+    const network = stackName(env, "network");
+    const onNetwork = h.cloud.calls.filter((c) => (c.input as { StackName?: string }).StackName === network);
+    const [firstList] = onNetwork.filter((c) => c.command === "ListChangeSets");
+    expect(onNetwork.filter((c) => c.command === "CreateChangeSet").every((c) => c.at < firstList!.at)).toBe(true);
+    expect(onNetwork.filter((c) => c.command === "CreateChangeSet")).toHaveLength(2);
+
+    expect([...a.results].filter(([, r]) => r.kind !== "deployed"), "the earlier run").toEqual([]);
+    for (const id of ["network", "storage", "auth"] as const) expect(failed(b, id).message).toMatch(/^another deploy is live on .*came first; ours was removed, nothing of ours ran/);
+    deletedOnlyItsOwn(early);
+    deletedOnlyItsOwn(late);
+    for (const id of STACK_IDS) expect(h.cloud.stack(stackName(env, id))?.status).toBe("CREATE_COMPLETE");
+  });
+});
+
 describe("refusals for another run's sake", () => {
   it("are not followed by an ECS diagnosis of an operation CloudFormation never ran", async () => {
     h = deployHarness();
