@@ -181,14 +181,15 @@ describe("a deploy that protects as much or more", () => {
     expect(h.cloud.stack("alert-engine-network-dev")!.template.Resources.ServiceLogGroup!.Properties!.RetentionInDays).toBe(3);
   });
 
-  it("a no-op prod deploy still costs two CloudFormation reads per stack: the check's reads are the engine's", async () => {
+  it("a no-op prod deploy still costs three CloudFormation reads per stack: the engine's two (the protection check reuses them) and the live-deploy check's one", async () => {
     h = deployHarness();
     await h.deploy("prod", { env: environmentFrom(writeConfig(h.cloud.account), "prod") });
     const cli = cliHarness(h, writeConfig(h.cloud.account));
     const before = h.cloud.calls.length;
     expect(await cli.run(["deploy", "prod", "--yes"])).toBe(0);
     const cfn = h.cloud.calls.slice(before).filter((c) => c.service === "CloudFormation").map((c) => c.command);
-    expect(cfn.sort()).toEqual([...Array(5).fill("DescribeStacks"), ...Array(5).fill("GetTemplate")]);
+    // Plus one ListChangeSets per stack, in parallel: the CLI's look for another live deploy (live-runs.ts).
+    expect(cfn.sort()).toEqual([...Array(5).fill("DescribeStacks"), ...Array(5).fill("GetTemplate"), ...Array(5).fill("ListChangeSets")]);
   });
 });
 
