@@ -1,7 +1,13 @@
 import { PLACEHOLDER_SECRET_SUFFIX, type EnvironmentName, type EnvironmentOverrides } from "./model.js";
 
-/** The seed's figures for each environment, before any user override. */
-export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, Required<Omit<EnvironmentOverrides, "account" | "region" | "secretsArn" | "availabilityZones">>> = {
+/**
+ * The seed's figures for each environment, before any user override.
+ *
+ * VPC endpoints: prod on (image pulls, logs and secrets stay off its two NAT gateways); dev off, as
+ * four interface endpoints in two AZs cost more than its NAT traffic; stage off and refused, because
+ * its tasks run in public subnets with public IPs and no NAT, so there is no NAT traffic to save.
+ */
+export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, Required<Omit<EnvironmentOverrides, "account" | "region" | "secretsArn" | "availabilityZones" | "databaseDestination">>> = {
   dev: {
     imageTag: "latest",
     cpu: 512,
@@ -17,6 +23,9 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, Required<Omit<Environ
     lifecycleRules: true,
     containerInsights: false,
     logLevel: "DEBUG",
+    databasePort: 5432,
+    vpcEndpoints: false,
+    auditLogs: false,
     retainData: false,
     terminationProtection: false,
   },
@@ -35,6 +44,9 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, Required<Omit<Environ
     lifecycleRules: true,
     containerInsights: false,
     logLevel: "INFO",
+    databasePort: 5432,
+    vpcEndpoints: false,
+    auditLogs: false,
     retainData: false,
     terminationProtection: false,
   },
@@ -53,6 +65,9 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, Required<Omit<Environ
     lifecycleRules: true,
     containerInsights: true,
     logLevel: "INFO",
+    databasePort: 5432,
+    vpcEndpoints: true,
+    auditLogs: true,
     retainData: true,
     terminationProtection: true,
   },

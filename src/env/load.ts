@@ -45,6 +45,10 @@ const FIELD_KINDS: Record<(typeof OVERRIDABLE_FIELDS)[number], FieldKind> = {
   lifecycleRules: "boolean",
   containerInsights: "boolean",
   logLevel: "string",
+  databasePort: "number",
+  databaseDestination: "string",
+  vpcEndpoints: "boolean",
+  auditLogs: "boolean",
   retainData: "boolean",
   terminationProtection: "boolean",
 };

@@ -41,6 +41,18 @@ export interface Environment {
   readonly containerInsights: boolean;
   readonly logLevel: LogLevel;
 
+  /** Port the server's PostgreSQL-compatible database listens on; the tasks may connect to it and nothing else new. */
+  readonly databasePort: number;
+  /**
+   * Where the database lives when it is outside the VPC's database subnets: an IPv4 CIDR or a managed
+   * prefix list id (pl-…). The tasks get one more egress rule, on databasePort, to it.
+   */
+  readonly databaseDestination?: string;
+  /** Interface endpoints for ECR, CloudWatch Logs and Secrets Manager, so that traffic skips the NAT gateways. */
+  readonly vpcEndpoints: boolean;
+  /** Load balancer access logs and the data bucket's server access logs, into a log bucket. */
+  readonly auditLogs: boolean;
+
   /** Retain the bucket, user pool and log group on delete and replacement. */
   readonly retainData: boolean;
   readonly terminationProtection: boolean;
@@ -66,6 +78,10 @@ export const OVERRIDABLE_FIELDS = [
   "lifecycleRules",
   "containerInsights",
   "logLevel",
+  "databasePort",
+  "databaseDestination",
+  "vpcEndpoints",
+  "auditLogs",
   "retainData",
   "terminationProtection",
 ] as const satisfies readonly (keyof Environment)[];

@@ -20,6 +20,9 @@ const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const DNS_LABELS = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const PROJECT = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+/** EC2's managed prefix list ids: `pl-` and 8 or 17 hex digits. */
+const PREFIX_LIST = /^pl-([0-9a-f]{8}|[0-9a-f]{17})$/;
 /** Docker's tag grammar: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`; undefined when `tag` follows it. */
 export function imageTagProblem(tag: string): string | undefined {
   if (IMAGE_TAG.test(tag)) return undefined;
@@ -88,7 +91,31 @@ export function environmentProblems(env: Environment): string[] {
   if (!LOG_RETENTION_DAYS.includes(env.logRetentionDays)) {
     problems.push(`${at("logRetentionDays")} ${env.logRetentionDays}: CloudWatch accepts ${LOG_RETENTION_DAYS.join(", ")}`);
   }
+  problems.push(...databaseProblems(env));
+  if (env.vpcEndpoints && env.natGateways === 0) {
+    problems.push(
+      `${at("vpcEndpoints")} true: tasks run in public subnets with public IPs when natGateways is 0, so there is no NAT traffic for endpoints to save; set vpcEndpoints: false, or natGateways: 1 or 2 to run tasks in private subnets`,
+    );
+  }
   if (!LOG_LEVELS.includes(env.logLevel)) problems.push(`${at("logLevel")} ${preview(env.logLevel)}: allowed values are ${LOG_LEVELS.join(", ")}`);
+  return problems;
+}
+
+/** The database port and the optional destination outside the VPC, both of which open task egress. */
+function databaseProblems(env: Environment): string[] {
+  const problems: string[] = [];
+  if (!Number.isInteger(env.databasePort) || env.databasePort < 1 || env.databasePort > 65535) {
+    problems.push(`${env.name}.databasePort ${env.databasePort}: expected a TCP port, a whole number in 1-65535 (PostgreSQL and Aurora DSQL use 5432)`);
+  }
+  const destination = env.databaseDestination;
+  if (destination === undefined || PREFIX_LIST.test(destination)) return problems;
+  const cidr = IPV4_CIDR.exec(destination);
+  const valid = cidr !== null && cidr.slice(1, 5).every((octet) => Number(octet) <= 255) && Number(cidr[5]) <= 32;
+  if (!valid) {
+    problems.push(`${env.name}.databaseDestination ${preview(destination)}: expected an IPv4 CIDR such as 10.1.0.0/16 or a managed prefix list id such as pl-0123456789abcdef0`);
+  } else if (Number(cidr[5]) === 0) {
+    problems.push(`${env.name}.databaseDestination ${preview(destination)}: opens the database port to every address; give the database's own network (e.g. 10.1.0.0/16) or its prefix list`);
+  }
   return problems;
 }
 
