@@ -4,6 +4,7 @@ import type { Environment } from "../env/model.js";
 import { apiUrl, stackName } from "../env/model.js";
 import { buildGraph, layers } from "../orchestrator/graph.js";
 import { STACKS, synthesizeEnvironment } from "../templates/index.js";
+import { inputsFor } from "../templates/stack.js";
 import { renderTemplate } from "../templates/render.js";
 
 export interface SynthResult {
@@ -39,7 +40,7 @@ export function synthSummary(result: SynthResult): string {
   for (const file of result.files) {
     const definition = STACKS.find((s) => s.id === file.stack)!;
     const byProducer = new Map<string, string[]>();
-    for (const [name, input] of Object.entries(definition.inputs)) byProducer.set(input.from, [...(byProducer.get(input.from) ?? []), name]);
+    for (const [name, input] of Object.entries(inputsFor(definition, env))) byProducer.set(input.from, [...(byProducer.get(input.from) ?? []), name]);
     const consumes = [...byProducer].map(([producer, names]) => `${producer}(${names.join(", ")})`);
     lines.push(
       `  ${file.stack.padEnd(8)} ${stackName(env, definition.id).padEnd(28)} ${String(file.resources).padStart(3)} resources  ${String(file.bytes).padStart(6)} bytes  ${file.path}`,

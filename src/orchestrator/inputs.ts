@@ -5,7 +5,7 @@
  */
 import type { CloudFormationApi } from "../aws/cloudformation.js";
 import { stackName, type Environment, type StackId } from "../env/model.js";
-import type { InputRef, StackDefinition } from "../templates/stack.js";
+import { inputsFor, type InputRef, type StackDefinition } from "../templates/stack.js";
 import type { NodeId } from "./graph.js";
 import { outputsOf, type NodeResult } from "./results.js";
 
@@ -35,7 +35,7 @@ export async function resolveInputs(
   };
 
   const parameters: Record<string, string> = {};
-  for (const [name, input] of Object.entries(definition.inputs)) {
+  for (const [name, input] of Object.entries(inputsFor(definition, sources.env))) {
     const value = (await outputsOfProducer(input))?.[input.output];
     if (value === undefined) {
       const where = input.from === "context" ? "preflight" : input.from === "certificate" ? "the certificate step" : `stack ${stackName(sources.env, input.from)}`;

@@ -17,12 +17,25 @@ export interface InputRef {
   readonly output: string;
   /** CloudFormation parameter type; lists travel as comma-joined strings. */
   readonly type: "String" | "CommaDelimitedList";
+  /**
+   * Absent: every environment uses the input. Otherwise only environments for which it answers true
+   * declare the parameter and are passed a value; CloudFormation refuses a parameter a template does not declare.
+   */
+  readonly when?: (env: Environment) => boolean;
 }
 
 export const from = (producer: ProducerId, output: string): InputRef => ({ from: producer, output, type: "String" });
 export const fromList = (producer: ProducerId, output: string): InputRef => ({ from: producer, output, type: "CommaDelimitedList" });
 
+/** The same input, declared only by environments that use it (e.g. private subnets only where tasks run in them). */
+export const onlyWhen = (input: InputRef, when: (env: Environment) => boolean): InputRef => ({ ...input, when });
+
 export type Inputs = Record<string, InputRef>;
+
+/** The inputs a stack declares in one environment: its parameters, and what the orchestrator passes it. */
+export function inputsFor(definition: Pick<StackDefinition, "inputs">, env: Environment): Inputs {
+  return Object.fromEntries(Object.entries(definition.inputs).filter(([, input]) => input.when?.(env) ?? true));
+}
 
 export interface StackBody {
   conditions?: Record<string, Json>;
@@ -70,15 +83,16 @@ export function dataProtection(env: Environment): Pick<Resource, "DeletionPolicy
 
 /** Builds the full template of a stack for an environment. */
 export function synthesize(definition: StackDefinition, env: Environment): Template {
-  const known = new Set(Object.keys(definition.inputs));
+  const inputs = inputsFor(definition, env);
+  const known = new Set(Object.keys(inputs));
   const param = (name: string): Json => {
-    if (!known.has(name)) throw new Error(`Stack ${definition.id} references input ${name}, which it does not declare`);
+    if (!known.has(name)) throw new Error(`Stack ${definition.id} references input ${name}, which it does not declare for ${env.name}`);
     return ref(name);
   };
   const body = definition.body(env, param);
 
   const parameters: Record<string, Parameter> = {};
-  for (const [name, input] of Object.entries(definition.inputs)) {
+  for (const [name, input] of Object.entries(inputs)) {
     parameters[name] = { Type: input.type, Description: `${input.output} from ${input.from}` };
   }
   const outputs: Record<string, Output> = {};
