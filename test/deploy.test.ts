@@ -114,7 +114,7 @@ describe("deploy: a whole environment against the fake cloud", () => {
     h = deployHarness();
     await h.deploy("dev");
     const progress = h.events.filter((e) => e.type === "node-progress" && e.node === "backend");
-    expect(progress.some((e) => e.type === "node-progress" && e.total === 12 && (e.done ?? 0) > 0)).toBe(true);
+    expect(progress.some((e) => e.type === "node-progress" && e.total === 13 && (e.done ?? 0) > 0)).toBe(true);
     expect(h.events.some((e) => e.type === "resource-event" && e.node === "network" && e.logicalId === "Vpc" && e.status === "CREATE_COMPLETE")).toBe(true);
   });
 });

@@ -74,7 +74,7 @@ describe("changeset: review before deploying", () => {
     expect(await cli.run(["changeset", "dev"])).toBe(0);
     const out = cli.output();
     expect(out).toMatch(/alert-engine-network-dev: new: \d+ resources/);
-    expect(out).toMatch(/alert-engine-backend-dev: new: 12 resources/);
+    expect(out).toMatch(/alert-engine-backend-dev: new: 13 resources/);
     expect(out).toMatch(/alert-engine-domain-dev: new: 2 resources[^\n]*\n[^]*note: its inputs come from alert-engine-backend-dev, which is new too/);
     expect(out).toContain("Nothing to execute: no change sets were kept.");
     expect(h.cloud.callsOf("CreateChangeSet")).toEqual([]);

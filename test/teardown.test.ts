@@ -120,12 +120,15 @@ describe("teardown: remove an environment, keep what must stay", () => {
     // The retained bucket keeps its data: nothing was emptied.
     expect(h.cloud.callsOf("DeleteObjects")).toEqual([]);
     const retained = h.cloud.retainedResources();
-    expect(retained.map((r) => r.logicalId).sort()).toEqual(["Bucket", "ServiceLogGroup", "UserPool"]);
+    // Prod's access log bucket is an audit trail: retained like the data bucket, with the command to remove it.
+    expect(retained.map((r) => r.logicalId).sort()).toEqual(["Bucket", "LogBucket", "ServiceLogGroup", "UserPool"]);
     const out = cli.output();
     expect(out).toMatch(/Retained \(not deleted, by DeletionPolicy Retain\)/);
     for (const r of retained) expect(out).toContain(`${r.stack} ${r.logicalId} (${r.type}) ${r.physicalId}`);
     expect(out).toContain(`aws logs delete-log-group --log-group-name /aws/ecs/alert-engine-prod --region us-east-2`);
     expect(out).toMatch(/aws cognito-idp delete-user-pool --user-pool-id us-east-2_\w+/);
+    const logBucket = retained.find((r) => r.logicalId === "LogBucket")!;
+    expect(out).toContain(`aws s3 rb s3://${logBucket.physicalId} --region us-east-2`);
   });
 
   it("shows, per stack, what it deletes, what it keeps and each bucket it empties with its version count, before asking", async () => {

@@ -46,8 +46,8 @@ describe("backend stack: declared contract", () => {
     const parameters = templates.dev.Parameters ?? {};
     expect(Object.keys(parameters).sort()).toEqual(
       [
-        "VpcId", "PublicSubnetIds", "PrivateSubnetIds", "ClusterName", "LogGroupName", "LogGroupArn",
-        "BucketName", "BucketArn", "UserPoolId", "UserPoolArn", "UserPoolClientId", "CertificateArn", "ImageUri",
+        "VpcId", "PublicSubnetIds", "PrivateSubnetIds", "DatabaseSecurityGroupId", "ClusterName", "LogGroupName", "LogGroupArn",
+        "BucketName", "BucketArn", "UserPoolId", "UserPoolArn", "UserPoolClientId", "IdentityPoolId", "CertificateArn", "ImageUri",
       ].sort(),
     );
     expect(parameters.PublicSubnetIds?.Type).toBe("CommaDelimitedList");
@@ -214,8 +214,12 @@ describe("backend stack: security groups", () => {
     expect(toTasks[0]?.CidrIpv6).toBeUndefined();
   });
 
-  it("tasks may only leave on 443", () => {
-    expect(props(templates.prod, "TaskSecurityGroup").SecurityGroupEgress).toEqual([expect.objectContaining({ IpProtocol: "tcp", FromPort: 443, ToPort: 443, CidrIp: "0.0.0.0/0" })]);
+  it("tasks may only leave on 443, and on the database port to the database subnets", () => {
+    expect(props(templates.prod, "TaskSecurityGroup").SecurityGroupEgress).toEqual([
+      expect.objectContaining({ IpProtocol: "tcp", FromPort: 443, ToPort: 443, CidrIp: "0.0.0.0/0" }),
+      expect.objectContaining({ IpProtocol: "tcp", FromPort: 5432, ToPort: 5432, CidrIp: "10.0.64.0/24" }),
+      expect.objectContaining({ IpProtocol: "tcp", FromPort: 5432, ToPort: 5432, CidrIp: "10.0.65.0/24" }),
+    ]);
   });
 
   it("the load balancer takes 80 and 443 from anywhere and can only reach the tasks on 8000", () => {

@@ -84,7 +84,7 @@ describe("network stack, per environment", () => {
 
   it("exports what the backend and the post-deploy steps consume", () => {
     expect(Object.keys(network("dev").Outputs ?? {}).sort()).toEqual(
-      ["ClusterArn", "ClusterName", "DatabaseSubnetIds", "DefaultSecurityGroupId", "LogGroupArn", "LogGroupName", "PrivateSubnetIds", "PublicSubnetIds", "VpcId"].sort(),
+      ["ClusterArn", "ClusterName", "DatabaseSecurityGroupId", "DatabaseSubnetIds", "DefaultSecurityGroupId", "LogGroupArn", "LogGroupName", "PrivateSubnetIds", "PublicSubnetIds", "VpcId"].sort(),
     );
     expect(network("dev").Outputs?.PublicSubnetIds?.Value).toEqual({ "Fn::Join": [",", [{ Ref: "PublicSubnet1" }, { Ref: "PublicSubnet2" }]] });
   });

@@ -145,11 +145,11 @@ describe("auth stack", () => {
     expect(pool.UpdateReplacePolicy).toBe(policy);
   });
 
-  it("has a secretless SRP client with revocable, bounded tokens", () => {
+  it("has a secretless SRP client, with the server's admin sign-in, and revocable, bounded tokens", () => {
     const client = props(auth("dev"), "UserPoolClient");
     expect(client.UserPoolId).toEqual({ Ref: "UserPool" });
     expect(client.GenerateSecret).toBe(false);
-    expect(client.ExplicitAuthFlows).toEqual(["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]);
+    expect(client.ExplicitAuthFlows).toEqual(["ALLOW_USER_SRP_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]);
     expect(client.PreventUserExistenceErrors).toBe("ENABLED");
     expect(client.EnableTokenRevocation).toBe(true);
     expect(client).toMatchObject({ AccessTokenValidity: 60, IdTokenValidity: 60, RefreshTokenValidity: 30 });

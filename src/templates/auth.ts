@@ -68,7 +68,11 @@ function userPoolClient(env: Environment): Resource {
       ClientName: `${env.project}-${env.name}-api`,
       // Public clients (CLIs, browsers) cannot keep a secret; SRP keeps the password off the wire instead.
       GenerateSecret: false,
-      ExplicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+      // The MCP server signs users in server-side with AdminInitiateAuth (ADMIN_USER_PASSWORD_AUTH) and
+      // answers MFA and new-password challenges with AdminRespondToAuthChallenge, as its task role allows;
+      // the admin flow needs IAM credentials, so holding this public client id alone does not unlock it.
+      // Public clients keep SRP. ALLOW_USER_PASSWORD_AUTH stays off: it would take passwords from anyone.
+      ExplicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
       SupportedIdentityProviders: ["COGNITO"],
       PreventUserExistenceErrors: "ENABLED",
       AccessTokenValidity: ACCESS_TOKEN_MINUTES,

@@ -1,17 +1,9 @@
-import { AZ_COUNT, clusterName, logGroupName, type Environment } from "../env/model.js";
+import { clusterName, logGroupName, type Environment } from "../env/model.js";
 import { az, getAtt, join, ref, sub, type Json, type Resource } from "./cfn.js";
+import { databaseSecurityGroup, interfaceEndpoints } from "./network-endpoints.js";
+import { azIndexes, subnetId, SUBNET_TIERS, VPC_CIDR, type Tier } from "./network-layout.js";
 import { dataProtection, defineStack, tagList } from "./stack.js";
 
-const VPC_CIDR = "10.0.0.0/16";
-const SUBNET_TIERS = {
-  Public: { cidrs: ["10.0.0.0/22", "10.0.4.0/22"], public: true },
-  Private: { cidrs: ["10.0.16.0/20", "10.0.32.0/20"], public: false },
-  Database: { cidrs: ["10.0.64.0/24", "10.0.65.0/24"], public: false },
-} as const;
-type Tier = keyof typeof SUBNET_TIERS;
-
-const azIndexes = Array.from({ length: AZ_COUNT }, (_, i) => i);
-const subnetId = (tier: Tier, index: number) => `${tier}Subnet${index + 1}`;
 const routeTableId = (tier: Tier, index: number) => `${tier}RouteTable${index + 1}`;
 const natId = (index: number) => `NatGateway${index + 1}`;
 
@@ -84,7 +76,7 @@ const idsOf = (tier: Tier): Json => join(",", azIndexes.map((i) => ref(subnetId(
 
 export const networkStack = defineStack({
   id: "network",
-  description: "VPC over two AZs, NAT, S3 endpoint, ECS cluster and the service log group",
+  description: "VPC over two AZs, NAT, VPC endpoints, database security group, ECS cluster and the service log group",
   inputs: {},
   statefulResources: ["ServiceLogGroup"],
   body: (env) => ({
@@ -107,6 +99,8 @@ export const networkStack = defineStack({
           RouteTableIds: (["Public", "Private", "Database"] as const).flatMap((tier) => azIndexes.map((i) => ref(routeTableId(tier, i)))),
         },
       },
+      ...interfaceEndpoints(env),
+      ...databaseSecurityGroup(env),
       Cluster: {
         Type: "AWS::ECS::Cluster",
         Properties: {
@@ -127,6 +121,10 @@ export const networkStack = defineStack({
       PublicSubnetIds: { value: idsOf("Public"), description: "Public subnet ids, comma-separated" },
       PrivateSubnetIds: { value: idsOf("Private"), description: "Private subnet ids (egress through NAT where present), comma-separated" },
       DatabaseSubnetIds: { value: idsOf("Database"), description: "Isolated database subnet ids, comma-separated" },
+      DatabaseSecurityGroupId: {
+        value: getAtt("DatabaseSecurityGroup", "GroupId"),
+        description: "Security group for a database in the database subnets; the backend lets its tasks in on the database port",
+      },
       ClusterName: { value: ref("Cluster"), description: "ECS cluster name" },
       ClusterArn: { value: getAtt("Cluster", "Arn"), description: "ECS cluster ARN" },
       LogGroupName: { value: ref("ServiceLogGroup"), description: "Service log group name" },

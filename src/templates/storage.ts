@@ -1,6 +1,7 @@
 import { apiUrl, BUCKET_PREFIXES, type Environment } from "../env/model.js";
 import { getAtt, policyDocument, ref, sub, type Json } from "./cfn.js";
 import { dataProtection, defineStack, tagList } from "./stack.js";
+import { accessLogBucket, LOG_BUCKET, S3_LOG_PREFIX } from "./storage-logs.js";
 
 type BucketPrefix = (typeof BUCKET_PREFIXES)[number];
 
@@ -72,7 +73,7 @@ function corsConfiguration(env: Environment): Json {
 
 export const storageStack = defineStack({
   id: "storage",
-  description: "Private, encrypted S3 bucket for alert engine data",
+  description: "Private, encrypted S3 bucket for alert engine data, and its access log bucket where audit logs are on",
   inputs: {},
   statefulResources: ["Bucket"],
   body: (env) => ({
@@ -97,9 +98,11 @@ export const storageStack = defineStack({
           CorsConfiguration: corsConfiguration(env),
           ...(env.bucketVersioning ? { VersioningConfiguration: { Status: "Enabled" } } : {}),
           ...(env.lifecycleRules ? { LifecycleConfiguration: { Rules: lifecycleRules(env) } } : {}),
+          ...(env.auditLogs ? { LoggingConfiguration: { DestinationBucketName: ref(LOG_BUCKET), LogFilePrefix: S3_LOG_PREFIX } } : {}),
           Tags: tagList(env),
         },
       },
+      ...accessLogBucket(env),
       BucketPolicy: {
         Type: "AWS::S3::BucketPolicy",
         Properties: {
@@ -120,6 +123,7 @@ export const storageStack = defineStack({
     outputs: {
       BucketName: { value: ref("Bucket"), description: "Data bucket name" },
       BucketArn: { value: getAtt("Bucket", "Arn"), description: "Data bucket ARN" },
+      ...(env.auditLogs ? { AccessLogBucketName: { value: ref(LOG_BUCKET), description: "Bucket of the load balancer's and the data bucket's access logs" } } : {}),
     },
   }),
 });

@@ -6,12 +6,24 @@
 import { CONTAINER_PORT, HEALTH_CHECK_PATH, type Environment } from "../../env/model.js";
 import { getAtt, ref, type Json, type Resource } from "../cfn.js";
 import { tagList } from "../stack.js";
+import { ALB_LOG_PREFIX } from "../storage-logs.js";
 import { ID, type Param } from "./shared.js";
 
 /** TLS 1.3 with TLS 1.2 fallback, forward-secret ciphers only. */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
-const attributes = (values: Record<string, string>): Json => Object.entries(values).map(([Key, Value]) => ({ Key, Value }));
+const attributes = (values: Record<string, Json>): Json => Object.entries(values).map(([Key, Value]) => ({ Key, Value }));
+
+
+/** Access logs to the storage stack's log bucket where the environment keeps an audit trail. */
+function accessLogs(env: Environment, param: Param): Record<string, Json> {
+  if (!env.auditLogs) return {};
+  return {
+    "access_logs.s3.enabled": "true",
+    "access_logs.s3.bucket": param("AccessLogBucketName"),
+    "access_logs.s3.prefix": ALB_LOG_PREFIX,
+  };
+}
 
 function loadBalancer(env: Environment, param: Param): Resource {
   return {
@@ -27,6 +39,7 @@ function loadBalancer(env: Environment, param: Param): Resource {
         "routing.http.drop_invalid_header_fields.enabled": "true",
         // Production's endpoint must not disappear with a mistaken stack delete; dev and stage tear down freely.
         "deletion_protection.enabled": String(env.retainData),
+        ...accessLogs(env, param),
       }),
       Tags: tagList(env),
     },

@@ -74,7 +74,8 @@ export function taskRole(env: Environment, param: Param): Resource {
               Resource: join("", [param("BucketArn"), "/*"]),
             },
             {
-              // Server-side sign-in and user lookups; verifying JWTs needs only the pool's public JWKS.
+              // Server-side sign-in (ADMIN_USER_PASSWORD_AUTH, which the auth stack's app client allows) and
+              // user lookups; verifying JWTs needs only the pool's public JWKS.
               Sid: "ManageOwnUserPool",
               Effect: "Allow",
               Action: [

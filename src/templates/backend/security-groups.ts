@@ -1,34 +1,35 @@
 /**
  * Two security groups that only talk to each other: the internet reaches the load balancer on
- * 80/443, the load balancer reaches tasks on the container port, tasks reach AWS APIs on 443.
- * The rules that name the other group are separate resources, so neither group depends on the other.
+ * 80/443, the load balancer reaches tasks on the container port, tasks reach AWS APIs on 443 and
+ * their database on its port. The rules that name another group are separate resources, so no
+ * group depends on another. The load balancer's NO_EGRESS leaves the rule to the tasks its only egress.
  */
 import { CONTAINER_PORT, type Environment } from "../../env/model.js";
 import { getAtt, type Json, type Resource } from "../cfn.js";
+import { SUBNET_TIERS } from "../network-layout.js";
+import { NO_EGRESS, tcp } from "../security-group-rules.js";
 import { tagList } from "../stack.js";
 import { ID, type Param } from "./shared.js";
 
-const tcp = (port: number, peer: Record<string, Json>, description: string): Record<string, Json> => ({
-  IpProtocol: "tcp",
-  FromPort: port,
-  ToPort: port,
-  ...peer,
-  Description: description,
-});
-
 /**
- * CloudFormation keeps EC2's default allow-all egress unless SecurityGroupEgress lists at least one
- * rule; a standalone AWS::EC2::SecurityGroupEgress does not remove it. This rule matches nothing
- * (an ICMP type/code pair that does not exist, to a broadcast address), so the load balancer's only
- * effective egress is the rule to the tasks below.
+ * HTTPS to AWS APIs, and the database port to where a database may be: the database subnets, and
+ * the destination outside the VPC the environment names (a CIDR, or a managed prefix list).
  */
-const NO_EGRESS: Json = {
-  IpProtocol: "icmp",
-  FromPort: 252,
-  ToPort: 86,
-  CidrIp: "255.255.255.255/32",
-  Description: "Placeholder that disables the default allow-all egress",
-};
+function taskEgress(env: Environment): Json[] {
+  const port = env.databasePort;
+  const rules = [
+    // ECR, S3, Secrets Manager, CloudWatch Logs and Cognito are all HTTPS. DNS to the VPC
+    // resolver is not subject to security groups.
+    tcp(443, { CidrIp: "0.0.0.0/0" }, "HTTPS to AWS APIs"),
+    ...SUBNET_TIERS.Database.cidrs.map((cidr) => tcp(port, { CidrIp: cidr }, `Database in subnet ${cidr}`)),
+  ];
+  const outside = env.databaseDestination;
+  if (outside !== undefined) {
+    const peer: Record<string, Json> = outside.startsWith("pl-") ? { DestinationPrefixListId: outside } : { CidrIp: outside };
+    rules.push(tcp(port, peer, `Database outside the VPC at ${outside}`));
+  }
+  return rules;
+}
 
 export function securityGroups(env: Environment, param: Param): Record<string, Resource> {
   const albGroup = getAtt(ID.loadBalancerSecurityGroup, "GroupId");
@@ -59,9 +60,7 @@ export function securityGroups(env: Environment, param: Param): Record<string, R
       Properties: {
         GroupDescription: `${env.project} ${env.name} backend tasks: traffic from the load balancer only`,
         VpcId: param("VpcId"),
-        // ECR, S3, Secrets Manager, CloudWatch Logs and Cognito are all HTTPS. DNS to the VPC
-        // resolver is not subject to security groups.
-        SecurityGroupEgress: [tcp(443, { CidrIp: "0.0.0.0/0" }, "HTTPS to AWS APIs")],
+        SecurityGroupEgress: taskEgress(env),
         Tags: tagList(env, { Name: `${env.project}-${env.name}-backend-tasks` }),
       },
     },
@@ -70,6 +69,14 @@ export function securityGroups(env: Environment, param: Param): Record<string, R
       Properties: {
         GroupId: taskGroup,
         ...tcp(CONTAINER_PORT, { SourceSecurityGroupId: albGroup }, "From the load balancer"),
+      },
+    },
+    // The network stack's database group starts closed; this backend's tasks are its only clients.
+    DatabaseFromTaskIngress: {
+      Type: "AWS::EC2::SecurityGroupIngress",
+      Properties: {
+        GroupId: param("DatabaseSecurityGroupId"),
+        ...tcp(env.databasePort, { SourceSecurityGroupId: taskGroup }, "From the backend tasks"),
       },
     },
   };

@@ -5,11 +5,11 @@
 import { CONTAINER_PORT, serviceName, type Environment } from "../../env/model.js";
 import { getAtt, join, ref, type Json, type Resource } from "../cfn.js";
 import { tagList } from "../stack.js";
-import { CONTAINER_NAME, ID, type Param } from "./shared.js";
+import { CONTAINER_NAME, ID, tasksInPrivateSubnets, type Param } from "./shared.js";
 
-/** Without NAT gateways (stage) private subnets have no route out, so tasks sit in public subnets with public IPs. */
+/** Private subnets behind NAT where there is NAT; otherwise public subnets with public IPs (see tasksInPrivateSubnets). */
 function placement(env: Environment, param: Param): Json {
-  const viaNat = env.natGateways > 0;
+  const viaNat = tasksInPrivateSubnets(env);
   return {
     AwsvpcConfiguration: {
       Subnets: param(viaNat ? "PrivateSubnetIds" : "PublicSubnetIds"),

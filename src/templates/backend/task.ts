@@ -24,6 +24,9 @@ function environmentVariables(env: Environment, param: Param): Json {
     S3_BUCKET_NAME: param("BucketName"),
     COGNITO_USER_POOL_ID: param("UserPoolId"),
     COGNITO_CLIENT_ID: param("UserPoolClientId"),
+    // The seed's "Cognito authentication settings": the server exchanges tokens for identity pool credentials.
+    COGNITO_IDENTITY_POOL_ID: param("IdentityPoolId"),
+    COGNITO_REGION: AWS.region,
     ENVIRONMENT: env.name,
   };
   return Object.entries(variables).map(([Name, Value]) => ({ Name, Value }));
