@@ -153,7 +153,7 @@ describe("a deploy whose backend fails (through the engine)", () => {
 
     const backend = report.results.get("backend");
     expect(backend?.kind).toBe("failed");
-    expect(backend?.kind === "failed" && backend.message).toContain("stopped tasks: Essential container in task exited");
+    expect(backend?.kind === "failed" && backend.evidence?.join("\n")).toContain("stopped tasks: Essential container in task exited");
 
     const network = report.results.get("network");
     expect(network?.kind === "deployed" && network.notes?.join()).toContain("(CIS 5.4)");

@@ -11,8 +11,8 @@ import { afterStackSteps, diagnoseStack, serviceWatch, writeOutputsFile } from "
 import { preflight, requireAccount } from "../orchestrator/preflight.js";
 import { isReviewedChangeSetCurrent, readReview, verifyReviewedDeploy, withReviewedImage } from "../orchestrator/reviewed-change-sets.js";
 import { refuseWhileAnotherDeployIsLive } from "../orchestrator/live-runs.js";
-import { isSuccessful, summaryJson, summaryText } from "../render/summary.js";
-import { apiUrl, type StackId } from "../env/model.js";
+import { isSuccessful, summaryJson, summaryText, type RunFacts } from "../render/summary.js";
+import type { StackId } from "../env/model.js";
 import { changeRows } from "../orchestrator/review-changes.js";
 import { changeTable } from "../render/review.js";
 import { STACKS, stackDefinition } from "../templates/index.js";
@@ -24,6 +24,7 @@ import { openSession, type Session, type SessionOverrides } from "./session.js";
 
 export async function runDeploy(envName: string, options: DeployOptions, overrides?: SessionOverrides): Promise<number> {
   const session = openSession(envName, options, overrides);
+  const started = session.clock.now();
   try {
     checkOutputPaths([{ flag: "--outputs-file", path: options.outputsFile, createsDirectories: true }]);
     const { env, clients, retry } = session;
@@ -75,7 +76,12 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
       reviewed: options.changeset ? { name: options.changeset, envName: env.name, check: isReviewedChangeSetCurrent } : undefined,
     });
     await progress.done;
-    const outputs = finish(session.log, report, options);
+    const facts: RunFacts = {
+      totalMs: session.clock.now() - started,
+      image: { tag: imageTag ?? env.imageTag, uri: checked.context.ImageUri },
+      awsCliOptions: awsCliOptions(options),
+    };
+    const outputs = finish(session.log, report, options, facts);
     const retries = session.retrySummary();
     if (retries) session.log(retries);
     if (report.interrupted) return EXIT.interrupted;
@@ -87,9 +93,9 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
 }
 
 /** Writes --outputs-file, then prints the summary whatever became of the file, and what did. */
-function finish(log: (line: string) => void, report: DeployReport, options: DeployOptions): WriteOutcome | undefined {
+function finish(log: (line: string) => void, report: DeployReport, options: DeployOptions, facts: RunFacts): WriteOutcome | undefined {
   const outputs = options.outputsFile ? writeAtEnd(options.outputsFile, () => writeOutputsFile(options.outputsFile!, report)) : undefined;
-  printSummary(log, report, options, outputs);
+  printSummary(log, report, options, facts, outputs);
   if (outputs && !outputs.written) {
     const deployed = isSuccessful(report) ? "the deploy itself succeeded (above); rerun it (nothing left to change) with a writable path to get the file" : "the deploy did not succeed either (above)";
     log(`could not write --outputs-file ${outputs.path}: ${outputs.error}. ${deployed}`);
@@ -97,20 +103,21 @@ function finish(log: (line: string) => void, report: DeployReport, options: Depl
   return outputs;
 }
 
-function printSummary(log: (line: string) => void, report: DeployReport, options: DeployOptions, outputs: WriteOutcome | undefined) {
+/** Stack outputs go to --outputs-file and --json; on screen only with --verbose, so the summary stays one screen. */
+function printSummary(log: (line: string) => void, report: DeployReport, options: DeployOptions, facts: RunFacts, outputs: WriteOutcome | undefined) {
   if (options.json) {
-    console.log(JSON.stringify({ ...summaryJson(report), ...(outputs ? { outputsFile: outputs } : {}) }, null, 2));
+    console.log(JSON.stringify({ ...summaryJson(report, facts), ...(outputs ? { outputsFile: outputs } : {}) }, null, 2));
     return;
   }
-  log(summaryText(report));
-  for (const [node, result] of report.results) {
-    if (result.kind !== "deployed" && result.kind !== "unchanged") continue;
-    for (const note of result.notes ?? []) log(`  ${node}: ${note}`);
-    for (const [key, value] of Object.entries(result.outputs)) log(`  ${node}.${key} = ${value}`);
-  }
-  if (isSuccessful(report)) log(`\nAPI: ${apiUrl(report.env)}`);
+  log(summaryText(report, facts, { verbose: options.verbose }));
   if (outputs?.written) log(`outputs written to ${outputs.path}`);
 }
+
+/** What the aws CLI needs to reach what this run reached, for the commands a failure suggests. */
+const awsCliOptions = (options: DeployOptions): string[] => [
+  ...(options.profile ? ["--profile", options.profile] : []),
+  ...(options.endpointUrl ? ["--endpoint-url", options.endpointUrl] : []),
+];
 
 /** Asks on a terminal; without one, a needed approval is an error, never a silent yes. */
 function approver(session: Session, options: DeployOptions) {

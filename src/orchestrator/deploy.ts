@@ -160,7 +160,7 @@ async function withFollowUp(request: DeployRequest, node: StackId, result: NodeR
   // A refusal ran nothing in CloudFormation: an ECS "diagnosis" would explain an operation that never happened.
   if (result.kind === "failed" && !result.refused && request.diagnose) {
     const findings = await request.diagnose(node, result).catch((error: Error) => [`diagnosis failed: ${error.message}`]);
-    if (findings.length > 0) return { ...result, message: [result.message, ...findings].join("\n    ") };
+    if (findings.length > 0) return { ...result, evidence: findings };
   }
   return result;
 }

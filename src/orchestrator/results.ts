@@ -12,7 +12,8 @@ export type NodeResult =
   | { kind: "deployed"; action: "create" | "update"; outputs: Record<string, string>; durationMs: number; notes?: string[] }
   | { kind: "unchanged"; outputs: Record<string, string>; durationMs: number; notes?: string[] }
   /** `refused`: the engine declined before CloudFormation ran anything, so there is no operation to diagnose. */
-  | { kind: "failed"; status?: string; rootCause?: RootCause; message: string; durationMs: number; refused?: boolean }
+  /** `evidence`: what the diagnosis found outside CloudFormation (ECS stop reasons, target health), one finding a line. */
+  | { kind: "failed"; status?: string; rootCause?: RootCause; message: string; durationMs: number; refused?: boolean; evidence?: string[] }
   /** Left alone because something it needs did not finish. */
   | { kind: "skipped"; because: NodeId[]; message: string }
   /** A state only a person can resolve; `recovery` is the exact next step. */

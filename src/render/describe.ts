@@ -10,6 +10,10 @@ export const duration = (ms: number): string => (ms < 60_000 ? `${(Math.floor(ms
 export const causeText = (rootCause: RootCause | undefined): string =>
   rootCause ? ` — ${rootCause.logicalId} (${rootCause.resourceType}): ${rootCause.reason}` : "";
 
+/**
+ * A node's end in one line, for the live view and the summary's table. A failure's cause, evidence and next
+ * step are not here: the summary explains them once, in their own block (failure.ts).
+ */
 export function describeResult(result: NodeResult): string {
   switch (result.kind) {
     case "deployed":
@@ -17,11 +21,11 @@ export function describeResult(result: NodeResult): string {
     case "unchanged":
       return `no changes (${duration(result.durationMs)})`;
     case "failed":
-      return `FAILED: ${result.message}${causeText(result.rootCause)}`;
+      return `FAILED after ${duration(result.durationMs)}: ${result.message}`;
     case "skipped":
       return `skipped: ${result.message}`;
     case "needs-recovery":
-      return `NEEDS RECOVERY: ${result.message}\n    next step: ${result.recovery}`;
+      return `NEEDS RECOVERY (${result.status}): the next step is at the end`;
     case "interrupted":
       return `interrupted: ${result.message}`;
   }

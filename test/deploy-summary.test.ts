@@ -1,0 +1,112 @@
+/** The end of a deploy as a person reads it: the summary, the outputs only when asked, a failure explained once. */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { cliHarness, writeConfig, type Cli } from "./support/cli-harness.js";
+import { deployHarness, type Harness } from "./support/deploy-harness.js";
+
+/** The lines after the live view: from the verdict line to the end. */
+const summaryOf = (cli: Cli, from = 0) => {
+  const lines = cli.lines.slice(from).join("\n").split("\n");
+  return lines.slice(lines.findIndex((l) => /^dev: /.test(l)));
+};
+
+describe("the summary at the end of a deploy", () => {
+  let h: Harness;
+  afterEach(() => {
+    h.cloud.restore();
+    vi.restoreAllMocks();
+  });
+
+  it("a no-op deploy fits in a handful of lines: each stack once with its action and time, the total, the image and the API URL", async () => {
+    h = deployHarness();
+    const { digest } = h.cloud.putImage("alert-engine-dev", "latest");
+    const cli = cliHarness(h, writeConfig(h.cloud.account));
+    expect(await cli.run(["deploy", "dev"])).toBe(0);
+    const before = cli.lines.length;
+    await h.cloud.clock.sleep(60_000);
+    expect(await cli.run(["deploy", "dev"])).toBe(0);
+
+    const summary = summaryOf(cli, before);
+    expect(summary.length).toBeLessThanOrEqual(10);
+    expect(summary[0]).toMatch(/^dev: no changes in \d+\.\ds$/);
+    for (const node of ["certificate", "network", "storage", "auth", "backend", "domain"]) {
+      expect(summary.filter((l) => new RegExp(`^  ${node}\\b`).test(l))).toEqual([expect.stringMatching(new RegExp(`^  ${node}\\s+no changes \\(\\d+\\.\\ds\\)$`))]);
+    }
+    expect(summary).toContain(`  image       latest (${digest.slice(0, "sha256:".length + 12)})`);
+    expect(summary).toContain("  API         https://api.dev-alert-engine.totogicore.com");
+    expect(cli.output().slice(cli.lines.slice(0, before).join("\n").length)).not.toMatch(/VpcId|BucketName/);
+  });
+
+  it("the first deploy says what it created and how long the whole run took; stack outputs only with --verbose", async () => {
+    h = deployHarness();
+    h.cloud.putImage("alert-engine-dev", "latest");
+    const quiet = cliHarness(h, writeConfig(h.cloud.account));
+    expect(await quiet.run(["deploy", "dev"])).toBe(0);
+    const summary = summaryOf(quiet);
+    expect(summary[0]).toMatch(/^dev: deployed in (\d+m\d\ds)$/);
+    expect(summary).toContainEqual(expect.stringMatching(/^  backend\s+created in \d+m\d\ds$/));
+    expect(quiet.output()).not.toMatch(/network\.VpcId =/);
+
+    vi.restoreAllMocks();
+    h.cloud.putImage("alert-engine-dev", "v2");
+    const verbose = cliHarness(h, writeConfig(h.cloud.account));
+    expect(await verbose.run(["--verbose", "deploy", "dev", "--image-tag", "v2"])).toBe(0);
+    expect(verbose.output()).toMatch(/network\.VpcId = vpc-/);
+    expect(verbose.output()).toMatch(/^  image\s+v2 \(sha256:[0-9a-f]{12}\)$/m);
+  });
+});
+
+describe("a failed deploy, explained once", () => {
+  let h: Harness;
+  afterEach(() => {
+    h.cloud.restore();
+    vi.restoreAllMocks();
+  });
+
+  it("root cause first, then ECS's evidence (stop reason, exit code, target health), then the command that shows the logs", async () => {
+    h = deployHarness();
+    h.cloud.putImage("alert-engine-dev", "latest");
+    const first = cliHarness(h, writeConfig(h.cloud.account));
+    expect(await first.run(["deploy", "dev"])).toBe(0);
+    vi.restoreAllMocks();
+
+    h.cloud.putImage("alert-engine-dev", "broken");
+    h.cloud.failResource({ stack: "alert-engine-backend-dev", logicalId: "Service", operation: "update", reason: "Resource handler returned message: \"Service did not stabilize\"" });
+    h.cloud.ecsTrouble({ stoppedReason: "Essential container in task exited", exitCode: 1 });
+    h.cloud.targetHealth([{ state: "unhealthy", reason: "Target.ResponseCodeMismatch", description: "Health checks failed with these codes: [404]", targetId: "10.0.16.10", port: 8000 }]);
+    const cli = cliHarness(h, writeConfig(h.cloud.account));
+    expect(await cli.run(["deploy", "dev", "--image-tag", "broken"])).toBe(1);
+
+    const summary = summaryOf(cli);
+    expect(summary[0]).toMatch(/^dev: FAILED after \d+m\d\ds$/);
+    const start = summary.findIndex((l) => /^backend failed/.test(l));
+    expect(summary.slice(start, start + 6)).toEqual([
+      `backend failed: Service (AWS::ECS::Service): Resource handler returned message: "Service did not stabilize"`,
+      "  stack     update failed (UPDATE_ROLLBACK_COMPLETE)",
+      expect.stringMatching(/^  evidence  ECS service alert-engine-backend-dev in alert-engine-cluster-dev: \d+\/1 tasks running$/),
+      expect.stringMatching(/^            \d+ stopped tasks?: Essential container in task exited; app: exit code 1/),
+      expect.stringMatching(/^            target 10\.0\.16\.10:8000 unhealthy — Target\.ResponseCodeMismatch/),
+      expect.anything(),
+    ]);
+    expect(summary.at(-1 - summary.slice().reverse().findIndex((l) => /^  next/.test(l)))).toBe(
+      "  next      aws logs tail /aws/ecs/alert-engine-dev --follow --region us-east-2",
+    );
+    // Printed once: neither the live lines nor the stack table repeat the evidence or the cause.
+    const all = cli.output();
+    expect(all.match(/exit code 1/g)).toHaveLength(1);
+    expect(all.match(/Service \(AWS::ECS::Service\): Resource handler/g)).toHaveLength(1);
+    expect(summary).toContainEqual(expect.stringMatching(/^  backend\s+FAILED after \S+: update failed \(UPDATE_ROLLBACK_COMPLETE\)$/));
+  });
+
+  it("a stack failing outside ECS names its resource and reason, with no logs command", async () => {
+    h = deployHarness();
+    h.cloud.putImage("alert-engine-dev", "latest");
+    h.cloud.failResource({ stack: "alert-engine-auth-dev", logicalId: "UserPool", reason: "Invalid email configuration" });
+    const cli = cliHarness(h, writeConfig(h.cloud.account));
+    expect(await cli.run(["deploy", "dev"])).toBe(1);
+    const summary = summaryOf(cli);
+    expect(summary).toContain("auth failed: UserPool (AWS::Cognito::UserPool): Invalid email configuration");
+    expect(summary).toContainEqual(expect.stringMatching(/^  backend\s+skipped: not started: auth did not complete$/));
+    expect(cli.output()).not.toMatch(/aws logs tail/);
+    expect(cli.output().match(/UserPool \(AWS::Cognito::UserPool\): Invalid email/g)).toHaveLength(1);
+  });
+});
