@@ -41,7 +41,7 @@ describe("a request that is never answered", () => {
     const cli = cliHarness(h, writeConfig(h.cloud.account));
     expect(await cli.run(["deploy", "dev"], { retry: RETRY })).toBe(0);
     for (const id of STACK_IDS) expect(h.cloud.stack(`alert-engine-${id}-dev`)?.status, id).toBe("CREATE_COMPLETE");
-    expect(cli.output()).toContain("API: https://api.dev-alert-engine.totogicore.com");
+    expect(cli.output()).toMatch(/^  API\s+https:\/\/api\.dev-alert-engine\.totogicore\.com$/m);
   });
 
   it("DescribeStackEvents never answers again: the deploy ends, naming the operation that did not answer, exit 1", async () => {

@@ -72,7 +72,7 @@ describe("a write that fails at the end", () => {
     const file = join(dir, "outputs.json");
     expect(await cli.run(["deploy", "dev", "--outputs-file", file], { log: vanishing(cli.lines, dir) })).toBe(1);
     const out = cli.output();
-    expect(out).toContain("API: https://api.dev-alert-engine.totogicore.com");
+    expect(out).toMatch(/^  API\s+https:\/\/api\.dev-alert-engine\.totogicore\.com$/m);
     expect(out).toMatch(new RegExp(`could not write --outputs-file ${file}: .*(EEXIST|ENOTDIR)`));
     expect(out).toMatch(/the deploy itself succeeded/);
     for (const id of ["network", "storage", "auth", "backend", "domain"]) expect(h.cloud.stack(`alert-engine-${id}-dev`)?.status).toBe("CREATE_COMPLETE");
