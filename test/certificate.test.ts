@@ -42,7 +42,8 @@ function runner(options: { timeoutMs?: number; pollMs?: number; emit?: (e: Engin
 
 const cnames = () => cloud.records("totogicore.com").filter((r) => r.Type === "CNAME");
 const messages = () => events.flatMap((e) => (e.type === "node-message" ? [e.text] : []));
-const progress = () => events.flatMap((e) => (e.type === "node-progress" ? [`${e.status}  ${e.current}`] : []));
+/** As a renderer words them at the moment of the event (a live view ticks the wait on from there). */
+const progress = () => events.flatMap((e) => (e.type === "node-progress" ? [`${e.status}  ${e.waitingSince !== undefined ? `waiting ${elapsed(e.at - e.waitingSince)} ` : ""}${e.current}`] : []));
 
 describe("certificate: request, record, wait", () => {
   it("requests a tagged DNS certificate, upserts its CNAME and finishes once ACM issues it", async () => {

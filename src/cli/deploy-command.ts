@@ -3,7 +3,7 @@ import { InvalidArgumentError, Option, type Command } from "commander";
 import { APPROVAL_LEVELS, type ApprovalLevel } from "../orchestrator/approval.js";
 import type { NodeId } from "../orchestrator/graph.js";
 import { STACKS } from "../templates/index.js";
-import { awsCommand, positiveInt, runOnUse } from "./command.js";
+import { awsCommand, positiveInt, PROGRESS_LINES, runOnUse, type ProgressLines } from "./command.js";
 import type { SessionOptions, SessionOverrides } from "./session.js";
 
 export interface DeployOptions extends SessionOptions {
@@ -19,6 +19,7 @@ export interface DeployOptions extends SessionOptions {
   templateBucket?: string;
   changeset?: string;
   allowProtectionLowering?: boolean;
+  progress?: ProgressLines;
 }
 
 export const NODE_IDS: NodeId[] = ["certificate", ...STACKS.map((s) => s.id)];
@@ -45,6 +46,11 @@ export function registerDeploy(program: Command, overrides?: SessionOverrides): 
       .option("--cert-timeout <minutes>", "how long to wait for the certificate's DNS validation", positiveInt, 45)
       .option("--outputs-file <file>", "write every deployed stack's outputs as JSON")
       .option("--template-bucket <bucket>", "S3 bucket for templates over CloudFormation's 51,200-byte body limit")
+      .addOption(
+        new Option("--progress <lines>", "without a terminal (CI, pipes): every event as a timestamped line, or only what went wrong; a terminal gets the live view")
+          .choices(PROGRESS_LINES)
+          .default("events"),
+      )
       .option("--json", "print one machine-readable summary at the end"),
   ).action(runOnUse<DeployOptions>(async () => (await import("./deploy-run.js")).runDeploy, overrides));
 }

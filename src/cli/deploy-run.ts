@@ -20,7 +20,7 @@ import { NODE_IDS, type DeployOptions } from "./deploy-command.js";
 import { EXIT } from "./command.js";
 import { checkProtection, requireWayToApprove } from "./deploy-checks.js";
 import { checkOutputPaths, writeAtEnd, type WriteOutcome } from "./output-paths.js";
-import { openSession, type Session, type SessionOverrides } from "./session.js";
+import { openSession, type Progress, type Session, type SessionOverrides } from "./session.js";
 
 export async function runDeploy(envName: string, options: DeployOptions, overrides?: SessionOverrides): Promise<number> {
   const session = openSession(envName, options, overrides);
@@ -45,7 +45,8 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
     const protection = await checkProtection(session, nodes, Boolean(options.allowProtectionLowering));
     requireWayToApprove(session, options, approval, protection.lowerings);
     const graph = subgraph(buildGraph(STACKS), nodes);
-    const progress = session.progress(graph.nodes.map((n) => n.id), { plain: approval !== "never" && !options.yes });
+    // Prod too gets the live view: a question pauses it (approver), it is not a reason to fall back to lines.
+    const progress = session.progress(graph.nodes.map((n) => n.id), { lines: options.progress });
     const s3 = new S3Api(clients.s3, retry);
 
     const report = await deploy({
@@ -64,7 +65,7 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
       only: options.stacks,
       concurrency: options.concurrency,
       approval,
-      approve: approver(session, options),
+      approve: approver(session, options, progress),
       continueRollback: options.continueRollback,
       stageTemplate: options.templateBucket
         ? (name, body) => s3.uploadTemplate(options.templateBucket!, `${env.project}/${env.name}/${name}.json`, body)
@@ -119,8 +120,8 @@ const awsCliOptions = (options: DeployOptions): string[] => [
   ...(options.endpointUrl ? ["--endpoint-url", options.endpointUrl] : []),
 ];
 
-/** Asks on a terminal; without one, a needed approval is an error, never a silent yes. */
-function approver(session: Session, options: DeployOptions) {
+/** Asks on a terminal, the live view paused meanwhile; without one, a needed approval is an error, never a silent yes. */
+function approver(session: Session, options: DeployOptions, progress: Progress) {
   // Stacks of one layer reach approval together. Two questions open on one terminal both read the same
   // line, so one 'y' would approve a change set whose summary scrolled by unread: one stack at a time.
   let turn: Promise<unknown> = Promise.resolve();
@@ -134,8 +135,10 @@ function approver(session: Session, options: DeployOptions) {
     }
     const asked = turn.then(async () => {
       session.signal.throwIfAborted(); // Ctrl-C at an earlier question: the ones queued behind it are not asked
-      for (const line of approvalSummary(review, flagged)) session.log(line);
-      return session.ask(review.changeSetName ? `Execute this change set on ${review.stack}? [y/N] ` : `Lower the protection of ${review.stack} as listed? [y/N] `);
+      return progress.pause(async () => {
+        for (const line of approvalSummary(review, flagged)) session.log(line);
+        return session.ask(review.changeSetName ? `Execute this change set on ${review.stack}? [y/N] ` : `Lower the protection of ${review.stack} as listed? [y/N] `);
+      });
     });
     turn = asked.catch(() => undefined);
     return /^y(es)?$/i.test((await asked).trim());

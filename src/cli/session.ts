@@ -16,7 +16,13 @@ import type { NodeId } from "../orchestrator/graph.js";
 import { DEFAULT_POLL, type PollSettings } from "../orchestrator/watch.js";
 import { listrRenderer } from "../render/listr.js";
 import { plainRenderer } from "../render/plain.js";
-import { loadOptions, type GlobalOptions } from "./command.js";
+import { loadOptions, type GlobalOptions, type ProgressLines } from "./command.js";
+
+export interface Progress {
+  readonly sink: EventSink;
+  readonly done: Promise<void>;
+  pause<T>(during: () => Promise<T>): Promise<T>;
+}
 
 export interface SessionOptions extends GlobalOptions {
   profile?: string;
@@ -38,8 +44,12 @@ export interface Session {
   /** Human-readable lines (stderr under --json, so stdout stays one JSON document). */
   readonly log: (line: string) => void;
   readonly ask: (question: string) => Promise<string>;
-  /** Starts the progress display for these nodes; `done` resolves once it has drawn its last frame. */
-  readonly progress: (nodes: readonly NodeId[], options?: { plain?: boolean }) => { sink: EventSink; done: Promise<void> };
+  /**
+   * Starts the progress display for these nodes: the live view on a terminal, timestamped lines otherwise
+   * (`errors-only`: only what went wrong). `done` resolves once it has drawn its last frame; `pause` gives
+   * the terminal to a question and resumes the view after it.
+   */
+  readonly progress: (nodes: readonly NodeId[], options?: { lines?: ProgressLines }) => Progress;
   readonly close: () => void;
 }
 
@@ -89,7 +99,9 @@ export function openSession(envName: string, options: SessionOptions, overrides:
     log,
     ask,
     progress: (nodes, progressOptions) =>
-      interactive && !options.json && !progressOptions?.plain ? listrRenderer(nodes) : { sink: plainRenderer(log), done: Promise.resolve() },
+      interactive && !options.json
+        ? listrRenderer(nodes, { now: () => clock.now(), print: log })
+        : { sink: plainRenderer(log, { only: progressOptions?.lines === "errors-only" ? "errors" : "all" }), done: Promise.resolve(), pause: (during) => during() },
     close: stopListening,
   };
 }

@@ -129,7 +129,8 @@ async function waitUntilIssued(
       node: NODE,
       at: clock.now(),
       status: certificate.status,
-      current: record ? `waiting ${elapsed(waited)} for CNAME ${record.name}` : `waiting ${elapsed(waited)} for ACM to name the validation record`,
+      current: record ? `for CNAME ${record.name}` : "for ACM to name the validation record",
+      waitingSince: started,
     });
     await sleepUnlessAborted(clock, Math.min(pollMs, deps.timeoutMs - waited), signal);
   }

@@ -8,7 +8,11 @@ import type { NodeResult } from "./results.js";
 export type EngineEvent =
   | { type: "node-started"; node: NodeId; at: number }
   /** A one-line state: `UPDATE_IN_PROGRESS  9/18  AWS::ECS::Service`. */
-  | { type: "node-progress"; node: NodeId; at: number; status: string; done?: number; total?: number; current?: string }
+  /**
+   * `waitingSince`: the state is a wait that began then (the certificate's validation); renderers say how long
+   * it has lasted, a live view ticking every second, rather than a figure frozen at the last poll.
+   */
+  | { type: "node-progress"; node: NodeId; at: number; status: string; done?: number; total?: number; current?: string; waitingSince?: number }
   | { type: "resource-event"; node: NodeId; at: number; logicalId: string; resourceType: string; status: string; reason?: string }
   | { type: "node-message"; node: NodeId; at: number; text: string }
   | { type: "node-finished"; node: NodeId; at: number; result: NodeResult };

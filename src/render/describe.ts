@@ -1,5 +1,6 @@
 /** Words for results and events, shared by every renderer so they all say the same thing. */
 import { elapsed } from "../duration.js";
+import type { EngineEvent } from "../orchestrator/events.js";
 import type { NodeId } from "../orchestrator/graph.js";
 import type { NodeResult, RootCause } from "../orchestrator/results.js";
 
@@ -32,6 +33,19 @@ export function describeResult(result: NodeResult): string {
 }
 
 export function progressLine(node: NodeId, status: string, done?: number, total?: number, current?: string): string {
+  return `${node.padEnd(11)} ${progressState(status, done, total, current)}`;
+}
+
+/** `UPDATE_IN_PROGRESS  9/18  AWS::ECS::Service`: a node's state, without its name. */
+function progressState(status: string, done?: number, total?: number, current?: string): string {
   const count = done !== undefined && total ? `  ${done}/${total}` : "";
-  return `${node.padEnd(11)} ${status}${count}${current ? `  ${current}` : ""}`;
+  return `${status}${count}${current ? `  ${current}` : ""}`;
+}
+
+export type ProgressEvent = Extract<EngineEvent, { type: "node-progress" }>;
+
+/** A progress event's state at `now`: a wait says how long it has lasted by then (`waiting 1m05s for CNAME …`). */
+export function progressText(event: ProgressEvent, now: number): string {
+  const current = event.waitingSince === undefined ? event.current : `waiting ${elapsed(Math.max(0, now - event.waitingSince))}${event.current ? ` ${event.current}` : ""}`;
+  return progressState(event.status, event.done, event.total, current);
 }

@@ -1,11 +1,22 @@
 /** Timestamped lines for CI logs and pipes: every event visible, nothing that needs a terminal. */
 import type { EngineEvent, EventSink } from "../orchestrator/events.js";
-import { describeResult, progressLine } from "./describe.js";
+import { succeeded } from "../orchestrator/results.js";
+import { describeResult, progressText } from "./describe.js";
 
 /** A progress line is repeated at most this often, so a long quiet wait (the certificate) still shows it is alive. */
 const HEARTBEAT_MS = 60_000;
 
-export function plainRenderer(write: (line: string) => void): EventSink {
+/** `errors`: only what went wrong (a resource that failed, a stack that did not finish); the summary says the rest. */
+const isTrouble = (event: EngineEvent) =>
+  (event.type === "resource-event" && /_FAILED$/.test(event.status)) ||
+  (event.type === "node-finished" && !succeeded(event.result) && event.result.kind !== "skipped");
+
+export function plainRenderer(write: (line: string) => void, options: { only?: "all" | "errors" } = {}): EventSink {
+  const all = plainLines(write);
+  return options.only === "errors" ? (event) => void (isTrouble(event) && all(event)) : all;
+}
+
+function plainLines(write: (line: string) => void): EventSink {
   const lastProgress = new Map<string, { state: string; at: number }>();
   const progressWorthPrinting = (node: string, status: string, at: number) => {
     const state = status.split(/\s/)[0] ?? status;
@@ -22,7 +33,7 @@ export function plainRenderer(write: (line: string) => void): EventSink {
         return write(`${stamp} ${node} started`);
       case "node-progress":
         if (!progressWorthPrinting(event.node, event.status, event.at)) return;
-        return write(`${stamp} ${progressLine(event.node, event.status, event.done, event.total, event.current)}`);
+        return write(`${stamp} ${node} ${progressText(event, event.at)}`);
       case "resource-event":
         return write(`${stamp} ${node} ${event.status.padEnd(20)} ${event.logicalId} (${event.resourceType})${event.reason ? ` ${event.reason}` : ""}`);
       case "node-message":
