@@ -110,3 +110,71 @@ describe("a failed deploy, explained once", () => {
     expect(cli.output().match(/UserPool \(AWS::Cognito::UserPool\): Invalid email/g)).toHaveLength(1);
   });
 });
+
+describe("--progress in CI and pipes", () => {
+  let h: Harness;
+  afterEach(() => {
+    h.cloud.restore();
+    vi.restoreAllMocks();
+  });
+
+  it("errors-only prints only what went wrong as it happens, then the same summary", async () => {
+    h = deployHarness();
+    h.cloud.putImage("alert-engine-dev", "latest");
+    h.cloud.failResource({ stack: "alert-engine-auth-dev", logicalId: "UserPool", reason: "Invalid email configuration" });
+    const cli = cliHarness(h, writeConfig(h.cloud.account));
+    expect(await cli.run(["deploy", "dev", "--progress", "errors-only"])).toBe(1);
+    const live = cli.lines.join("\n").split("\n").filter((l) => /^\d{4}-\d\d-\d\dT/.test(l));
+    expect(live.length).toBeGreaterThan(0);
+    for (const line of live) expect(line).toMatch(/^\S+Z auth\s+(CREATE_FAILED|FAILED after)/);
+    expect(live).toContainEqual(expect.stringMatching(/auth\s+CREATE_FAILED\s+UserPool \(AWS::Cognito::UserPool\) Invalid email configuration/));
+    expect(summaryOf(cli)[0]).toMatch(/^dev: FAILED after/);
+  });
+
+  it("events (the default) prints every event; anything else is refused before any AWS call", async () => {
+    h = deployHarness();
+    h.cloud.putImage("alert-engine-dev", "latest");
+    const cli = cliHarness(h, writeConfig(h.cloud.account));
+    expect(await cli.run(["deploy", "dev"])).toBe(0);
+    expect(cli.output()).toMatch(/^\S+Z network\s+CREATE_COMPLETE\s+Vpc \(AWS::EC2::VPC\)$/m);
+
+    const calls = h.cloud.calls.length;
+    const stderr: string[] = [];
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => (stderr.push(String(chunk)), true));
+    expect(await cli.run(["deploy", "dev", "--progress", "quiet"])).toBe(2);
+    expect(stderr.join("")).toMatch(/--progress.*Allowed choices are events, errors-only/);
+    expect(h.cloud.calls.length).toBe(calls);
+  });
+});
+
+describe("prod on a terminal", () => {
+  let h: Harness;
+  afterEach(() => {
+    h.cloud.restore();
+    vi.restoreAllMocks();
+  });
+
+  it("gets the live view, not a wall of lines: each question follows a still picture of the paused view", async () => {
+    h = deployHarness();
+    h.cloud.putImage("alert-engine-prod", "latest");
+    const cli = cliHarness(h, writeConfig(h.cloud.account));
+    const drawn: string[] = [];
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => (drawn.push(String(chunk)), true));
+    const questions: number[] = [];
+    const ask = async () => (questions.push(cli.lines.length), "y");
+    expect(await cli.run(["deploy", "prod", "--require-approval", "any-change"], { interactive: true, ask })).toBe(0);
+
+    const text = cli.lines.join("\n");
+    expect(text).not.toMatch(/^\d{4}-\d\d-\d\dT\S+Z /m);
+    expect(questions.length).toBeGreaterThanOrEqual(5);
+    for (const at of questions) {
+      const before = cli.lines.slice(0, at).join("\n").split("\n");
+      const table = before.findLastIndex((l) => /: \d+ changes in /.test(l));
+      const picture = before.findLastIndex((l) => /^total\s+\S+\s+\d\/6 done$/.test(l));
+      expect(picture).toBeGreaterThanOrEqual(0);
+      expect(picture).toBeLessThan(table);
+    }
+    // listr drew the view between the questions.
+    expect(drawn.join("")).toMatch(/total\s+\S+\s+\d\/6 done/);
+  });
+});
