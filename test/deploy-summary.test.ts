@@ -169,8 +169,9 @@ describe("prod on a terminal", () => {
     expect(questions.length).toBeGreaterThanOrEqual(5);
     for (const at of questions) {
       const before = cli.lines.slice(0, at).join("\n").split("\n");
-      const table = before.findLastIndex((l) => /: \d+ changes in /.test(l));
-      const picture = before.findLastIndex((l) => /^total\s+\S+\s+\d\/6 done$/.test(l));
+      const lastIndex = (pattern: RegExp) => before.length - 1 - [...before].reverse().findIndex((l) => pattern.test(l));
+      const table = lastIndex(/: \d+ changes in /);
+      const picture = lastIndex(/^total\s+\S+\s+\d\/6 done$/);
       expect(picture).toBeGreaterThanOrEqual(0);
       expect(picture).toBeLessThan(table);
     }
