@@ -29,7 +29,7 @@ function screen() {
       return () => void (ticking = false);
     },
     print: (line) => void (written.push(`PRINT ${line}\n`), printed.push(line)),
-    listr: { renderer: "test", rendererOptions: { title: true, logger: new ListrLogger({ processOutput: new ProcessOutput(stream, stream) }) } },
+    listr: { renderer: "test", rendererOptions: { title: true, state: true, logger: new ListrLogger({ processOutput: new ProcessOutput(stream, stream) }) } },
   });
   const titles = () =>
     written.join("").split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { event: string; data: string }).filter((e) => e.event === "TITLE").map((e) => e.data);
@@ -109,6 +109,9 @@ describe("the live view", () => {
     s.emit({ type: "node-finished", node: "network", result: { kind: "unchanged", outputs: {}, durationMs: 1 } });
     await s.view.done;
     expect(s.line("backend")).toBe("backend     FAILED after 30.0s: create failed (ROLLBACK_COMPLETE)");
+    // listr marks it failed (its error text is the line itself), so the terminal shows a failure, not a tick.
+    const states = s.written.join("").split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { event: string; data: string; task?: { title?: string } });
+    expect(states.filter((e) => e.event === "STATE" && e.task?.title?.startsWith("backend")).map((e) => e.data)).toContain("FAILED");
     expect(s.written.join("")).not.toMatch(/did not stabilize|exit code 1/);
   });
 });

@@ -10,6 +10,7 @@
 import { Listr, type ListrTaskWrapper } from "listr2";
 import type { EngineEvent, EventSink } from "../orchestrator/events.js";
 import type { NodeId } from "../orchestrator/graph.js";
+import { succeeded } from "../orchestrator/results.js";
 import { LiveState } from "./live-view.js";
 
 export interface LiveOptions {
@@ -93,16 +94,19 @@ type Key = NodeId | "total";
 
 function drawSegment(state: LiveState, options: LiveOptions): Segment {
   const wrappers = new Map<Key, Wrapper>();
-  const open = new Map<Key, () => void>();
+  /** Tasks listr is still running, each with how to end it: done, or failed (a node that failed). */
+  const open = new Map<Key, { resolve: () => void; reject: (error: Error) => void }>();
   let ending = false;
 
   const settle = (key: Key, task: Wrapper) => {
-    const close = open.get(key);
-    if (!close) return;
+    const running = open.get(key);
+    if (!running) return;
     open.delete(key);
     const result = key === "total" ? undefined : state.result(key);
     if (result?.kind === "skipped") task.skip(task.title);
-    close();
+    // Failed, in listr's own terms, so its line gets the failure mark; the error's text is the line itself.
+    if (result && !succeeded(result) && result.kind !== "skipped") running.reject(new Error(task.title));
+    else running.resolve();
   };
 
   const refresh = () => {
@@ -114,10 +118,10 @@ function drawSegment(state: LiveState, options: LiveOptions): Segment {
   };
 
   const follow = (key: Key) => (_ctx: unknown, task: Wrapper) =>
-    new Promise<void>((resolve) => {
+    new Promise<void>((resolve, reject) => {
       if (ending) return resolve(); // ended before listr got to start this task
       wrappers.set(key, task);
-      open.set(key, resolve);
+      open.set(key, { resolve, reject });
       refresh();
     });
 
@@ -143,7 +147,7 @@ function drawSegment(state: LiveState, options: LiveOptions): Segment {
     settled,
     end: () => {
       ending = true;
-      for (const close of open.values()) close();
+      for (const running of open.values()) running.resolve();
       open.clear();
       return settled;
     },
