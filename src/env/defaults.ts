@@ -78,6 +78,6 @@ export const DEFAULT_BASE_DOMAIN = "totogicore.com";
 export const DEFAULT_REGION = "us-east-2";
 
 /** The seed names one real secret; its suffix must be filled in per environment before deploying. */
-export function placeholderSecretArn(region: string, project: string, env: EnvironmentName): string {
+export function placeholderSecretArn(region: string, project: string, env: string): string {
   return `arn:aws:secretsmanager:${region}:000000000000:secret:${project}/${env}-${PLACEHOLDER_SECRET_SUFFIX}`;
 }

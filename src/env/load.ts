@@ -9,9 +9,18 @@ import {
   ENVIRONMENT_DEFAULTS,
   placeholderSecretArn,
 } from "./defaults.js";
-import { ENVIRONMENT_NAMES, OVERRIDABLE_FIELDS, type Environment, type EnvironmentName, type EnvironmentOverrides } from "./model.js";
+import { closest, didYouMean } from "../did-you-mean.js";
+import {
+  ENVIRONMENT_NAMES,
+  isShippedEnvironment,
+  OVERRIDABLE_FIELDS,
+  type Environment,
+  type EnvironmentName,
+  type EnvironmentOrigin,
+  type EnvironmentOverrides,
+} from "./model.js";
 import { expandsBeyond, preview } from "./preview.js";
-import { environmentProblems } from "./validate.js";
+import { environmentNameProblem, environmentProblems } from "./validate.js";
 
 const DEFAULT_CONFIG_FILE = "orchestrate.config.yaml";
 
@@ -20,6 +29,8 @@ export interface LoadOptions {
   configFile?: string;
   /** --region, which wins over the config file and AWS_REGION. */
   region?: string;
+  /** --profile, recorded so that messages about credentials name the profile actually used. */
+  profile?: string;
   cwd?: string;
   /** Process environment (PROJECT_NAME, BASE_DOMAIN, AWS_REGION); injectable for tests. */
   vars?: NodeJS.ProcessEnv;
@@ -56,17 +67,28 @@ const FIELD_KINDS: Record<(typeof OVERRIDABLE_FIELDS)[number], FieldKind> = {
 const hasKind = (value: unknown, kind: FieldKind): boolean =>
   kind === "list of strings" ? Array.isArray(value) && value.every((v) => typeof v === "string") : typeof value === kind;
 
-function parseEnvironmentName(name: string): EnvironmentName {
-  if ((ENVIRONMENT_NAMES as readonly string[]).includes(name)) return name as EnvironmentName;
-  throw new UserInputError(`Unknown environment "${name}". Valid environments: ${ENVIRONMENT_NAMES.join(", ")}.`);
+/** The environment `name`, or a refusal that suggests the closest and says how to declare a new one. */
+function parseEnvironmentName(name: string, known: readonly string[], configFile: string): string {
+  if (known.includes(name)) return name;
+  const suggestion = didYouMean(name, known);
+  const declare = suggestion || environmentNameProblem(name)
+    ? ""
+    : `\nTo add it, declare it in ${configFile}, extending a shipped environment:\n  ${name}:\n    extends: dev`;
+  throw new UserInputError(`Unknown environment "${name}".${suggestion} Valid environments: ${known.join(", ")}.${declare}`);
 }
 
 /** A config holds a few dozen values in a few KB; far beyond that it is a mistake or an attack (a YAML alias bomb). */
 const CONFIG_MAX_BYTES = 256 * 1024;
 const CONFIG_MAX_VALUES = 10_000;
 
-/** Reads and checks the YAML overrides file; returns per-environment overrides. */
-function readConfigFile(path: string): Partial<Record<EnvironmentName, EnvironmentOverrides>> {
+/** One environment the config speaks of: the shipped one it starts from, and its own overrides. */
+interface ConfigEntry {
+  readonly base: EnvironmentName;
+  readonly overrides: EnvironmentOverrides;
+}
+
+/** Reads and checks the YAML overrides file; returns each environment it names, shipped or declared. */
+function readConfigFile(path: string): Map<string, ConfigEntry> {
   let parsed: unknown;
   try {
     const size = statSync(path).size;
@@ -81,38 +103,72 @@ function readConfigFile(path: string): Partial<Record<EnvironmentName, Environme
       `Config file ${path} expands to more than ${CONFIG_MAX_VALUES.toLocaleString("en-US")} values (YAML aliases repeated inside each other?); a config has a few dozen: remove the anchors (&name) and aliases (*name) that multiply it`,
     );
   }
-  if (parsed === undefined || parsed === null) return {};
+  if (parsed === undefined || parsed === null) return new Map();
   if (typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new UserInputError(`Config file ${path} must be a mapping of environment names (${ENVIRONMENT_NAMES.join(", ")}) to overrides.`);
+    throw new UserInputError(`Config file ${path} must be a mapping of environment names (${ENVIRONMENT_NAMES.join(", ")}) to overrides; a new environment is one more name, with \`extends\`.`);
   }
   const problems: string[] = [];
-  const result: Partial<Record<EnvironmentName, EnvironmentOverrides>> = {};
-  for (const [envKey, overrides] of Object.entries(parsed)) {
-    if (!(ENVIRONMENT_NAMES as readonly string[]).includes(envKey)) {
-      problems.push(`unknown environment "${envKey}": valid environments are ${ENVIRONMENT_NAMES.join(", ")}`);
-      continue;
-    }
-    if (overrides === null) continue; // an environment whose overrides are all commented out
-    if (typeof overrides !== "object" || Array.isArray(overrides)) {
+  const result = new Map<string, ConfigEntry>();
+  for (const [envKey, value] of Object.entries(parsed)) {
+    // An environment whose overrides are all commented out is a mapping of nothing.
+    const fields = value === null ? {} : value;
+    if (typeof fields !== "object" || Array.isArray(fields)) {
       problems.push(`${envKey}: expected a mapping of fields to values`);
       continue;
     }
-    const checked: Record<string, unknown> = {};
-    for (const [field, value] of Object.entries(overrides as Record<string, unknown>)) {
-      // Own keys only: "constructor" or "__proto__" must not find something on Object.prototype.
-      const kind = Object.hasOwn(FIELD_KINDS, field) ? FIELD_KINDS[field as keyof typeof FIELD_KINDS] : undefined;
-      if (!kind) {
-        problems.push(`${envKey}.${field}: unknown key; allowed keys are ${OVERRIDABLE_FIELDS.join(", ")}`);
-      } else if (!hasKind(value, kind)) {
-        problems.push(`${envKey}.${field}: expected a ${kind}, got ${preview(value)}${field === "account" ? " (quote the account id)" : ""}`);
-      } else {
-        checked[field] = value;
-      }
-    }
-    result[envKey as EnvironmentName] = checked as EnvironmentOverrides;
+    const { extends: extended, ...overrides } = fields as Record<string, unknown>;
+    const base = environmentBase(envKey, extended, problems);
+    const checked = checkOverrides(envKey, overrides, problems);
+    if (base) result.set(envKey, { base, overrides: checked });
   }
   if (problems.length > 0) throw inputErrors(problems, `Config file ${path} has problems:`);
   return result;
+}
+
+/**
+ * Which shipped environment `envKey` starts from: itself when it is one, otherwise the one its `extends`
+ * names. Adds a problem and returns undefined when that cannot be told.
+ */
+function environmentBase(envKey: string, extended: unknown, problems: string[]): EnvironmentName | undefined {
+  if (isShippedEnvironment(envKey)) {
+    if (extended === undefined) return envKey;
+    problems.push(`${envKey}.extends: ${envKey} is shipped and extends nothing; to start a new environment from it, declare one under a new name (qa: { extends: ${envKey} })`);
+    return undefined;
+  }
+  if (extended === undefined) {
+    const suggestion = closest(envKey, ENVIRONMENT_NAMES);
+    problems.push(
+      `unknown environment ${preview(envKey)}: ${suggestion ? `did you mean "${suggestion}"? ` : ""}` +
+        `to declare a new environment, add \`extends: dev\` (or stage, prod), the shipped environment whose figures it starts from; the shipped ones are ${ENVIRONMENT_NAMES.join(", ")}`,
+    );
+    return undefined;
+  }
+  const nameProblem = environmentNameProblem(envKey);
+  if (nameProblem) problems.push(nameProblem);
+  if (typeof extended === "string" && isShippedEnvironment(extended)) return nameProblem ? undefined : extended;
+  const suggestion = typeof extended === "string" ? closest(extended, ENVIRONMENT_NAMES) : undefined;
+  problems.push(
+    `${envKey}.extends ${preview(extended)}: a new environment extends one of the shipped ones: ${ENVIRONMENT_NAMES.join(", ")}${suggestion ? `; did you mean "${suggestion}"?` : ""}`,
+  );
+  return undefined;
+}
+
+/** Each override's key and type; returns the ones that passed, adding a problem for each that did not. */
+function checkOverrides(envKey: string, overrides: Record<string, unknown>, problems: string[]): EnvironmentOverrides {
+  const checked: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(overrides)) {
+    // Own keys only: "constructor" or "__proto__" must not find something on Object.prototype.
+    const kind = Object.hasOwn(FIELD_KINDS, field) ? FIELD_KINDS[field as keyof typeof FIELD_KINDS] : undefined;
+    if (!kind) {
+      const suggestion = closest(field, OVERRIDABLE_FIELDS);
+      problems.push(`${envKey}.${field}: unknown key${suggestion ? ` (did you mean "${suggestion}"?)` : ""}; allowed keys are ${OVERRIDABLE_FIELDS.join(", ")} (and extends, for a new environment)`);
+    } else if (!hasKind(value, kind)) {
+      problems.push(`${envKey}.${field}: expected a ${kind}, got ${preview(value)}${field === "account" ? " (quote the account id)" : ""}`);
+    } else {
+      checked[field] = value;
+    }
+  }
+  return checked as EnvironmentOverrides;
 }
 
 function configPath(options: LoadOptions): string | undefined {
@@ -137,27 +193,37 @@ export function loadEnvironments(names: readonly string[], options: LoadOptions 
   if (options.region !== undefined && options.region.trim() === "") {
     throw new UserInputError("--region is empty: give an AWS region such as us-east-2, or leave the flag out to use the config file's, then AWS_REGION.");
   }
-  const envNames = names.map(parseEnvironmentName);
   const path = configPath(options);
-  const fileOverrides = path ? readConfigFile(path) : {};
+  const config = path ? readConfigFile(path) : new Map<string, ConfigEntry>();
+  const known = [...new Set([...ENVIRONMENT_NAMES, ...config.keys()])];
+  const envNames = names.map((name) => parseEnvironmentName(name, known, path ?? resolve(options.cwd ?? process.cwd(), DEFAULT_CONFIG_FILE)));
   const project = vars.PROJECT_NAME || DEFAULT_PROJECT;
   const baseDomain = vars.BASE_DOMAIN || DEFAULT_BASE_DOMAIN;
+  const origin = { configFile: path, profile: profileOrigin(options.profile, vars) };
 
   return envNames.map((name) => {
-    const overrides = fileOverrides[name] ?? {};
+    const { base, overrides } = config.get(name) ?? { base: name as EnvironmentName, overrides: {} };
     // The config file is per environment and deliberate; AWS_REGION is a shell-wide habit, so it only fills a gap.
     const region = options.region || overrides.region || vars.AWS_REGION || DEFAULT_REGION;
     const env: Environment = {
-      ...ENVIRONMENT_DEFAULTS[name],
+      ...ENVIRONMENT_DEFAULTS[base],
       secretsArn: placeholderSecretArn(region, project, name),
       ...overrides,
       name,
+      base,
       project,
       baseDomain,
       region,
+      origin,
     };
     const problems = environmentProblems(env);
     if (problems.length > 0) throw inputErrors(problems, `Environment ${name} is not valid${path ? ` (config: ${path})` : ""}:`);
     return env;
   });
+}
+
+/** The profile the SDK will read credentials from, as the clients choose it: --profile, then AWS_PROFILE. */
+function profileOrigin(flag: string | undefined, vars: NodeJS.ProcessEnv): EnvironmentOrigin["profile"] {
+  if (flag) return { name: flag, from: "--profile" };
+  return vars.AWS_PROFILE ? { name: vars.AWS_PROFILE, from: "AWS_PROFILE" } : undefined;
 }

@@ -3,8 +3,11 @@
  * as one typed value per environment. Builders read nothing else.
  */
 
+/** The shipped environments, with the seed's figures; the config may declare more, each extending one of these. */
 export const ENVIRONMENT_NAMES = ["dev", "stage", "prod"] as const;
 export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+
+export const isShippedEnvironment = (name: string): name is EnvironmentName => (ENVIRONMENT_NAMES as readonly string[]).includes(name);
 
 export type LogLevel = "DEBUG" | "INFO" | "WARNING" | "ERROR";
 
@@ -12,7 +15,10 @@ export type LogLevel = "DEBUG" | "INFO" | "WARNING" | "ERROR";
 export const PLACEHOLDER_SECRET_SUFFIX = "XXXXXX";
 
 export interface Environment {
-  readonly name: EnvironmentName;
+  /** A shipped name, or one the config declares (`qa`, `pr-142`); it names the stacks and the API domain. */
+  readonly name: string;
+  /** The shipped environment whose seed figures this one starts from: itself for dev, stage and prod. */
+  readonly base: EnvironmentName;
   readonly project: string;
   readonly baseDomain: string;
   readonly region: string;
@@ -56,6 +62,16 @@ export interface Environment {
   /** Retain the bucket, user pool and log group on delete and replacement. */
   readonly retainData: boolean;
   readonly terminationProtection: boolean;
+
+  /** Where the settings came from, so messages name the file and profile actually used. Templates never read it. */
+  readonly origin?: EnvironmentOrigin;
+}
+
+export interface EnvironmentOrigin {
+  /** The config file read (--config, or orchestrate.config.yaml in the working directory); absent when none was. */
+  readonly configFile?: string;
+  /** The AWS profile the credentials come from, and which setting named it. */
+  readonly profile?: { readonly name: string; readonly from: "--profile" | "AWS_PROFILE" };
 }
 
 /** Fields a user may override per environment in the YAML config. */

@@ -41,11 +41,26 @@ function range(from: number, to: number, step: number): number[] {
   return out;
 }
 
+/**
+ * An environment's name becomes part of its stack names (`<project>-<stack>-<env>`), its API domain's first
+ * label (`<env>-<project>`), its ECR repository and log group: lowercase DNS-label characters fit all of them.
+ * Length is checked where it binds, on the longest derived name (the API domain, below).
+ */
+const ENVIRONMENT_NAME = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
+
+/** Undefined when `name` can name an environment; otherwise what is wrong with it. */
+export function environmentNameProblem(name: string): string | undefined {
+  if (ENVIRONMENT_NAME.test(name)) return undefined;
+  return `environment name ${preview(name)}: use lowercase letters, digits and hyphens, starting with a letter and ending with a letter or digit (it names the stacks, the API domain and the ECR repository)`;
+}
+
 /** Every problem with an environment, each naming the field, its value and what is allowed. */
 export function environmentProblems(env: Environment): string[] {
   const problems: string[] = [];
   const at = (field: string) => `${env.name}.${field}`;
 
+  const nameProblem = environmentNameProblem(env.name);
+  if (nameProblem) problems.push(nameProblem);
   if (!PROJECT.test(env.project)) {
     problems.push(`project ${preview(env.project)}: use 3-32 lowercase letters, digits and hyphens, starting with a letter (it names stacks and the bucket)`);
   }
@@ -53,7 +68,7 @@ export function environmentProblems(env: Environment): string[] {
   const domain = apiDomain(env);
   if (domain.length > ACM_DOMAIN_NAME_MAX) {
     problems.push(
-      `API domain ${preview(domain)} is ${domain.length} characters, but ACM issues certificates only for domain names of at most ${ACM_DOMAIN_NAME_MAX}: shorten baseDomain (BASE_DOMAIN) or the project name (PROJECT_NAME)`,
+      `API domain ${preview(domain)} is ${domain.length} characters, but ACM issues certificates only for domain names of at most ${ACM_DOMAIN_NAME_MAX}: shorten ${env.name === "prod" ? "" : `the environment name (${env.name}), `}baseDomain (BASE_DOMAIN) or the project name (PROJECT_NAME)`,
     );
   }
   if (!REGION.test(env.region)) problems.push(`${at("region")} ${preview(env.region)}: expected an AWS region such as us-east-2`);
@@ -122,13 +137,20 @@ function databaseProblems(env: Environment): string[] {
 /** Problems that only matter once something is about to change in AWS. */
 export function deployProblems(env: Environment): string[] {
   const problems: string[] = [];
-  if (env.name === "prod" && env.account === undefined) {
-    problems.push(`prod.account is required for prod: set prod.account in orchestrate.config.yaml so a deploy can never land in the wrong account`);
+  const config = configFileHint(env);
+  if (env.base === "prod" && env.account === undefined) {
+    const which = env.name === "prod" ? "prod" : `${env.name}, which extends prod,`;
+    problems.push(`${env.name}.account is required: ${which} must name its account. Set ${env.name}.account in ${config} so a deploy can never land in the wrong account`);
   }
   if (isPlaceholderSecret(env.secretsArn)) {
     problems.push(
-      `${env.name}.secretsArn is still the placeholder "${env.secretsArn}": set ${env.name}.secretsArn in orchestrate.config.yaml to the real Secrets Manager ARN (copy it from the Secrets Manager console)`,
+      `${env.name}.secretsArn is still the placeholder "${env.secretsArn}": set ${env.name}.secretsArn in ${config} to the real Secrets Manager ARN (copy it from the Secrets Manager console)`,
     );
   }
   return problems;
+}
+
+/** The config file a fix belongs in: the one that was read, or the default that would be. */
+export function configFileHint(env: Pick<Environment, "origin">): string {
+  return env.origin?.configFile ?? "orchestrate.config.yaml (none was found: create it in this directory, or pass --config FILE)";
 }

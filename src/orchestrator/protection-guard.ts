@@ -35,11 +35,12 @@ export function plannedLowerings(env: Environment, snapshots: readonly DeployedS
 
 /**
  * Whether `env` holds data worth an opt-in. Decided from what the config cannot switch off: the seed's
- * defaults for this environment (prod's retain), or deployed stacks that protect something today.
+ * defaults for this environment or the one it extends (prod's retain), or deployed stacks that protect something today.
  * Never from the config itself, which is the very thing that would lower it.
  */
-export function retainsData(env: Pick<Environment, "name">, snapshots: readonly Pick<DeployedSnapshot, "stack" | "body">[]): boolean {
-  const seed = ENVIRONMENT_DEFAULTS[env.name];
+export function retainsData(env: Pick<Environment, "base">, snapshots: readonly Pick<DeployedSnapshot, "stack" | "body">[]): boolean {
+  // An environment declared in the config takes its base's seed: `extends: prod` retains as prod does.
+  const seed = ENVIRONMENT_DEFAULTS[env.base];
   if (seed.retainData || seed.terminationProtection) return true;
   return snapshots.some((s) => s.stack && protectsData({ template: parseTemplate(s.body), terminationProtection: s.stack.terminationProtection }));
 }
