@@ -34,9 +34,10 @@ describe("orchestrate CLI", () => {
     expect(summary).toMatch(/domain .*\n\s+consumes context\(HostedZoneId\) backend\(LoadBalancerDnsName, LoadBalancerHostedZoneId\)/);
   });
 
-  it("exits 2 listing the valid choices for an unknown environment", async () => {
+  it("exits 2 listing the valid environments for an unknown one, and how to declare it", async () => {
     expect(await main(["synth", "qa"])).toBe(2);
-    expect(stderr.join("")).toMatch(/Allowed choices are dev, stage, prod/);
+    expect(stderr.join("\n")).toContain('error: Unknown environment "qa". Valid environments: dev, stage, prod.');
+    expect(stderr.join("\n")).toContain(`declare it in ${join(cwd, "orchestrate.config.yaml")}, extending a shipped environment:\n  qa:\n    extends: dev`);
   });
 
   it("exits 2 listing the valid commands for an unknown command", async () => {

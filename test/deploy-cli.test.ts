@@ -127,10 +127,8 @@ describe("orchestrate deploy (the command a person types)", () => {
   it("exits 2 for an unknown stack in --stacks, listing the valid ones", async () => {
     h = deployHarness();
     const cli = cliHarness(h, writeConfig(h.cloud.account));
-    const stderr: string[] = [];
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => (stderr.push(String(chunk)), true));
     expect(await cli.run(["deploy", "dev", "--stacks", "backend,frontend"])).toBe(2);
-    expect(stderr.join("")).toMatch(/unknown stack frontend; valid: certificate, network, storage, auth, backend, domain/);
+    expect(cli.output()).toMatch(/error: unknown stack "frontend" in --stacks\. Valid: certificate, network, storage, auth, backend, domain/);
     expect(h.cloud.calls).toEqual([]);
   });
 });

@@ -18,12 +18,17 @@ export interface GlobalOptions {
   verbose?: boolean;
 }
 
-/** --config and --region, as the environment loader takes them. */
-export function loadOptions(options: GlobalOptions): LoadOptions {
-  return { configFile: options.config, region: options.region };
+/** --config, --region and --profile (when the command has it), as the environment loader takes them. */
+export function loadOptions(options: GlobalOptions & { profile?: string }): LoadOptions {
+  return { configFile: options.config, region: options.region, profile: options.profile };
 }
 
-const envArgument = () => new Argument("<env>", "environment").choices(ENVIRONMENT_NAMES);
+/**
+ * No commander `.choices()`: the config may declare environments beyond the shipped ones, and only the
+ * loader knows them; it refuses an unknown name with a suggestion (`dve` → dev) before anything happens.
+ */
+export const ENV_ARGUMENT_HELP = `environment: ${ENVIRONMENT_NAMES.join(", ")}, or one the config declares (qa: { extends: dev })`;
+const envArgument = () => new Argument("<env>", ENV_ARGUMENT_HELP);
 
 export function positiveInt(value: string): number {
   const n = Number(value);

@@ -1,13 +1,13 @@
 /** `orchestrate deploy <env>`: its options; the work is in deploy-run.ts. */
-import { InvalidArgumentError, Option, type Command } from "commander";
+import { Option, type Command } from "commander";
 import { APPROVAL_LEVELS, type ApprovalLevel } from "../orchestrator/approval.js";
-import type { NodeId } from "../orchestrator/graph.js";
-import { STACKS } from "../templates/index.js";
 import { awsCommand, positiveInt, PROGRESS_LINES, runOnUse, type ProgressLines } from "./command.js";
 import type { SessionOptions, SessionOverrides } from "./session.js";
+import { NODE_IDS, splitStackList } from "./stack-selection.js";
 
 export interface DeployOptions extends SessionOptions {
-  stacks?: NodeId[];
+  /** As typed: short ids or stack names, resolved against the environment by selectNodes. */
+  stacks?: string[];
   concurrency?: number;
   requireApproval?: ApprovalLevel;
   yes?: boolean;
@@ -22,19 +22,12 @@ export interface DeployOptions extends SessionOptions {
   progress?: ProgressLines;
 }
 
-export const NODE_IDS: NodeId[] = ["certificate", ...STACKS.map((s) => s.id)];
-
-function parseNodeList(value: string): NodeId[] {
-  const names = value.split(",").map((s) => s.trim()).filter(Boolean);
-  const unknown = names.filter((n) => !NODE_IDS.includes(n as NodeId));
-  if (unknown.length > 0 || names.length === 0) throw new InvalidArgumentError(`unknown stack ${unknown.join(", ") || "(none)"}; valid: ${NODE_IDS.join(", ")}`);
-  return names as NodeId[];
-}
+export { NODE_IDS } from "./stack-selection.js";
 
 export function registerDeploy(program: Command, overrides?: SessionOverrides): void {
   awsCommand(program, "deploy", "deploy an environment's stacks in dependency order through change sets", (command) =>
     command
-      .option("--stacks <list>", `only these (comma-separated: ${NODE_IDS.join(",")}); upstream values are read from AWS`, parseNodeList)
+      .option("--stacks <list>", `only these (comma-separated: ${NODE_IDS.join(",")}, or stack names such as alert-engine-backend-dev); upstream values are read from AWS`, splitStackList)
       .option("--concurrency <n>", "at most n stacks at once (default: all that are ready)", positiveInt)
       .addOption(new Option("--require-approval <level>", "ask before executing change sets (default: broadening in prod, never elsewhere)").choices(APPROVAL_LEVELS))
       .option("--yes", "approve every change set without asking")

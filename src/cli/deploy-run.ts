@@ -21,6 +21,7 @@ import { EXIT } from "./command.js";
 import { checkProtection, requireWayToApprove } from "./deploy-checks.js";
 import { checkOutputPaths, writeAtEnd, type WriteOutcome } from "./output-paths.js";
 import { openSession, type Progress, type Session, type SessionOverrides } from "./session.js";
+import { selectNodes } from "./stack-selection.js";
 
 export async function runDeploy(envName: string, options: DeployOptions, overrides?: SessionOverrides): Promise<number> {
   const session = openSession(envName, options, overrides);
@@ -28,7 +29,8 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
   try {
     checkOutputPaths([{ flag: "--outputs-file", path: options.outputsFile, createsDirectories: true }]);
     const { env, clients, retry } = session;
-    const approval = options.requireApproval ?? (env.name === "prod" ? "broadening" : "never");
+    const only = options.stacks && selectNodes(env, options.stacks);
+    const approval = options.requireApproval ?? (env.base === "prod" ? "broadening" : "never");
     // Building pushes an image: a deploy that cannot be approved is refused before that.
     if (options.build) requireWayToApprove(session, options, approval);
     // --changeset: the review says which image; it must exist and cover the whole deploy before anything changes.
@@ -39,7 +41,7 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
     const preflighted = await preflight({ env, clients, retry, imageTag, purpose: "deploy" });
     const checked = reviewed ? { ...preflighted, context: withReviewedImage(preflighted.context, reviewed) } : preflighted;
     await refuseWhileAnotherDeployIsLive(session, "deploy");
-    const nodes = options.stacks ?? NODE_IDS;
+    const nodes = only ?? NODE_IDS;
     if (reviewed) await verifyReviewedDeploy({ env, cfn: session.cfn, review: reviewed, nodes, context: checked.context, certificate: await certificateState(session) });
     // Lowered protection first: its refusal lists what the config would lower, worth knowing before --yes.
     const protection = await checkProtection(session, nodes, Boolean(options.allowProtectionLowering));
@@ -62,7 +64,7 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
         hostedZoneId: checked.context.HostedZoneId,
         timeoutMs: options.certTimeout * 60_000,
       }),
-      only: options.stacks,
+      only,
       concurrency: options.concurrency,
       approval,
       approve: approver(session, options, progress),

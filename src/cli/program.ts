@@ -7,7 +7,7 @@ import { registerChangeset } from "./changeset-command.js";
 import { registerBootstrap } from "./bootstrap-command.js";
 import { registerDeploy } from "./deploy-command.js";
 import { describeError } from "../render/errors.js";
-import { EXIT, loadOptions, type GlobalOptions } from "./command.js";
+import { ENV_ARGUMENT_HELP, EXIT, loadOptions, type GlobalOptions } from "./command.js";
 import type { SessionOverrides } from "./session.js";
 import { registerStatus } from "./status-command.js";
 import { synthSummary, writeTemplates } from "./synth.js";
@@ -25,11 +25,11 @@ function buildProgram(overrides?: SessionOverrides): Command {
   program
     .command("synth")
     .description("write templates/<env>/<stack>.json for one environment or all, and print a summary")
-    .addArgument(new Argument("[env]", "environment").choices(ENVIRONMENT_NAMES))
-    .option("--all", "synthesize every environment")
+    .addArgument(new Argument("[env]", ENV_ARGUMENT_HELP))
+    .option("--all", `synthesize the shipped environments (${ENVIRONMENT_NAMES.join(", ")}), as templates/ holds them`)
     .option("--out <dir>", "where to write templates", "templates")
     .action((env: string | undefined, opts: { all?: boolean; out: string }, command: Command) => {
-      if (!env && !opts.all) throw new UserInputError(`synth needs an environment (${ENVIRONMENT_NAMES.join(", ")}) or --all.`);
+      if (!env && !opts.all) throw new UserInputError(`synth needs an environment (${ENVIRONMENT_NAMES.join(", ")}, or one the config declares) or --all.`);
       const names = opts.all ? ENVIRONMENT_NAMES : [env!];
       for (const environment of loadEnvironments(names, loadOptions(command.optsWithGlobals()))) {
         console.log(synthSummary(writeTemplates(environment, opts.out)));

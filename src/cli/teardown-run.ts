@@ -81,14 +81,15 @@ function refuseByFlags(env: Environment, options: TeardownOptions, interactive: 
   if (options.confirm !== undefined && options.confirm !== env.name) {
     throw new UserInputError(`--confirm ${options.confirm} does not match the environment ${env.name}; nothing was changed. Pass --confirm ${env.name} to tear down ${env.name}.`);
   }
-  if (env.name === "prod") {
+  // An environment that extends prod holds data as prod does: the same guard.
+  if (env.base === "prod") {
     if (!options.force) {
       throw new UserInputError(
-        "refusing to tear down prod without --force; nothing was changed. Rerun with --force and type the environment name when asked (or pass --confirm prod in CI). Retained data (bucket, user pool, log group) stays either way.",
+        `refusing to tear down ${env.name} without --force; nothing was changed. Rerun with --force and type the environment name when asked (or pass --confirm ${env.name} in CI). Retained data (bucket, user pool, log group) stays either way.`,
       );
     }
     if (options.confirm === undefined && !interactive) {
-      throw new UserInputError("tearing down prod needs the environment name typed back, and there is no terminal to ask: pass --force --confirm prod. Nothing was changed.");
+      throw new UserInputError(`tearing down ${env.name} needs the environment name typed back, and there is no terminal to ask: pass --force --confirm ${env.name}. Nothing was changed.`);
     }
     return;
   }
@@ -101,7 +102,7 @@ function refuseByFlags(env: Environment, options: TeardownOptions, interactive: 
 async function confirm(session: Session, options: TeardownOptions): Promise<void> {
   const { env } = session;
   if (options.confirm === env.name) return;
-  if (env.name === "prod") {
+  if (env.base === "prod") {
     const typed = await session.ask(`Type the environment name (${env.name}) to delete it, termination protection included: `);
     if (typed.trim() !== env.name) throw new UserInputError(`"${typed.trim()}" is not "${env.name}": teardown cancelled, nothing was changed.`);
     return;

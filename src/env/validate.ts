@@ -139,8 +139,8 @@ export function deployProblems(env: Environment): string[] {
   const problems: string[] = [];
   const config = configFileHint(env);
   if (env.base === "prod" && env.account === undefined) {
-    const which = env.name === "prod" ? "prod" : `${env.name}, which extends prod,`;
-    problems.push(`${env.name}.account is required: ${which} must name its account. Set ${env.name}.account in ${config} so a deploy can never land in the wrong account`);
+    const which = env.name === "prod" ? "prod" : `${env.name}, which extends prod`;
+    problems.push(`${env.name}.account is required for ${which}: set ${env.name}.account in ${config} so a deploy can never land in the wrong account`);
   }
   if (isPlaceholderSecret(env.secretsArn)) {
     problems.push(

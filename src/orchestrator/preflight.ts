@@ -8,7 +8,7 @@ import type { RetryPolicy } from "../aws/retry.js";
 import { Route53Api } from "../aws/route53.js";
 import { isMissingCredentials, isRejectedCredentials, StsApi, type CallerIdentity } from "../aws/sts.js";
 import { repositoryName, type Environment } from "../env/model.js";
-import { deployProblems, environmentProblems, imageTagProblem } from "../env/validate.js";
+import { configFileHint, deployProblems, environmentProblems, imageTagProblem } from "../env/validate.js";
 import { inputErrors } from "../errors.js";
 import { pushCommands } from "./image-build.js";
 
@@ -60,8 +60,11 @@ async function checkIdentity(
   const identity = await whoAmI(request, problems);
   const { env } = request;
   if (identity && env.account !== undefined && identity.account !== env.account) {
+    const profile = env.origin?.profile;
+    const whose = profile ? `the credentials (profile "${profile.name}", from ${profile.from})` : "the credentials";
     problems.push(
-      `the credentials belong to account ${identity.account} (${identity.arn}), but ${env.name} deploys only into account ${env.account}: switch profile (--profile or AWS_PROFILE) to one for ${env.account}, or correct ${env.name}.account in orchestrate.config.yaml`,
+      `${whose} belong to account ${identity.account} (${identity.arn}), but ${env.name} deploys only into account ${env.account}: ` +
+        `pass --profile NAME with a profile for ${env.account}${profile ? "" : " (or set AWS_PROFILE)"}, or correct ${env.name}.account in ${configFileHint(env)}`,
     );
   }
   return identity;
@@ -78,17 +81,25 @@ export async function requireAccount(request: Pick<PreflightRequest, "env" | "cl
   return identity;
 }
 
-async function whoAmI(request: Pick<PreflightRequest, "clients" | "retry">, problems: string[]): Promise<CallerIdentity | undefined> {
+async function whoAmI(request: Pick<PreflightRequest, "env" | "clients" | "retry">, problems: string[]): Promise<CallerIdentity | undefined> {
   try {
     return await new StsApi(request.clients.sts, request.retry).callerIdentity();
   } catch (error) {
     const message = (error as Error)?.message ?? String(error);
-    if (isMissingCredentials(error)) {
+    const profile = request.env.origin?.profile;
+    if (isMissingCredentials(error) && profile) {
+      // A named profile is used alone (never the rest of the chain), so the fix is that profile, not "pass --profile".
+      problems.push(
+        `the profile "${profile.name}" (from ${profile.from}) gave no credentials: check its name ('aws configure list-profiles'), sign in with 'aws sso login --profile ${profile.name}' for IAM Identity Center, or set its keys with 'aws configure --profile ${profile.name}' (the SDK said: ${message})`,
+      );
+    } else if (isMissingCredentials(error)) {
       problems.push(
         `no AWS credentials found (looked in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ~/.aws/credentials and ~/.aws/config, SSO, container and instance roles): pass --profile NAME or set AWS_PROFILE, run 'aws configure' for access keys, or 'aws sso login --profile NAME' for IAM Identity Center (the SDK said: ${message})`,
       );
     } else if (isRejectedCredentials(error)) {
-      problems.push(`AWS rejected the credentials (${message}): refresh them ('aws sso login --profile NAME' for SSO, or new access keys via 'aws configure'), then rerun`);
+      const name = profile?.name ?? "NAME";
+      const source = profile ? ` of profile "${profile.name}" (from ${profile.from})` : "";
+      problems.push(`AWS rejected the credentials${source} (${message}): refresh them ('aws sso login --profile ${name}' for SSO, or new access keys via 'aws configure${profile ? ` --profile ${name}` : ""}'), then rerun`);
     } else {
       throw error;
     }
