@@ -227,7 +227,8 @@ describe.each(ENVIRONMENTS.map((env) => [env.name, env] as const))("%s", (_name,
           }
           const secrets = list(container.Secrets) as Obj[];
           for (const secret of secrets) {
-            const from = literal(secret.ValueFrom);
+            // The SecretsArn parameter carries env.secretsArn at deploy time (preflight's context).
+            const from = literal(JSON.parse(JSON.stringify(secret.ValueFrom).replaceAll('{"Ref":"SecretsArn"}', JSON.stringify(env.secretsArn))));
             if (from === undefined || !(from === env.secretsArn || from.startsWith(`${env.secretsArn}:`))) {
               problems.push(`${where}: secret ${String(secret.Name)} ValueFrom ${JSON.stringify(secret.ValueFrom)} is not ${env.secretsArn}`);
             }

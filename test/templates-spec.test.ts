@@ -27,7 +27,7 @@ const ENVIRONMENTS: Environment[] = load();
 const byName = (name: string) => ENVIRONMENTS.find((e) => e.name === name)!;
 
 /** What `context` (preflight) supplies and what the orchestrator's certificate step outputs. */
-const CONTEXT_OUTPUTS = ["HostedZoneId", "ImageUri"];
+const CONTEXT_OUTPUTS = ["HostedZoneId", "ImageUri", "SecretsArn"];
 const CERTIFICATE_OUTPUT = "CertificateArn";
 
 

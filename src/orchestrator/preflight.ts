@@ -25,7 +25,8 @@ export interface PreflightRequest {
 export interface PreflightResult {
   readonly account: string;
   readonly callerArn: string;
-  readonly context: { HostedZoneId: string; ImageUri: string };
+  /** Parameter values from outside the stacks: what preflight looked up, and the environment's secret ARN. */
+  readonly context: { HostedZoneId: string; ImageUri: string; SecretsArn: string };
 }
 
 export async function preflight(request: PreflightRequest): Promise<PreflightResult> {
@@ -46,7 +47,7 @@ export async function preflight(request: PreflightRequest): Promise<PreflightRes
   const hostedZoneId = await hostedZone(request, identity, problems);
   const imageUri = tagProblem ? "" : await image(request, identity, tag, problems);
   if (problems.length > 0) throw inputErrors(problems, heading);
-  return { account: identity.account, callerArn: identity.arn, context: { HostedZoneId: hostedZoneId, ImageUri: imageUri } };
+  return { account: identity.account, callerArn: identity.arn, context: { HostedZoneId: hostedZoneId, ImageUri: imageUri, SecretsArn: env.secretsArn } };
 }
 
 /**

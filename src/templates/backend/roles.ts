@@ -45,7 +45,7 @@ export function executionRole(env: Environment, param: Param): Resource {
               Sid: "ReadAppSecret",
               Effect: "Allow",
               Action: "secretsmanager:GetSecretValue",
-              Resource: env.secretsArn,
+              Resource: param("SecretsArn"),
             },
           ]),
         },

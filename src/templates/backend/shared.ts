@@ -26,6 +26,8 @@ export const BACKEND_INPUTS = {
   IdentityPoolId: from("auth", "IdentityPoolId"),
   CertificateArn: from("certificate", "CertificateArn"),
   ImageUri: from("context", "ImageUri"),
+  // From the environment's config, passed at deploy time so that no template carries an account's secret.
+  SecretsArn: from("context", "SecretsArn"),
 };
 
 export type BackendInput = keyof typeof BACKEND_INPUTS & string;

@@ -3,11 +3,11 @@
  * configured by environment variables and by two secrets resolved by ECS at start.
  */
 import { CONTAINER_PORT, HEALTH_CHECK_PATH, type Environment } from "../../env/model.js";
-import { AWS, getAtt, type Json, type Resource } from "../cfn.js";
+import { AWS, getAtt, join, type Json, type Resource } from "../cfn.js";
 import { tagList } from "../stack.js";
 import { CONTAINER_NAME, ID, type Param } from "./shared.js";
 
-/** Keys of the JSON secret at env.secretsArn that the container receives as variables. */
+/** Keys of the JSON secret at env.secretsArn (parameter SecretsArn) that the container receives as variables. */
 const SECRET_KEYS = ["DATABASE_PASSWORD", "API_KEY"] as const;
 
 /** The image is python:3.12-slim, which has no curl; urlopen raises (exit 1) on errors and non-2xx. */
@@ -40,7 +40,8 @@ function container(env: Environment, param: Param): Json {
     PortMappings: [{ ContainerPort: CONTAINER_PORT, Protocol: "tcp" }],
     Environment: environmentVariables(env, param),
     // ECS reads one JSON key of the secret per variable ("<arn>:<key>::"), so values never enter the template.
-    Secrets: SECRET_KEYS.map((key) => ({ Name: key, ValueFrom: `${env.secretsArn}:${key}::` })),
+    // The ARN is a parameter: it names an account, which differs per team and person, and templates/ must not.
+    Secrets: SECRET_KEYS.map((key) => ({ Name: key, ValueFrom: join("", [param("SecretsArn"), `:${key}::`]) })),
     HealthCheck: { Command: ["CMD-SHELL", HEALTH_CHECK_COMMAND], Interval: 30, Timeout: 5, Retries: 3, StartPeriod: 60 },
     // Left writable on purpose: the app keeps working files under ALERT_DATA_PATH (/app/data) and
     // Python may write elsewhere; a read-only root needs an audit of every write path first. Nothing
