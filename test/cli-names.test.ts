@@ -131,7 +131,7 @@ describe("hints name the profile and the config file actually used", () => {
     h = deployHarness();
     h.cloud.putImage("alert-engine-dev", "latest");
     const other = join(mkdtempSync(join(tmpdir(), "other-")), "other.yaml");
-    copyFileSync(join(import.meta.dirname, "..", "orchestrate.config.example.yaml"), other);
+    copyFileSync(join(import.meta.dirname, "..", "orchestrate.config.yaml"), other);
     const cli = cliHarness(h, other);
     expect(await cli.run(["deploy", "dev"])).toBe(2);
     expect(cli.output()).toContain(`set dev.secretsArn in ${other}`);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -58,10 +58,14 @@ describe("orchestrate CLI", () => {
     expect(stderr.join("")).toMatch(/dev\.colour: unknown key; allowed keys are account, region/);
   });
 
-  it("loads the shipped example config", async () => {
-    const example = join(import.meta.dirname, "..", "orchestrate.config.example.yaml");
-    expect(await main(["synth", "prod", "--config", example, "--out", join(cwd, "out")])).toBe(0);
-    expect(stdout.join("\n")).toContain("account 123456789012");
+  it("loads the committed team config, and its commented qa example once uncommented", async () => {
+    const team = readFileSync(join(import.meta.dirname, "..", "orchestrate.config.yaml"), "utf8");
+    expect(await main(["synth", "prod", "--config", join(import.meta.dirname, "..", "orchestrate.config.yaml"), "--out", join(cwd, "out")])).toBe(0);
+    const uncommented = team.replace(/^# (qa:|  (extends|account|secretsArn):)/gm, "$1");
+    writeFileSync(join(cwd, "team.yaml"), uncommented);
+    expect(await main(["synth", "qa", "--config", join(cwd, "team.yaml"), "--out", join(cwd, "out")])).toBe(0);
+    expect(stdout.join("\n")).toContain("qa  (us-east-2, account 444444444444)  api: https://api.qa-alert-engine.totogicore.com");
+    expect(readdirSync(join(cwd, "out", "qa"))).toHaveLength(5);
   });
 });
 
