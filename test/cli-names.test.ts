@@ -75,10 +75,12 @@ describe("--stacks takes full stack names", () => {
 });
 
 describe("an environment the config declares", () => {
-  it("qa (extends dev): deploy, status and teardown work, under stacks named -qa", async () => {
+  it("qa (extends dev): changeset, deploy, status and teardown work, under stacks named -qa", async () => {
     h = deployHarness();
     h.cloud.putImage("alert-engine-qa", "latest");
     const cli = cliHarness(h, configWith(declared("qa", "dev")));
+    expect(await cli.run(["changeset", "qa"])).toBe(0);
+    expect(cli.output()).toContain("alert-engine-backend-qa");
     expect(await cli.run(["deploy", "qa"])).toBe(0);
     for (const { id } of STACKS) expect(h.cloud.stack(`alert-engine-${id}-qa`)?.status).toBe("CREATE_COMPLETE");
     expect(h.cloud.stack("alert-engine-network-dev")).toBeUndefined();

@@ -44,7 +44,10 @@ function range(from: number, to: number, step: number): number[] {
 /**
  * An environment's name becomes part of its stack names (`<project>-<stack>-<env>`), its API domain's first
  * label (`<env>-<project>`), its ECR repository and log group: lowercase DNS-label characters fit all of them.
- * Length is checked where it binds, on the longest derived name (the API domain, below).
+ * Length is checked where it binds: the API domain, at most 64 characters for ACM (below), leaves a name of at
+ * most ~32 with the default project and domain, well inside stack names (128), the ECR repository (256) and the
+ * Cognito pool names (128). The load balancer, target group and bucket are not named by the templates:
+ * CloudFormation derives their names from the stack name and truncates them to AWS's limits (32, 32, 63).
  */
 const ENVIRONMENT_NAME = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
 
