@@ -114,6 +114,9 @@ describe("bootstrap command", () => {
     expect(process.exitCode).toBe(0);
     process.exitCode = undefined;
     expect(lines.join("\n")).toContain("keep the last 5 images");
-    expect(() => program.parse(["bootstrap", "qa"], { from: "user" })).toThrow();
+    // An environment the config does not declare is refused by the loader, before any AWS call.
+    const calls = cloud.calls.length;
+    await expect(program.parseAsync(["bootstrap", "qa"], { from: "user" })).rejects.toThrow(/Unknown environment "qa"/);
+    expect(cloud.calls.length).toBe(calls);
   });
 });
