@@ -66,6 +66,12 @@ describe("an environment that extends a shipped one", () => {
     expect(JSON.stringify(templates.map((t) => t.template))).toContain('"Environment":"qa"');
   });
 
+  it("starts from its base as the config sets it: a pr-142 extending dev deploys into dev's account with dev's secret", () => {
+    const secret = "arn:aws:secretsmanager:us-east-2:111111111111:secret:alert-engine/dev-AbCdEf";
+    const yaml = `dev:\n  account: "111111111111"\n  secretsArn: ${secret}\n  logRetentionDays: 14\npr-142:\n  extends: dev\n  logRetentionDays: 3\n`;
+    expect(load("pr-142", yaml)).toMatchObject({ account: "111111111111", secretsArn: secret, logRetentionDays: 3 });
+  });
+
   it("loads alongside the shipped ones, each with its own figures", () => {
     const file = configFile('dev:\n  maxTasks: 1\nqa:\n  extends: dev\n  cpu: 1024\n  memoryMiB: 2048\n');
     const [dev, qa] = loadEnvironments(["dev", "qa"], { configFile: file, vars: {} });

@@ -202,7 +202,9 @@ export function loadEnvironments(names: readonly string[], options: LoadOptions 
   const origin = { configFile: path, profile: profileOrigin(options.profile, vars) };
 
   return envNames.map((name) => {
-    const { base, overrides } = config.get(name) ?? { base: name as EnvironmentName, overrides: {} };
+    const { base, overrides: own } = config.get(name) ?? { base: name as EnvironmentName, overrides: {} };
+    // A declared environment starts from its base as this team configures it (account, secret, sizes), then its own.
+    const overrides = base === name ? own : { ...config.get(base)?.overrides, ...own };
     // The config file is per environment and deliberate; AWS_REGION is a shell-wide habit, so it only fills a gap.
     const region = options.region || overrides.region || vars.AWS_REGION || DEFAULT_REGION;
     const env: Environment = {
