@@ -237,6 +237,9 @@ async function approveAndExecute(run: Run, changeSet: ReadyChangeSet): Promise<N
     await discard(ctx, desired.name, changeSet.id);
     return { kind: "failed", refused: true, message: late, durationMs: run.elapsed() };
   }
+  // Executing may replace or remove resources: a Ctrl-C that came in meanwhile (while the change set was
+  // computed, or as it was approved) stops it; the unexecuted change set is removed on the way out.
+  ctx.signal?.throwIfAborted();
   const localSince = new Date(ctx.clock.now() - 1_000);
   const executed = await execute(ctx, desired.name, changeSet.id);
   if ("refused" in executed) return { kind: "failed", refused: true, message: executed.refused, durationMs: run.elapsed() };

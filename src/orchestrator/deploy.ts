@@ -37,7 +37,7 @@ export interface DeployRequest extends WatchContext {
   /** Per stack, what its deploy lowers (protection-guard.ts): approval treats it as a concern. */
   readonly lowerings?: ReadonlyMap<NodeId, readonly ProtectionLowering[]>;
   /** Steps CloudFormation cannot do, run once a stack has succeeded (e.g. restrict the default security group). */
-  readonly afterStack?: (node: StackId, outputs: Record<string, string>) => Promise<string[]>;
+  readonly afterStack?: (node: StackId, outputs: Record<string, string>, signal?: AbortSignal) => Promise<string[]>;
   /** A look at a stack's workload while it deploys (ECS tasks stopping), for nodes it watches; new findings are shown. */
   readonly watchWhileDeploying?: (node: StackId) => (() => Promise<string[]>) | undefined;
   /** Extra diagnosis for a failed stack (e.g. ECS stop reasons), added to its report. */
@@ -154,7 +154,7 @@ async function alongside(request: DeployRequest, node: StackId, deploying: Promi
 /** Post-stack steps on success, diagnosis on failure; both report in the stack's own notes. */
 async function withFollowUp(request: DeployRequest, node: StackId, result: NodeResult): Promise<NodeResult> {
   if ((result.kind === "deployed" || result.kind === "unchanged") && request.afterStack) {
-    const notes = await request.afterStack(node, result.outputs);
+    const notes = await request.afterStack(node, result.outputs, request.signal);
     return { ...result, notes: [...(result.notes ?? []), ...notes] };
   }
   // A refusal ran nothing in CloudFormation: an ECS "diagnosis" would explain an operation that never happened.

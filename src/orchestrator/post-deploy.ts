@@ -22,13 +22,20 @@ export interface PostDeployDeps {
 }
 
 /** Runs after each stack that succeeded (also when unchanged, so a failed step is retried by the next deploy). */
-export function afterStackSteps(deps: PostDeployDeps): (node: StackId, outputs: Record<string, string>) => Promise<string[]> {
-  return async (node, outputs) => {
-    if (node === "network") return restrictDefaultGroup(deps, outputs);
-    if (node === "storage") return folderMarkers(deps, outputs);
-    return [];
+export function afterStackSteps(deps: PostDeployDeps): (node: StackId, outputs: Record<string, string>, signal?: AbortSignal) => Promise<string[]> {
+  return async (node, outputs, signal) => {
+    const step = AFTER_STACK[node];
+    if (!step) return [];
+    // Each step changes AWS: after a Ctrl-C none starts (the stack itself is done; the next deploy runs the step).
+    if (signal?.aborted) return [`not done: ${step.what} (interrupted before it started); the next deploy does it`];
+    return step.run(deps, outputs);
   };
 }
+
+const AFTER_STACK: Partial<Record<StackId, { what: string; run: (deps: PostDeployDeps, outputs: Record<string, string>) => Promise<string[]> }>> = {
+  network: { what: "restricting the default security group (CIS 5.4)", run: (deps, outputs) => restrictDefaultGroup(deps, outputs) },
+  storage: { what: "creating the bucket's folder markers", run: (deps, outputs) => folderMarkers(deps, outputs) },
+};
 
 async function restrictDefaultGroup(deps: PostDeployDeps, outputs: Record<string, string>): Promise<string[]> {
   const target = { groupId: outputs.DefaultSecurityGroupId, vpcId: outputs.VpcId };
