@@ -3,7 +3,7 @@
  * and no post-stack step (default security group revocation, folder markers) may start; exit 130.
  * Against the stateful fake cloud, in virtual time.
  */
-import { DescribeChangeSetCommand, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { DescribeChangeSetCommand, DescribeStacksCommand, UpdateTerminationProtectionCommand } from "@aws-sdk/client-cloudformation";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { cliHarness, writeConfig } from "./support/cli-harness.js";
 import { deployHarness, type Harness } from "./support/deploy-harness.js";
@@ -88,5 +88,32 @@ describe("deploy: Ctrl-C stops every destructive step that has not started", () 
     expect(h.cloud.callsOf("RevokeSecurityGroupIngress")).toEqual([]);
     expect(h.cloud.callsOf("RevokeSecurityGroupEgress")).toEqual([]);
     expect(cli.output()).toMatch(/network: not done: restricting the default security group \(CIS 5\.4\) \(interrupted before it started\); the next deploy does it/);
+  });
+});
+
+describe("deploy: Ctrl-C before a failed first create is deleted and made again", () => {
+  let h: Harness;
+  afterEach(() => {
+    h.cloud.restore();
+    vi.restoreAllMocks();
+  });
+
+  it("Ctrl-C as the failed stack's termination protection is lifted: DeleteStack does not start, exit 130", async () => {
+    h = deployHarness();
+    h.cloud.putImage("alert-engine-dev", "latest");
+    const cli = cliHarness(h, writeConfig(h.cloud.account));
+    h.cloud.failResource({ stack: "alert-engine-auth-dev", logicalId: "UserPool", reason: "Invalid email configuration" });
+    expect(await cli.run(["deploy", "dev", "--stacks", "auth"])).toBe(1);
+    expect(h.cloud.stack("alert-engine-auth-dev")?.status).toBe("ROLLBACK_COMPLETE");
+    // Someone turned termination protection on by hand: the engine lifts it before deleting the empty stack.
+    await h.clients.cloudformation.send(new UpdateTerminationProtectionCommand({ StackName: "alert-engine-auth-dev", EnableTerminationProtection: true }));
+
+    const ctrlC = new AbortController();
+    onEachAnswer(h.clients.cloudformation, UpdateTerminationProtectionCommand, () => ctrlC.abort(new Error("Ctrl-C")));
+    const before = h.cloud.mutatingCalls().length;
+    const code = await cli.run(["deploy", "dev", "--stacks", "auth", "--allow-protection-lowering"], { signal: ctrlC.signal });
+    expect(code).toBe(130);
+    expect(h.cloud.mutatingCalls().slice(before).map((c) => c.command)).toEqual(["UpdateTerminationProtection"]);
+    expect(h.cloud.stack("alert-engine-auth-dev")?.status).toBe("ROLLBACK_COMPLETE");
   });
 });

@@ -41,7 +41,10 @@ export async function settleStack(
   }
   if (current && isFailedFirstCreate(current.status)) {
     say("ROLLBACK_COMPLETE after a failed first create: deleting the empty stack and creating it again");
+    // Destructive steps: a Ctrl-C that came in before either (even while the first was in flight) stops it.
+    ctx.signal?.throwIfAborted();
     if (current.terminationProtection) await ctx.cfn.setTerminationProtection(desired.name, false);
+    ctx.signal?.throwIfAborted();
     const token = await ctx.cfn.deleteStack(current.stackId);
     const outcome = await follow(ctx, desired, current.stackId, 1_000, ctx.poll.operationTimeoutMs, token);
     if (outcome.stack && outcome.stack.status !== "DELETE_COMPLETE") {
