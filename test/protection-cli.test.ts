@@ -55,6 +55,20 @@ describe("lowering protection in an environment that retains data", () => {
     expect(h.cloud.stack("alert-engine-storage-prod")!.template.Resources.Bucket!.DeletionPolicy).toBe("Retain");
   });
 
+  it("a deployed template it cannot read (YAML) cannot prove nothing is lowered: refused before anything changes, even with --yes", async () => {
+    const yaml = "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n";
+    h.cloud.changeStackBehindOurBack("alert-engine-storage-prod", (stack) => {
+      stack.templateBody = yaml;
+    });
+    // Only the bucket's policies are lowered, which only the unreadable template could show.
+    const cli = cliHarness(h, writeConfig(h.cloud.account, { prod: { retainData: false } }));
+    const before = h.cloud.mutatingCalls().length;
+    expect(await cli.run(["deploy", "prod", "--yes", "--stacks", "storage"])).toBe(2);
+    expect(h.cloud.mutatingCalls().slice(before)).toEqual([]);
+    expect(cli.output()).toMatch(/alert-engine-storage-prod: .*deployed template .*not JSON with Resources/);
+    expect(cli.output()).toMatch(/--allow-protection-lowering \(--yes does not imply it\)/);
+  });
+
   it("is applied with --allow-protection-lowering and --yes", async () => {
     const cli = cliHarness(h, lowered);
     expect(await cli.run(["deploy", "prod", "--yes", "--allow-protection-lowering"])).toBe(0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadEnvironment } from "../src/env/load.js";
-import { protectionLowerings, protectsData, type ProtectionState } from "../src/orchestrator/protection.js";
+import { DEPLOYED_TEMPLATE, deployedProtection, protectionLowerings, protectsData, type ProtectionState } from "../src/orchestrator/protection.js";
 import type { Resource, Template } from "../src/templates/cfn.js";
 import { stackDefinition } from "../src/templates/index.js";
 import { synthesize } from "../src/templates/stack.js";
@@ -60,8 +60,15 @@ describe("what lowers protection", () => {
     ]);
   });
 
-  it("a deployed template that cannot be read as ours (YAML) leaves only termination protection to compare", () => {
+  it("no deployed template (no stack yet) has nothing to lower", () => {
     expect(protectionLowerings(NO_DECLARED, "s", { terminationProtection: false }, state({ R: bucket() }))).toEqual([]);
+  });
+
+  it("a deployed template that cannot be read as ours (YAML) counts as lowering: what it keeps cannot be compared", () => {
+    const yaml = deployedProtection("Resources:\n  R:\n    Type: AWS::S3::Bucket\n    DeletionPolicy: Retain\n", false);
+    expect(protectionLowerings(NO_DECLARED, "s", yaml, state({ R: bucket() }))).toEqual([
+      { logicalId: "s", resourceType: DEPLOYED_TEMPLATE, change: expect.stringMatching(/^is not JSON with Resources .* cannot be known$/) },
+    ]);
   });
 });
 

@@ -7,7 +7,7 @@ import { ENVIRONMENT_DEFAULTS } from "../env/defaults.js";
 import { stackDefinition } from "../templates/index.js";
 import { synthesize } from "../templates/stack.js";
 import type { DeployedSnapshot } from "./deployed-stacks.js";
-import { describeLowering, protectionLowerings, protectsData, type ProtectionLowering } from "./protection.js";
+import { deployedProtection, describeLowering, protectionLowerings, protectsData, type ProtectionLowering } from "./protection.js";
 import { parseTemplate } from "./teardown-retained.js";
 
 export const ALLOW_LOWERING_FLAG = "--allow-protection-lowering";
@@ -26,7 +26,7 @@ export function plannedLowerings(env: Environment, snapshots: readonly DeployedS
     const lowerings = protectionLowerings(
       definition,
       name,
-      { template: parseTemplate(body), terminationProtection: stack.terminationProtection },
+      deployedProtection(body, stack.terminationProtection),
       { template: synthesize(definition, env), terminationProtection: env.terminationProtection },
     );
     return lowerings.length > 0 ? [{ node, stack: name, lowerings }] : [];

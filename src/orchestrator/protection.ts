@@ -7,6 +7,7 @@
  */
 import type { Json, Resource, Template } from "../templates/cfn.js";
 import type { StackDefinition } from "../templates/stack.js";
+import { parseTemplate } from "./teardown-retained.js";
 
 /** Types that hold data, whichever stack declares them (a definition's statefulResources adds its own). */
 export const STATEFUL_TYPES: ReadonlySet<string> = new Set(["AWS::S3::Bucket", "AWS::Cognito::UserPool", "AWS::Logs::LogGroup", "AWS::EC2::VPC"]);
@@ -18,8 +19,19 @@ export const isStatefulResource = (definition: Pick<StackDefinition, "statefulRe
 export interface ProtectionState {
   /** undefined: no stack yet, or a deployed template that is not ours to read (YAML): nothing to compare resources with. */
   readonly template?: Template;
+  /** A deployed template exists but is not ours to read (YAML, hand-edited): what it protects cannot be compared. */
+  readonly unreadable?: boolean;
   readonly terminationProtection: boolean;
 }
+
+/** A deployed stack's protection from its template body as GetTemplate returns it. */
+export const deployedProtection = (body: string | undefined, terminationProtection: boolean): ProtectionState => {
+  const template = parseTemplate(body);
+  return { template, unreadable: body !== undefined && template === undefined, terminationProtection };
+};
+
+/** Stands for a deployed template that cannot be compared, in a lowering's resourceType. */
+export const DEPLOYED_TEMPLATE = "deployed template";
 
 export interface ProtectionLowering {
   /** The resource's logical id, or the stack's name for termination protection. */
@@ -50,6 +62,11 @@ export function protectionLowerings(
   const found: ProtectionLowering[] = [];
   if (deployed.terminationProtection && !desired.terminationProtection) {
     found.push({ logicalId: stackName, resourceType: STACK_TYPE, change: "termination protection on → off" });
+  }
+  // What cannot be read cannot be shown to keep its Retain policies or deletion protection: the deploy
+  // might lower them, so it counts as lowering (refused where data is retained, asked about elsewhere).
+  if (deployed.unreadable && desired.template) {
+    found.push({ logicalId: stackName, resourceType: DEPLOYED_TEMPLATE, change: "is not JSON with Resources (YAML, or edited outside this tool), so whether this deploy lowers what it retains cannot be known" });
   }
   if (!deployed.template || !desired.template) return found;
   for (const [logicalId, before] of Object.entries(deployed.template.Resources)) {
@@ -128,4 +145,4 @@ export function protectsData(deployed: ProtectionState): boolean {
 
 /** One line per lowering, for messages and the review: "UserPool (AWS::Cognito::UserPool): DeletionPolicy Retain → Delete". */
 export const describeLowering = (l: ProtectionLowering) =>
-  l.resourceType === STACK_TYPE ? l.change : `${l.logicalId} (${l.resourceType}): ${l.change}`;
+  l.resourceType === STACK_TYPE ? l.change : l.resourceType === DEPLOYED_TEMPLATE ? `${DEPLOYED_TEMPLATE} ${l.change}` : `${l.logicalId} (${l.resourceType}): ${l.change}`;

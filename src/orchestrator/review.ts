@@ -18,7 +18,7 @@ import { resolveInputs, type InputSources } from "./inputs.js";
 import type { NodeResult } from "./results.js";
 import { changeRows, dangerWarnings, type ResourceChangeRow } from "./review-changes.js";
 import { parseTemplate } from "./teardown-plan.js";
-import { protectionLowerings, type ProtectionLowering } from "./protection.js";
+import { deployedProtection, protectionLowerings, type ProtectionLowering } from "./protection.js";
 import { retainsData } from "./protection-guard.js";
 import { isEmptyReview, isFailedFirstCreate, isInProgress, isUpdatable, needsManualRecovery } from "./stack-status.js";
 import { waitForChangeSet } from "./change-set-wait.js";
@@ -163,7 +163,7 @@ async function reviewStack(
     ...protectionLowerings(
       definition,
       base.stack,
-      { template: parseTemplate(deployedBody), terminationProtection: current.terminationProtection },
+      deployedProtection(deployedBody, current.terminationProtection),
       { template, terminationProtection: request.env.terminationProtection },
     ),
   );
