@@ -1,11 +1,11 @@
 /** `orchestrate deploy <env>`: preflight, then the stack graph with live progress, then the outputs. */
 import { S3Api } from "../aws/s3.js";
 import { UserInputError } from "../errors.js";
-import { concerns, type ChangeConcern } from "../orchestrator/approval.js";
+import { concerns, type ApprovalLevel, type ChangeConcern } from "../orchestrator/approval.js";
 import { certificateRunner, lookUpCertificate } from "../orchestrator/certificate.js";
 import { deploy, type DeployReport } from "../orchestrator/deploy.js";
 import type { ChangeSetReview } from "../orchestrator/deploy-stack.js";
-import { buildGraph, subgraph } from "../orchestrator/graph.js";
+import { buildGraph, subgraph, type NodeId } from "../orchestrator/graph.js";
 import { buildAndPush } from "../orchestrator/image-build.js";
 import { afterStackSteps, diagnoseStack, serviceWatch, writeOutputsFile } from "../orchestrator/post-deploy.js";
 import { preflight, requireAccount } from "../orchestrator/preflight.js";
@@ -37,15 +37,16 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
     const reviewed = options.changeset ? await readReviewedDeploy(session, options) : undefined;
     // Building takes minutes: first make sure the credentials and account are right (no image needed yet).
     if (options.build) await preflight({ env, clients, retry, imageTag: options.imageTag, purpose: "build" });
+    const nodes = only ?? NODE_IDS;
+    // Pushing the image is a change in AWS (ECR): every refusal that needs no image is made before it.
+    const refusedBeforeBuild = options.build ? await refuseUnsafeDeploy(session, options, approval, nodes) : undefined;
     const imageTag = reviewed?.record.imageTag ?? (options.build ? await buildImage(session, options) : options.imageTag);
     const preflighted = await preflight({ env, clients, retry, imageTag, purpose: "deploy" });
     const checked = reviewed ? { ...preflighted, context: withReviewedImage(preflighted.context, reviewed) } : preflighted;
-    await refuseWhileAnotherDeployIsLive(session, "deploy");
-    const nodes = only ?? NODE_IDS;
-    if (reviewed) await verifyReviewedDeploy({ env, cfn: session.cfn, review: reviewed, nodes, context: checked.context, certificate: await certificateState(session) });
-    // Lowered protection first: its refusal lists what the config would lower, worth knowing before --yes.
-    const protection = await checkProtection(session, nodes, Boolean(options.allowProtectionLowering));
-    requireWayToApprove(session, options, approval, protection.lowerings);
+    const verifyReview = reviewed
+      ? async () => verifyReviewedDeploy({ env, cfn: session.cfn, review: reviewed, nodes, context: checked.context, certificate: await certificateState(session) })
+      : undefined;
+    const protection = refusedBeforeBuild ?? (await refuseUnsafeDeploy(session, options, approval, nodes, verifyReview));
     const graph = subgraph(buildGraph(STACKS), nodes);
     // Prod too gets the live view: a question pauses it (approver), it is not a reason to fall back to lines.
     const progress = session.progress(graph.nodes.map((n) => n.id), { lines: options.progress });
@@ -145,6 +146,16 @@ function approver(session: Session, options: DeployOptions, progress: Progress) 
     turn = asked.catch(() => undefined);
     return /^y(es)?$/i.test((await asked).trim());
   };
+}
+
+/** Another live deploy, a review that does not cover the deploy, lowered protection, no way to approve: refused (exit 2). */
+async function refuseUnsafeDeploy(session: Session, options: DeployOptions, approval: ApprovalLevel, nodes: readonly NodeId[], verifyReview?: () => Promise<void>) {
+  await refuseWhileAnotherDeployIsLive(session, "deploy");
+  await verifyReview?.();
+  // Lowered protection first: its refusal lists what the config would lower, worth knowing before --yes.
+  const protection = await checkProtection(session, nodes, Boolean(options.allowProtectionLowering));
+  requireWayToApprove(session, options, approval, protection.lowerings);
+  return protection;
 }
 
 /** The account is checked before the review's change sets are read: a wrong profile must not even look. */
