@@ -217,11 +217,17 @@ describe("approval in CI (#6)", () => {
   it("a prod deploy with no terminal and no --yes is refused before anything is created, saying how to proceed", async () => {
     h = deployHarness();
     h.cloud.putImage("alert-engine-prod", "latest");
-    const cli = cliHarness(h, writeConfig(h.cloud.account));
+    const config = writeConfig(h.cloud.account);
+    const cli = cliHarness(h, config);
     expect(await cli.run(["deploy", "prod"])).toBe(2);
     expect(h.cloud.mutatingCalls()).toEqual([]);
     for (const id of STACKS) expect(h.cloud.stack(`alert-engine-${id}-prod`)).toBeUndefined();
-    expect(cli.output()).toMatch(/review with 'orchestrate changeset prod', then 'orchestrate deploy prod --changeset NAME'/);
+    // The way on works as printed: the project's script, with the --config this run used.
+    const printed = /review with '([^']+)', then run the deploy command it prints/.exec(cli.output())?.[1];
+    expect(printed).toBe(`npm run orchestrate -- changeset prod --config ${config}`);
+    const shown = cli.lines.length;
+    expect(await cli.run(printed!.replace("npm run orchestrate -- ", "").split(" "))).toBe(0);
+    expect(cli.lines.slice(shown).join("\n")).toMatch(/^Review of prod \(us-east-2\)/);
   });
 
   it("--require-approval in dev with no terminal and no --yes is refused the same way", async () => {

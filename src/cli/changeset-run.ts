@@ -7,6 +7,7 @@ import { lookUpCertificate } from "../orchestrator/certificate.js";
 import { reviewJson, reviewMarkdown, reviewText } from "../render/review.js";
 import type { ChangesetOptions } from "./changeset-command.js";
 import { EXIT } from "./command.js";
+import { place } from "./invocation.js";
 import { checkOutputPaths, writeAtEnd, type WriteOutcome } from "./output-paths.js";
 import { openSession, type Session, type SessionOverrides } from "./session.js";
 
@@ -37,20 +38,6 @@ export async function runChangeset(envName: string, options: ChangesetOptions, o
   } finally {
     session.close();
   }
-}
-
-/** What chose the account, region, config and names of this review: the printed commands must say the same. */
-function place(options: ChangesetOptions): { variables: string[]; options: string[] } {
-  const flags: [string, string | undefined][] = [
-    ["--config", options.config],
-    ["--region", options.region],
-    ["--profile", options.profile],
-    ["--endpoint-url", options.endpointUrl],
-  ];
-  return {
-    variables: ["PROJECT_NAME", "BASE_DOMAIN"].filter((name) => process.env[name]).map((name) => `${name}=${process.env[name]}`),
-    options: flags.flatMap(([flag, value]) => (value === undefined ? [] : [flag, value])),
-  };
 }
 
 /** Writes --markdown, then prints the review whatever became of the file (the change sets are kept either way). */

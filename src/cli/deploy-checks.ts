@@ -10,6 +10,7 @@ import { readDeployedStacks, reusingFirstReads } from "../orchestrator/deployed-
 import type { NodeId } from "../orchestrator/graph.js";
 import { STACK_TYPE, type ProtectionLowering } from "../orchestrator/protection.js";
 import { loweringRefusal, plannedLowerings, retainsData } from "../orchestrator/protection-guard.js";
+import { commandLine, type Placing } from "./invocation.js";
 import type { Session } from "./session.js";
 
 /**
@@ -20,7 +21,7 @@ import type { Session } from "./session.js";
  */
 export function requireWayToApprove(
   session: Session,
-  options: { yes?: boolean; changeset?: string },
+  options: { yes?: boolean; changeset?: string } & Placing,
   approval: ApprovalLevel,
   lowerings: ReadonlyMap<NodeId, readonly ProtectionLowering[]> = new Map(),
 ): void {
@@ -35,7 +36,7 @@ export function requireWayToApprove(
   }
   throw new UserInputError(
     `deploy ${env} may need approval (--require-approval ${approval}) and there is no terminal to ask and no --yes: nothing was changed. ` +
-      `In a pipeline, review with 'orchestrate changeset ${env}', then 'orchestrate deploy ${env} --changeset NAME' executes exactly what was reviewed; or pass --yes to approve every change set unseen.`,
+      `In a pipeline, review with '${commandLine(`changeset ${env}`, options)}', then run the deploy command it prints (deploy ${env} --changeset NAME): it executes exactly what was reviewed; or pass --yes to approve every change set unseen.`,
   );
 }
 
