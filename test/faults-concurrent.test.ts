@@ -71,7 +71,7 @@ describe("two deploys of one environment started 1.5 s apart", () => {
     const out = cli.output();
     expect(out).toMatch(/another deploy of dev is running; nothing was changed/);
     expect(out).toMatch(/alert-engine-network-dev: change set orchestrate-\d{8}T\d{9}Z \(\w+, made \d+(\.\d)? s ago\)/);
-    expect(out).toMatch(/Wait for it to finish.*orchestrate changeset dev --discard orchestrate-\d{8}T\d{9}Z/s);
+    expect(out).toMatch(/Wait for it to finish.*npm run orchestrate -- changeset dev --discard orchestrate-\d{8}T\d{9}Z --config \S+/s);
     // Nobody deleted anything: the first run made one change set per stack and executed each, the second made none.
     expect(h.cloud.callsOf("DeleteChangeSet")).toEqual([]);
     expect(h.cloud.callsOf("CreateChangeSet")).toHaveLength(STACK_IDS.length);
@@ -191,10 +191,13 @@ describe("a run killed with its change sets unexecuted", () => {
     expect(await cli.run(["deploy", "dev"])).toBe(2);
     expect(cli.output()).toMatch(/alert-engine-network-dev: change set orchestrate-20250101T010000000Z \(CREATE_COMPLETE, made 1 min ago\)/);
     expect(cli.output()).not.toMatch(/review-20250101T010000Z \(/);
-    expect(cli.output()).toContain("to clear them now: orchestrate changeset dev --discard orchestrate-20250101T010000000Z");
+    // Printed as it can be pasted: the npm script, with the --config this run used.
+    const clearing = `npm run orchestrate -- changeset dev --discard orchestrate-20250101T010000000Z --config ${config}`;
+    expect(cli.output()).toContain(`to clear them now: ${clearing}.`);
+    expect(cli.output()).toContain(`Wait for it to finish (npm run orchestrate -- status dev --config ${config})`);
     expect(h.cloud.callsOf("DeleteChangeSet")).toEqual([]);
 
-    expect(await cli.run(["changeset", "dev", "--discard", "orchestrate-20250101T010000000Z"])).toBe(0);
+    expect(await cli.run(clearing.replace("npm run orchestrate -- ", "").split(" "))).toBe(0);
     expect(cli.output()).toContain(`deleted orchestrate-20250101T010000000Z on ${network}`);
     expect(h.cloud.stack(network)!.changeSets.map((c) => c.name)).toContain("review-20250101T010000Z");
     expect(await cli.run(["deploy", "dev"])).toBe(0);

@@ -7,7 +7,7 @@ import { lookUpCertificate } from "../orchestrator/certificate.js";
 import { reviewJson, reviewMarkdown, reviewText } from "../render/review.js";
 import type { ChangesetOptions } from "./changeset-command.js";
 import { EXIT } from "./command.js";
-import { place } from "./invocation.js";
+import { commandLine, place } from "./invocation.js";
 import { checkOutputPaths, writeAtEnd, type WriteOutcome } from "./output-paths.js";
 import { openSession, type Session, type SessionOverrides } from "./session.js";
 
@@ -19,7 +19,7 @@ export async function runChangeset(envName: string, options: ChangesetOptions, o
     const { env, clients, retry } = session;
     const imageTag = options.imageTag ?? env.imageTag;
     const checked = await preflight({ env, clients, retry, imageTag, purpose: "review" });
-    await refuseWhileAnotherDeployIsLive(session, "review");
+    await refuseWhileAnotherDeployIsLive(session, "review", (words) => commandLine(words, options));
     const certificate = await lookUpCertificate(env, clients, retry);
     const report = await review({
       env,

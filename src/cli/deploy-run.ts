@@ -18,6 +18,7 @@ import { changeTable } from "../render/review.js";
 import { STACKS, stackDefinition } from "../templates/index.js";
 import { NODE_IDS, type DeployOptions } from "./deploy-command.js";
 import { EXIT } from "./command.js";
+import { commandLine } from "./invocation.js";
 import { checkProtection, requireWayToApprove } from "./deploy-checks.js";
 import { checkOutputPaths, writeAtEnd, type WriteOutcome } from "./output-paths.js";
 import { openSession, type Progress, type Session, type SessionOverrides } from "./session.js";
@@ -150,7 +151,7 @@ function approver(session: Session, options: DeployOptions, progress: Progress) 
 
 /** Another live deploy, a review that does not cover the deploy, lowered protection, no way to approve: refused (exit 2). */
 async function refuseUnsafeDeploy(session: Session, options: DeployOptions, approval: ApprovalLevel, nodes: readonly NodeId[], verifyReview?: () => Promise<void>) {
-  await refuseWhileAnotherDeployIsLive(session, "deploy");
+  await refuseWhileAnotherDeployIsLive(session, "deploy", (words) => commandLine(words, options));
   await verifyReview?.();
   // Lowered protection first: its refusal lists what the config would lower, worth knowing before --yes.
   const protection = await checkProtection(session, nodes, Boolean(options.allowProtectionLowering));

@@ -14,6 +14,7 @@ import { teardown } from "../orchestrator/teardown.js";
 import { planTeardown, TeardownReadError, type PlanReaders, type TeardownPlan } from "../orchestrator/teardown-plan.js";
 import { hasAnythingToDelete, planText, readFailureText, summaryJson, summaryText, teardownSink, teardownSucceeded } from "../render/teardown.js";
 import { EXIT } from "./command.js";
+import { commandLine } from "./invocation.js";
 import { openSession, type Session, type SessionOverrides } from "./session.js";
 import type { TeardownOptions } from "./teardown-command.js";
 
@@ -23,7 +24,7 @@ export async function runTeardown(envName: string, options: TeardownOptions, ove
     const { env, clients, retry } = session;
     refuseByFlags(env, options, session.interactive);
     await requireAccount(session, "tear down");
-    await refuseWhileAnotherDeployIsLive(session, "tear down");
+    await refuseWhileAnotherDeployIsLive(session, "tear down", (words) => commandLine(words, options));
     const certificate = await lookUpCertificate(env, clients, retry);
     const s3 = new S3Api(clients.s3, retry);
     const plan = await planOrExplain(session, { cfn: session.cfn, countVersions: (bucket) => s3.countVersions(bucket) }, certificate.arn && certificate.description);

@@ -116,7 +116,12 @@ export async function liveRuns(cfn: CloudFormationApi, env: Environment, now: nu
  * live, saying what was found and how to proceed. A run killed mid-way shows up here too, until its
  * change sets are over or cleared.
  */
-export async function refuseWhileAnotherDeployIsLive(session: { cfn: CloudFormationApi; env: Environment; clock: Clock }, verb: string): Promise<void> {
+export async function refuseWhileAnotherDeployIsLive(
+  session: { cfn: CloudFormationApi; env: Environment; clock: Clock },
+  verb: string,
+  /** How to print a command a person can paste (the CLI knows its script and this run's --config, --region…). */
+  command: (words: string) => string,
+): Promise<void> {
   const { env } = session;
   const live = await liveRuns(session.cfn, env, session.clock.now());
   if (live.length === 0) return;
@@ -124,12 +129,12 @@ export async function refuseWhileAnotherDeployIsLive(session: { cfn: CloudFormat
   const clearing =
     unexecuted.length === 0
       ? ""
-      : ` If that run was killed, its change sets count as abandoned ${age(ABANDONED_AFTER_MS)} after they were made and the next deploy removes them; to clear them now: ${unexecuted.map((n) => `orchestrate changeset ${env.name} --discard ${n}`).join("; ")}.`;
+      : ` If that run was killed, its change sets count as abandoned ${age(ABANDONED_AFTER_MS)} after they were made and the next deploy removes them; to clear them now: ${unexecuted.map((n) => command(`changeset ${env.name} --discard ${n}`)).join("; ")}.`;
   throw new UserInputError(
     [
       `another deploy of ${env.name} is running; nothing was changed (refusing to ${verb} ${env.name} alongside it):`,
       ...live.map((r) => `  ${r.stack}: ${describeRival(r)}${r.executing ? ", CloudFormation is executing it" : ""}`),
-      `Wait for it to finish (orchestrate status ${env.name}), then run again.${clearing}`,
+      `Wait for it to finish (${command(`status ${env.name}`)}), then run again.${clearing}`,
     ].join("\n"),
   );
 }
