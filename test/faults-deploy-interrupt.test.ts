@@ -87,7 +87,7 @@ describe("deploy: Ctrl-C stops every destructive step that has not started", () 
     expect(after.map((c) => c.command).filter((c) => c !== "DeleteChangeSet")).toEqual([]);
     expect(h.cloud.callsOf("RevokeSecurityGroupIngress")).toEqual([]);
     expect(h.cloud.callsOf("RevokeSecurityGroupEgress")).toEqual([]);
-    expect(cli.output()).toMatch(/network: not done: restricting the default security group \(CIS 5\.4\) \(interrupted before it started\); the next deploy does it/);
+    expect(cli.output()).toMatch(/^\s+not done: restricting the default security group \(CIS 5\.4\) \(interrupted before it started\); the next deploy does it$/m);
   });
 });
 
