@@ -1,5 +1,7 @@
 /** The command tree; `main` turns every outcome into an exit code. */
 import { Argument, Command, CommanderError, Option } from "commander";
+// Read at build time by esbuild (inlined into the bundle) and at run time by tsx and vitest: one source of truth.
+import packageJson from "../../package.json" with { type: "json" };
 import { ENVIRONMENT_NAMES } from "../env/model.js";
 import { loadEnvironments } from "../env/load.js";
 import { isInterruption, UserInputError } from "../errors.js";
@@ -19,6 +21,7 @@ function buildProgram(overrides?: SessionOverrides): Command {
     .addOption(new Option("--config <file>", "per-environment overrides (YAML)").default(undefined, "orchestrate.config.yaml when present"))
     .option("--region <region>", "AWS region (default: config file, then AWS_REGION, then us-east-2)")
     .option("--verbose", "show stack traces and SDK details on errors")
+    .version(packageJson.version)
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
 
