@@ -6,4 +6,4 @@ if [ $# -lt 1 ]; then
   exit 2
 fi
 cd "$(dirname "$0")/.."
-exec node --import tsx src/cli/main.ts deploy "$@"
+exec node bin/orchestrate.mjs deploy "$@"

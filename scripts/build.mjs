@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+/**
+ * Builds the CLI into dist/: ES modules bundled by esbuild, split at every dynamic import so a command
+ * loads only its own code (`--help` and `synth` never load the AWS SDK). Run by `npm ci` (the `prepare`
+ * script) and by bin/orchestrate.mjs when src/ changed since the last build.
+ * Plain JavaScript, not TypeScript: it must run before anything else exists, with node alone.
+ */
+import { rmSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const DIST = join(ROOT, "dist");
+export const ENTRY = join(DIST, "main.js");
+
+export async function buildCli() {
+  // Imported here, not at the top: the launcher imports this module only when it must rebuild.
+  const { build } = await import("esbuild");
+  const staging = `${DIST}.${process.pid}.tmp`;
+  rmSync(staging, { recursive: true, force: true });
+  await build({
+    entryPoints: { main: join(ROOT, "src/cli/main.ts") },
+    outdir: staging,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20.19",
+    // The SDK ships ES modules beside CommonJS; the ES build lets esbuild drop the commands and schemas we
+    // never call (EC2's CommonJS index alone is 2 MB and takes half a second to load).
+    mainFields: ["module", "main"],
+    // Bundled CommonJS (commander, js-yaml, some SDK internals) calls require(); ES modules have none.
+    banner: { js: 'import { createRequire as __orchestrateRequire } from "node:module"; const require = __orchestrateRequire(import.meta.url);' },
+    legalComments: "none",
+    logLevel: "warning",
+  });
+  writeFileSync(join(staging, "package.json"), '{ "type": "module" }\n');
+  // Swap in whole so a run starting meanwhile sees the old build or the new one, never half of each.
+  rmSync(DIST, { recursive: true, force: true });
+  renameSync(staging, DIST);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const started = performance.now();
+  await buildCli();
+  console.log(`built ${ENTRY.slice(ROOT.length + 1)} in ${Math.round(performance.now() - started)} ms`);
+}
