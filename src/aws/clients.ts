@@ -1,13 +1,54 @@
-import { ACMClient } from "@aws-sdk/client-acm";
-import { CloudFormationClient, type CloudFormationClientConfig } from "@aws-sdk/client-cloudformation";
-import { EC2Client } from "@aws-sdk/client-ec2";
-import { ECRClient } from "@aws-sdk/client-ecr";
-import { ECSClient } from "@aws-sdk/client-ecs";
-import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { Route53Client } from "@aws-sdk/client-route-53";
-import { S3Client } from "@aws-sdk/client-s3";
-import { STSClient } from "@aws-sdk/client-sts";
-import { fromIni, fromNodeProviderChain } from "@aws-sdk/credential-providers";
+import { createRequire } from "node:module";
+import type { ACMClient } from "@aws-sdk/client-acm";
+import type { CloudFormationClient, CloudFormationClientConfig } from "@aws-sdk/client-cloudformation";
+import type { EC2Client } from "@aws-sdk/client-ec2";
+import type { ECRClient } from "@aws-sdk/client-ecr";
+import type { ECSClient } from "@aws-sdk/client-ecs";
+import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { Route53Client } from "@aws-sdk/client-route-53";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { STSClient } from "@aws-sdk/client-sts";
+import type { fromIni as FromIni, fromNodeProviderChain as FromNodeProviderChain } from "@aws-sdk/credential-providers";
+
+/**
+ * Each SDK client is loaded when it is first used, not when this module is: `--help` and `synth` load none,
+ * and EC2's (the largest) waits until a command reaches the step that needs it.
+ * In the bundle, esbuild turns each literal `require("…")` below into its bundled ES module, run on that first
+ * call; pointing at the client's own file, not the package index, keeps the package's other commands and
+ * schemas out of the bundle. Under tsx and vitest (no ORCHESTRATE_BUNDLE, which scripts/build.mjs defines),
+ * Node's require loads the package's CommonJS build, the same one an `import` of it resolves to (the SDK's
+ * package.json has no "exports"), so the classes tests mock are the classes used here.
+ */
+declare const ORCHESTRATE_BUNDLE: true | undefined;
+const load = typeof ORCHESTRATE_BUNDLE === "undefined" ? createRequire(import.meta.url) : undefined;
+type Sdk<P> = () => P;
+const sdk: {
+  acm: Sdk<{ ACMClient: typeof ACMClient }>;
+  cloudformation: Sdk<{ CloudFormationClient: typeof CloudFormationClient }>;
+  ec2: Sdk<{ EC2Client: typeof EC2Client }>;
+  ecr: Sdk<{ ECRClient: typeof ECRClient }>;
+  ecs: Sdk<{ ECSClient: typeof ECSClient }>;
+  elbv2: Sdk<{ ElasticLoadBalancingV2Client: typeof ElasticLoadBalancingV2Client }>;
+  route53: Sdk<{ Route53Client: typeof Route53Client }>;
+  s3: Sdk<{ S3Client: typeof S3Client }>;
+  sts: Sdk<{ STSClient: typeof STSClient }>;
+  fromIni: Sdk<{ fromIni: typeof FromIni }>;
+  fromNodeProviderChain: Sdk<{ fromNodeProviderChain: typeof FromNodeProviderChain }>;
+} = {
+  acm: () => (load ? load("@aws-sdk/client-acm") : require("@aws-sdk/client-acm/dist-es/ACMClient.js")),
+  cloudformation: () => (load ? load("@aws-sdk/client-cloudformation") : require("@aws-sdk/client-cloudformation/dist-es/CloudFormationClient.js")),
+  ec2: () => (load ? load("@aws-sdk/client-ec2") : require("@aws-sdk/client-ec2/dist-es/EC2Client.js")),
+  ecr: () => (load ? load("@aws-sdk/client-ecr") : require("@aws-sdk/client-ecr/dist-es/ECRClient.js")),
+  ecs: () => (load ? load("@aws-sdk/client-ecs") : require("@aws-sdk/client-ecs/dist-es/ECSClient.js")),
+  elbv2: () =>
+    load ? load("@aws-sdk/client-elastic-load-balancing-v2") : require("@aws-sdk/client-elastic-load-balancing-v2/dist-es/ElasticLoadBalancingV2Client.js"),
+  route53: () => (load ? load("@aws-sdk/client-route-53") : require("@aws-sdk/client-route-53/dist-es/Route53Client.js")),
+  s3: () => (load ? load("@aws-sdk/client-s3") : require("@aws-sdk/client-s3/dist-es/S3Client.js")),
+  sts: () => (load ? load("@aws-sdk/client-sts") : require("@aws-sdk/client-sts/dist-es/STSClient.js")),
+  fromIni: () => (load ? load("@aws-sdk/credential-providers") : require("@aws-sdk/credential-providers/dist-es/fromIni.js")),
+  fromNodeProviderChain: () =>
+    load ? load("@aws-sdk/credential-providers") : require("@aws-sdk/credential-providers/dist-es/fromNodeProviderChain.js"),
+};
 
 type Credentials = NonNullable<CloudFormationClientConfig["credentials"]>;
 
@@ -48,7 +89,7 @@ export function createClients(settings: ClientSettings): AwsClients {
   // error, as with the AWS CLI. The default chain would pass over a mistyped or missing profile to its next
   // source, a container or instance role, and deploy as whatever account that role belongs to.
   const profile = settings.profile ?? process.env.AWS_PROFILE;
-  const credentials = settings.credentials ?? (profile ? fromIni({ profile }) : fromNodeProviderChain());
+  const credentials = settings.credentials ?? (profile ? sdk.fromIni().fromIni({ profile }) : sdk.fromNodeProviderChain().fromNodeProviderChain());
   // Retries live in one place (aws/retry.ts, p-retry) so attempts are bounded and visible, not multiplied by two layers.
   const timeouts = settings.timeouts ?? DEFAULT_HTTP_TIMEOUTS;
   // The SDK's handler has no timeouts by default (0 disables them) and, since @smithy/node-http-handler 4.4,
@@ -68,14 +109,14 @@ export function createClients(settings: ClientSettings): AwsClients {
     return cache.get(key) as T;
   };
   return {
-    get cloudformation() { return lazy("cloudformation", () => new CloudFormationClient(common)); },
-    get acm() { return lazy("acm", () => new ACMClient(common)); },
-    get route53() { return lazy("route53", () => new Route53Client(common)); },
-    get ecr() { return lazy("ecr", () => new ECRClient(common)); },
-    get s3() { return lazy("s3", () => new S3Client({ ...common, forcePathStyle: Boolean(settings.endpointUrl) })); },
-    get sts() { return lazy("sts", () => new STSClient(common)); },
-    get ec2() { return lazy("ec2", () => new EC2Client(common)); },
-    get ecs() { return lazy("ecs", () => new ECSClient(common)); },
-    get elbv2() { return lazy("elbv2", () => new ElasticLoadBalancingV2Client(common)); },
+    get cloudformation() { return lazy("cloudformation", () => new (sdk.cloudformation().CloudFormationClient)(common)); },
+    get acm() { return lazy("acm", () => new (sdk.acm().ACMClient)(common)); },
+    get route53() { return lazy("route53", () => new (sdk.route53().Route53Client)(common)); },
+    get ecr() { return lazy("ecr", () => new (sdk.ecr().ECRClient)(common)); },
+    get s3() { return lazy("s3", () => new (sdk.s3().S3Client)({ ...common, forcePathStyle: Boolean(settings.endpointUrl) })); },
+    get sts() { return lazy("sts", () => new (sdk.sts().STSClient)(common)); },
+    get ec2() { return lazy("ec2", () => new (sdk.ec2().EC2Client)(common)); },
+    get ecs() { return lazy("ecs", () => new (sdk.ecs().ECSClient)(common)); },
+    get elbv2() { return lazy("elbv2", () => new (sdk.elbv2().ElasticLoadBalancingV2Client)(common)); },
   };
 }
