@@ -32,7 +32,7 @@ if (isStale()) {
   process.stderr.write("orchestrate: building dist/ (missing or older than src/)…\n");
   try {
     const { buildCli } = await import("../scripts/build.mjs");
-    await buildCli();
+    await buildCli({ keepOldChunks: true });
   } catch (error) {
     process.stderr.write(`error: could not build the CLI into dist/: ${error?.message ?? error}\nRun \`npm ci\` (it builds dist/), or \`npm run build\`.\n`);
     process.exit(1);

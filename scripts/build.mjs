@@ -5,7 +5,7 @@
  * script) and by bin/orchestrate.mjs when src/ changed since the last build.
  * Plain JavaScript, not TypeScript: it must run before anything else exists, with node alone.
  */
-import { rmSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -13,7 +13,13 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const DIST = join(ROOT, "dist");
 export const ENTRY = join(DIST, "main.js");
 
-export async function buildCli() {
+/**
+ * `keepOldChunks`: a rebuild while another run is going (the launcher's, after an edit) adds the new chunks
+ * beside the old ones and swaps main.js last, so a deploy that started on the old build still finds the
+ * chunks it loads late (EC2's after the network stack). Chunk names carry a content hash, so nothing clashes.
+ * Without it (npm ci, npm run build) dist/ is replaced whole.
+ */
+export async function buildCli({ keepOldChunks = false } = {}) {
   // Imported here, not at the top: the launcher imports this module only when it must rebuild.
   const { build } = await import("esbuild");
   const staging = `${DIST}.${process.pid}.tmp`;
@@ -41,6 +47,13 @@ export async function buildCli() {
     logLevel: "warning",
   });
   writeFileSync(join(staging, "package.json"), '{ "type": "module" }\n');
+  if (keepOldChunks) {
+    mkdirSync(DIST, { recursive: true });
+    const files = readdirSync(staging).sort((a, b) => Number(a.startsWith("main.js")) - Number(b.startsWith("main.js")));
+    for (const file of files) renameSync(join(staging, file), join(DIST, file));
+    rmSync(staging, { recursive: true, force: true });
+    return;
+  }
   // Swap in whole so a run starting meanwhile sees the old build or the new one, never half of each.
   rmSync(DIST, { recursive: true, force: true });
   renameSync(staging, DIST);
