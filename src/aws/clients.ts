@@ -20,6 +20,16 @@ import type { fromIni as FromIni, fromNodeProviderChain as FromNodeProviderChain
  * package.json has no "exports"), so the classes tests mock are the classes used here.
  */
 declare const ORCHESTRATE_BUNDLE: true | undefined;
+let lateEc2Client: typeof EC2Client | undefined;
+
+/** Called by src/aws/ec2.ts as it loads: in the bundle, the EC2 client class arrives with the only code that uses it. */
+export function provideEc2Client(constructor: typeof EC2Client): void {
+  lateEc2Client = constructor;
+}
+
+function notLoaded(service: string, wrapper: string): never {
+  throw new Error(`internal error: the ${service} client was used before ${wrapper} was imported`);
+}
 const load = typeof ORCHESTRATE_BUNDLE === "undefined" ? createRequire(import.meta.url) : undefined;
 type Sdk<P> = () => P;
 const sdk: {
@@ -37,7 +47,9 @@ const sdk: {
 } = {
   acm: () => (load ? load("@aws-sdk/client-acm") : require("@aws-sdk/client-acm/dist-es/ACMClient.js")),
   cloudformation: () => (load ? load("@aws-sdk/client-cloudformation") : require("@aws-sdk/client-cloudformation/dist-es/CloudFormationClient.js")),
-  ec2: () => (load ? load("@aws-sdk/client-ec2") : require("@aws-sdk/client-ec2/dist-es/EC2Client.js")),
+  // Not required here: even EC2's client file pulls in ~0.6 MB of schemas, which would then sit in the chunk
+  // every command parses. Its wrapper (ec2.ts, imported when a step needs it) hands the class over instead.
+  ec2: () => (load ? load("@aws-sdk/client-ec2") : { EC2Client: lateEc2Client ?? notLoaded("EC2", "src/aws/ec2.ts") }),
   ecr: () => (load ? load("@aws-sdk/client-ecr") : require("@aws-sdk/client-ecr/dist-es/ECRClient.js")),
   ecs: () => (load ? load("@aws-sdk/client-ecs") : require("@aws-sdk/client-ecs/dist-es/ECSClient.js")),
   elbv2: () =>

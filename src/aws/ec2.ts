@@ -3,10 +3,14 @@ import {
   DescribeSecurityGroupsCommand,
   RevokeSecurityGroupEgressCommand,
   RevokeSecurityGroupIngressCommand,
-  type EC2Client,
+  EC2Client,
   type SecurityGroup,
 } from "@aws-sdk/client-ec2";
+import { provideEc2Client } from "./clients.js";
 import { RetryingApi } from "./retry.js";
+
+// EC2's SDK loads with this module, not with clients.ts (see there): a command that never calls EC2 never parses it.
+provideEc2Client(EC2Client);
 
 export interface RestrictedGroup {
   readonly groupId: string;
