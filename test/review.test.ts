@@ -136,7 +136,7 @@ describe("changeset: review before deploying", () => {
     const before = h.cloud.calls.length;
 
     const moved = environmentFrom(writeConfig(h.cloud.account, { prod: { ...CHANGED, cpu: 4096, memoryMiB: 8192 } }), "prod");
-    const report = await h.deploy("prod", { env: moved, reviewed: { name: review, envName: "prod", check: isReviewedChangeSetCurrent } });
+    const report = await h.deploy("prod", { env: moved, reviewed: { name: review, envName: "prod", check: isReviewedChangeSetCurrent, command: (words: string) => `npm run orchestrate -- ${words}` } });
     expect(report.results.get("backend")).toMatchObject({ kind: "failed", message: expect.stringMatching(/not current \(the template changed since the review\)/) });
     const backendCalls = h.cloud.calls.slice(before).filter((c) => c.service === "CloudFormation" && stackNames(c) === stackName(moved, "backend"));
     expect(backendCalls.filter((c) => ["CreateChangeSet", "ExecuteChangeSet", "DeleteChangeSet"].includes(c.command))).toEqual([]);

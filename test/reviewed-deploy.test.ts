@@ -45,6 +45,18 @@ describe("deploy --changeset NAME executes only the reviewed change sets", () =>
     for (const id of ["network", "storage", "auth", "backend", "domain"]) expect(h.cloud.stack(`alert-engine-${id}-dev`)).toBeUndefined();
   });
 
+  it("names the review command to run next as it can be pasted: the npm script with this run's --config, which runs", async () => {
+    h.cloud.putImage("alert-engine-dev", "latest");
+    const cli = cliHarness(h, config);
+    expect(await cli.run(["deploy", "dev", "--changeset", "review-20990101T000000Z"])).toBe(2);
+    const printed = /review again with 'npm run orchestrate -- (changeset dev[^']*)'/.exec(cli.output())?.[1];
+    expect(printed).toBe(`changeset dev --config ${config}`);
+    // The harness adds --config itself: run the printed words without it, as a person pasting the line would.
+    const words = printed!.split(/\s+/).filter((w, i, all) => w !== "--config" && all[i - 1] !== "--config");
+    expect(await cli.run(words)).toBe(0);
+    expect(cli.output()).toMatch(/Review of dev \(us-east-2\)/);
+  });
+
   it("refuses when a stack with changes has no such change set, executing none of the review", async () => {
     await h.deploy("dev", { env: environmentFrom(config, "dev") });
     // A longer log retention changes the network stack, a bigger task the backend: the review keeps two change sets.
@@ -168,7 +180,7 @@ describe("deploy --changeset NAME executes only the reviewed change sets", () =>
 
     const moved = environmentFrom(writeConfig(h.cloud.account, { prod: { cpu: 4096, memoryMiB: 8192 } }), "prod");
     // No watch while deploying: any ECS call could only come from a diagnosis.
-    const report = await h.deploy("prod", { env: moved, watchWhileDeploying: undefined, reviewed: { name: review, envName: "prod", check: isReviewedChangeSetCurrent } });
+    const report = await h.deploy("prod", { env: moved, watchWhileDeploying: undefined, reviewed: { name: review, envName: "prod", check: isReviewedChangeSetCurrent, command: (words: string) => `npm run orchestrate -- ${words}` } });
     const backend = report.results.get("backend")!;
     expect(backend).toMatchObject({ kind: "failed", message: expect.stringMatching(/not current/) });
     expect((backend as { message: string }).message).not.toMatch(/ECS service|stopped|diagnosis/);

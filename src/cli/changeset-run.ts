@@ -47,7 +47,7 @@ function show(session: Session, report: ReviewReport, options: ChangesetOptions)
   else session.log(reviewText(report, { color: session.interactive && !process.env.NO_COLOR }));
   if (markdown?.written) session.log(`review written to ${markdown.path}`);
   if (markdown && !markdown.written) {
-    session.log(`could not write --markdown ${markdown.path}: ${markdown.error}. The change sets above are kept; rerun with a writable path to get the file, or discard them with 'orchestrate changeset ${session.env.name} --discard'`);
+    session.log(`could not write --markdown ${markdown.path}: ${markdown.error}. The change sets above are kept; rerun with a writable path to get the file, or discard them with '${commandLine(`changeset ${session.env.name} --discard`, options)}'`);
   }
   return markdown;
 }

@@ -36,7 +36,7 @@ export function requireWayToApprove(
   }
   throw new UserInputError(
     `deploy ${env} may need approval (--require-approval ${approval}) and there is no terminal to ask and no --yes: nothing was changed. ` +
-      `In a pipeline, review with '${commandLine(`changeset ${env}`, options)}', then run the deploy command it prints (deploy ${env} --changeset NAME): it executes exactly what was reviewed; or pass --yes to approve every change set unseen.`,
+      `In a pipeline, review with '${commandLine(`changeset ${env}`, options)}', then run the deploy command it prints (deploy ${env} --changeset NAME): it executes exactly what was reviewed, but never creates a stack: stacks that do not exist yet are created by a deploy on a terminal, or with --yes, which approves every change set unseen.`,
   );
 }
 

@@ -45,7 +45,7 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
     const preflighted = await preflight({ env, clients, retry, imageTag, purpose: "deploy" });
     const checked = reviewed ? { ...preflighted, context: withReviewedImage(preflighted.context, reviewed) } : preflighted;
     const verifyReview = reviewed
-      ? async () => verifyReviewedDeploy({ env, cfn: session.cfn, review: reviewed, nodes, context: checked.context, certificate: await certificateState(session) })
+      ? async () => verifyReviewedDeploy({ env, cfn: session.cfn, review: reviewed, nodes, context: checked.context, certificate: await certificateState(session), command: (words) => commandLine(words, options) })
       : undefined;
     const protection = refusedBeforeBuild ?? (await refuseUnsafeDeploy(session, options, approval, nodes, verifyReview));
     const graph = subgraph(buildGraph(STACKS), nodes);
@@ -78,7 +78,7 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
       diagnose: diagnoseStack({ env, clients, retry }),
       watchWhileDeploying: serviceWatch({ env, clients, retry }),
       lowerings: protection.lowerings,
-      reviewed: options.changeset ? { name: options.changeset, envName: env.name, check: isReviewedChangeSetCurrent } : undefined,
+      reviewed: options.changeset ? { name: options.changeset, envName: env.name, check: isReviewedChangeSetCurrent, command: (words) => commandLine(words, options) } : undefined,
     });
     await progress.done;
     const facts: RunFacts = {
@@ -134,7 +134,7 @@ function approver(session: Session, options: DeployOptions, progress: Progress) 
     const flagged = concerns(review.changes, review.lowerings);
     if (!session.interactive) {
       throw new UserInputError(
-        `${review.stack}: ${review.changeSetName ? `change set ${review.changeSetName}` : "termination protection off"} needs approval (${flagged.map((c) => `${c.logicalId} ${c.why}${c.detail ? ` (${c.detail})` : ""}`).join(", ") || `${review.changes.length} changes`}) and there is no terminal to ask: review it with 'orchestrate changeset ${session.env.name}', then rerun with --yes`,
+        `${review.stack}: ${review.changeSetName ? `change set ${review.changeSetName}` : "termination protection off"} needs approval (${flagged.map((c) => `${c.logicalId} ${c.why}${c.detail ? ` (${c.detail})` : ""}`).join(", ") || `${review.changes.length} changes`}) and there is no terminal to ask: review it with '${commandLine(`changeset ${session.env.name}`, options)}', then rerun with --yes`,
       );
     }
     const asked = turn.then(async () => {
@@ -162,7 +162,7 @@ async function refuseUnsafeDeploy(session: Session, options: DeployOptions, appr
 /** The account is checked before the review's change sets are read: a wrong profile must not even look. */
 async function readReviewedDeploy(session: Session, options: DeployOptions) {
   await requireAccount(session, "deploy");
-  return readReview(session.cfn, session.env, options.changeset!, { imageTag: options.imageTag, build: options.build });
+  return readReview(session.cfn, session.env, options.changeset!, { imageTag: options.imageTag, build: options.build }, (words) => commandLine(words, options));
 }
 
 async function certificateState(session: Session) {

@@ -60,6 +60,8 @@ export type ReviewCheck = { current: true; changeSetId: string } | { current: fa
 export interface ReviewedChangeSets {
   readonly name: string;
   readonly envName: string;
+  /** How a refusal names the command to run next, with this run's flags. */
+  readonly command: (words: string) => string;
   readonly check: (
     cfn: CloudFormationApi,
     stackName: string,
@@ -213,7 +215,7 @@ async function reviewedChangeSet(run: Run, reviewed: ReviewedChangeSets, deploye
   const refuse = (why: string): Step<ReadyChangeSet> => ({ done: { kind: "failed", refused: true, message: `refused: ${why}; nothing was executed on ${desired.name}`, durationMs: run.elapsed() } });
   if (!deployed || isEmptyReview(deployed.status)) return refuse(`${desired.name} does not exist, and a reviewed deploy never creates a stack`);
   const check = await reviewed.check(ctx.cfn, desired.name, reviewed.name, { templateBody: JSON.stringify(desired.template), parameters: desired.parameters });
-  if (!check.current) return refuse(`reviewed change set ${reviewed.name} is not current (${check.why}); run 'orchestrate changeset ${reviewed.envName}' again and review the new one`);
+  if (!check.current) return refuse(`reviewed change set ${reviewed.name} is not current (${check.why}); run '${reviewed.command(`changeset ${reviewed.envName}`)}' again and review the new one`);
   const state = await ctx.cfn.describeChangeSet(desired.name, check.changeSetId);
   run.say(`executing reviewed change set ${reviewed.name}`);
   return { ok: { id: check.changeSetId, name: reviewed.name, stackId: deployed.stackId, type: "UPDATE", changes: state.changes, created: state.created } };

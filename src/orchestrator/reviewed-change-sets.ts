@@ -30,13 +30,23 @@ export interface FoundReview {
   readonly changeSets: ReadonlyMap<string, ReviewedSet>;
 }
 
-const again = (env: Environment) => `review again with 'orchestrate changeset ${env.name}' and run the command it prints`;
+/** A command a message tells a person to run, as they can paste it (the CLI passes one with this run's flags). */
+export type CommandLine = (words: string) => string;
+const npmCommand: CommandLine = (words) => `npm run orchestrate -- ${words}`;
+
+const again = (env: Environment, command: CommandLine) => `review again with '${command(`changeset ${env.name}`)}' and run the command it prints`;
 
 /**
  * Review NAME's change sets and what they were made from; refuses (exit 2) when there are none, when they do
  * not carry one agreeing record, or when the flags or the environment values contradict it.
  */
-export async function readReview(cfn: CloudFormationApi, env: Environment, name: string, flags: { imageTag?: string; build?: string }): Promise<FoundReview> {
+export async function readReview(
+  cfn: CloudFormationApi,
+  env: Environment,
+  name: string,
+  flags: { imageTag?: string; build?: string },
+  command: CommandLine = npmCommand,
+): Promise<FoundReview> {
   const heading = `Cannot deploy ${env.name} (${env.region}) with review ${name}:`;
   if (flags.build !== undefined) throw inputErrors([`--build makes a new image, which no review has seen: drop --build (the review's image is deployed)`], heading);
   const changeSets = new Map<string, ReviewedSet>();
@@ -49,16 +59,16 @@ export async function readReview(cfn: CloudFormationApi, env: Environment, name:
     const set = sets.find((s) => s.name === name);
     if (set) changeSets.set(stack, { stack, executionStatus: set.executionStatus, record: parseReviewDescription(set.description) });
   }
-  if (changeSets.size === 0) throw inputErrors([await nothingFound(cfn, env, name)], heading);
+  if (changeSets.size === 0) throw inputErrors([await nothingFound(cfn, env, name, command)], heading);
 
   const records = [...changeSets.values()];
   const unrecorded = records.filter((s) => !s.record).map((s) => s.stack);
   if (unrecorded.length > 0) {
-    throw inputErrors([`change set ${name} on ${unrecorded.join(", ")} does not record what it was made from (not made by 'orchestrate changeset', or by an older version): ${again(env)}`], heading);
+    throw inputErrors([`change set ${name} on ${unrecorded.join(", ")} does not record what it was made from (not made by 'orchestrate changeset', or by an older version): ${again(env, command)}`], heading);
   }
   const record = records[0]!.record!;
   if (records.some((s) => JSON.stringify(s.record) !== JSON.stringify(record))) {
-    throw inputErrors([`the change sets named ${name} were made from different images or environment values (two reviews in the same second?): ${again(env)}`], heading);
+    throw inputErrors([`the change sets named ${name} were made from different images or environment values (two reviews in the same second?): ${again(env, command)}`], heading);
   }
 
   const problems: string[] = [];
@@ -68,7 +78,7 @@ export async function readReview(cfn: CloudFormationApi, env: Environment, name:
   const moved = fingerprintDifferences(record.environment, environmentFingerprint(env));
   if (moved.length > 0) {
     problems.push(
-      `environment values differ from the review's: ${moved.join(", ")}: run the deploy command the review printed (same --config and --region, same PROJECT_NAME and BASE_DOMAIN), or ${again(env)}`,
+      `environment values differ from the review's: ${moved.join(", ")}: run the deploy command the review printed (same --config and --region, same PROJECT_NAME and BASE_DOMAIN), or ${again(env, command)}`,
     );
   }
   if (problems.length > 0) throw inputErrors(problems, heading);
@@ -76,11 +86,11 @@ export async function readReview(cfn: CloudFormationApi, env: Environment, name:
 }
 
 /** No stack has change set NAME: say whether stacks were updated since (which deletes change sets) or it never existed. */
-async function nothingFound(cfn: CloudFormationApi, env: Environment, name: string): Promise<string> {
+async function nothingFound(cfn: CloudFormationApi, env: Environment, name: string, command: CommandLine): Promise<string> {
   const updated: string[] = [];
   for (const { id } of STACKS) if (await updatedSince(cfn, stackName(env, id), name)) updated.push(stackName(env, id));
   const gone = updated.map((stack) => `\n      ${stack}: not current: ${UPDATED_SINCE}, and CloudFormation deleted its other change sets`).join("");
-  return `no change set ${name} in ${env.name}: it was never created, was discarded, or its stacks were updated since${gone}\n    ${again(env)}`;
+  return `no change set ${name} in ${env.name}: it was never created, was discarded, or its stacks were updated since${gone}\n    ${again(env, command)}`;
 }
 
 export interface ReviewedDeployCheck {
@@ -93,6 +103,8 @@ export interface ReviewedDeployCheck {
   readonly context: Readonly<Record<string, string>>;
   /** The certificate's outputs when issued; `exists` false when deploy would have to request one. */
   readonly certificate: { exists: boolean; outputs?: Record<string, string>; description: string };
+  /** How the refusals name the commands to run next; `npm run orchestrate -- …` without this run's flags when absent. */
+  readonly command?: CommandLine;
 }
 
 /** Refuses (exit 2), listing every stack that stands in the way, unless executing review NAME's change sets is the whole deploy. */
@@ -100,7 +112,7 @@ export async function verifyReviewedDeploy(check: ReviewedDeployCheck): Promise<
   const { env, review, nodes } = check;
   const problems: string[] = [];
   if (nodes.includes("certificate") && !check.certificate.exists) {
-    problems.push(`the certificate for ${env.name} does not exist and would have to be requested, which no review covers: create it with 'orchestrate deploy ${env.name}' (without --changeset)`);
+    problems.push(`the certificate for ${env.name} does not exist and would have to be requested, which no review covers: create it with '${(check.command ?? npmCommand)(`deploy ${env.name}`)}' (without --changeset)`);
   }
   for (const { id } of STACKS) {
     const stack = stackName(env, id);
@@ -117,23 +129,24 @@ export async function verifyReviewedDeploy(check: ReviewedDeployCheck): Promise<
 /** Why this stack keeps the review from being executed as it is, or undefined. */
 async function stackProblem(check: ReviewedDeployCheck, id: StackId, stack: string): Promise<string | undefined> {
   const { cfn, env, review } = check;
+  const command = check.command ?? npmCommand;
   const current = await cfn.describeStack(stack);
   if (!current || isEmptyReview(current.status)) {
-    return ` does not exist yet: a reviewed deploy executes change sets only and never creates a stack; create it with 'orchestrate deploy ${env.name}' (its review shows it from the local template)`;
+    return ` does not exist yet: a reviewed deploy executes change sets only and never creates a stack; create it with '${command(`deploy ${env.name}`)}' (its review shows it from the local template)`;
   }
-  if (!isUpdatable(current.status)) return `: ${current.status}: a reviewed deploy does not recover stacks; run 'orchestrate deploy ${env.name}' or 'status' for the next step`;
+  if (!isUpdatable(current.status)) return `: ${current.status}: a reviewed deploy does not recover stacks; run '${command(`deploy ${env.name}`)}' or '${command(`status ${env.name}`)}' for the next step`;
   const desired = await desiredState(check, id, current);
   if (typeof desired === "string") return `: ${desired}`;
   const reviewed = review.changeSets.get(stack);
   if (!reviewed) {
     if (desired.unchanged) return undefined;
-    if (await updatedSince(cfn, stack, review.name)) return `: not current: ${UPDATED_SINCE}, and it has changes no review covers; ${again(env)}`;
-    return ` has changes but no change set ${review.name}: the review did not cover them (the config or an upstream stack changed since?); ${again(env)}`;
+    if (await updatedSince(cfn, stack, review.name)) return `: not current: ${UPDATED_SINCE}, and it has changes no review covers; ${again(env, command)}`;
+    return ` has changes but no change set ${review.name}: the review did not cover them (the config or an upstream stack changed since?); ${again(env, command)}`;
   }
   const verdict = await isReviewedChangeSetCurrent(cfn, stack, review.name, desired);
-  if (!verdict.current) return `: not current: ${verdict.why}; ${again(env)}`;
+  if (!verdict.current) return `: not current: ${verdict.why}; ${again(env, command)}`;
   // Current, yet nothing to do: executing it would change nothing, which is not what was reviewed.
-  if (desired.unchanged) return `: change set ${review.name} would not be executed: the stack already matches it; ${again(env)}`;
+  if (desired.unchanged) return `: change set ${review.name} would not be executed: the stack already matches it; ${again(env, command)}`;
   return undefined;
 }
 
