@@ -155,7 +155,14 @@ export class CloudFormationApi extends RetryingApi<CloudFormationClient> {
     let first: { Status?: string; ExecutionStatus?: string; StatusReason?: string; ChangeSetId?: string; CreationTime?: Date } = {};
     let firstPage = true;
     do {
-      const page = await this.send(new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSet, NextToken: nextToken }));
+      const page = await this.send(new DescribeChangeSetCommand({
+        StackName: stackName,
+        ChangeSetName: changeSet,
+        NextToken: nextToken,
+        // Each change then carries the resource's properties before and after (BeforeContext/AfterContext),
+        // which the review shows as values and the approval prompt repeats.
+        IncludePropertyValues: true,
+      }));
       if (firstPage) first = page;
       firstPage = false;
       changes.push(...(page.Changes ?? []));

@@ -1,5 +1,6 @@
 /** The change-set commands: create (with the API's synchronous validation), describe, list, delete, execute. */
 import {
+  type Change,
   AlreadyExistsException,
   ChangeSetNotFoundException,
   InsufficientCapabilitiesException,
@@ -16,7 +17,7 @@ import {
   type ListChangeSetsCommandInput,
   type ListChangeSetsCommandOutput,
 } from "@aws-sdk/client-cloudformation";
-import { NO_CHANGES_REASON, type DesiredStack } from "./change-sets.js";
+import { NO_CHANGES_REASON, type DesiredStack, type PlannedChange } from "./change-sets.js";
 import { validationError, type FakeCloudFormation } from "./cloudformation.js";
 import { awsError } from "./errors.js";
 import { requiredCapability } from "./resource-types.js";
@@ -24,6 +25,24 @@ import { UPDATABLE, type ChangeSetRecord } from "./stack-state.js";
 import { toParameters, toTags } from "./stack-api.js";
 import { bound, checkName, parsed, templateBodyOf, type ObjectReader } from "./template-source.js";
 import { page, type CallContext, type Handlers, type Out, type World } from "./world.js";
+
+/**
+ * DescribeChangeSet with IncludePropertyValues: "the returned changes include detailed changes in the property
+ * values" (API reference, DescribeChangeSet); each ResourceChange then carries BeforeContext / AfterContext, "an encoded JSON string that
+ * contains the context of the resource before / after the change is executed" (API reference, ResourceChange):
+ * `{"Properties":{…}}` with the stack's parameter values in place of their Refs. Add has no before, Remove no after.
+ */
+function withContexts(change: PlannedChange): Change {
+  const rc = change.sdk.ResourceChange!;
+  return {
+    ...change.sdk,
+    ResourceChange: {
+      ...rc,
+      ...(change.contexts.before !== undefined ? { BeforeContext: change.contexts.before } : {}),
+      ...(change.contexts.after !== undefined ? { AfterContext: change.contexts.after } : {}),
+    },
+  };
+}
 
 export function changeSetHandlers(cfn: FakeCloudFormation, world: World, readObject: ObjectReader): Handlers {
   const now = () => world.clock.now();
@@ -103,7 +122,7 @@ export function changeSetHandlers(cfn: FakeCloudFormation, world: World, readObj
       const cs = mustFindChangeSet(input.ChangeSetName, input.StackName);
       // Changes exist only once CloudFormation has finished computing them.
       const computed = cs.status === "CREATE_COMPLETE" || cs.status === "FAILED";
-      const { items, next } = page(computed ? cs.plan.map((c) => c.sdk) : [], input.NextToken, 100);
+      const { items, next } = page(computed ? cs.plan.map((c) => (input.IncludePropertyValues ? withContexts(c) : c.sdk)) : [], input.NextToken, 100);
       return {
         ChangeSetName: cs.name,
         ChangeSetId: cs.id,

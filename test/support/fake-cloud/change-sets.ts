@@ -22,6 +22,8 @@ export interface PlannedChange {
   /** Whether executing this change creates a new physical resource. */
   replace: boolean;
   sdk: Change;
+  /** BeforeContext / AfterContext, returned when the change set was created with IncludePropertyValues. */
+  contexts: { before?: string; after?: string };
 }
 
 export interface Side {
@@ -71,33 +73,35 @@ export function planChanges(
   for (const [id, next] of newResources) {
     const previous = oldResources.get(id);
     if (!previous) {
-      changes.push(planned("Add", id, next.Type, false, { Scope: [], Details: [] }));
+      changes.push({ ...planned("Add", id, next.Type, false, { Scope: [], Details: [] }), contexts: { after: context(next, after.desired.parameters) } });
       continue;
     }
     const m = modifications.get(id)!;
     if (m.details.length === 0 && !m.typeChanged) continue;
     const replace = replaced.has(id);
     const replacement = m.typeChanged || m.details.some((d) => d.Evaluation === "Static" && recreates(d)) ? "True" : replace ? "Conditional" : "False";
-    changes.push(
-      planned("Modify", id, next.Type, replace, {
+    changes.push({
+      contexts: { before: context(previous, before!.desired.parameters), after: context(next, after.desired.parameters) },
+      ...planned("Modify", id, next.Type, replace, {
         PhysicalResourceId: before?.physicalIds.get(id),
         Replacement: replacement,
         Scope: [...new Set(m.details.map((d) => d.Target!.Attribute!))],
         Details: m.details,
         ...(replace ? { PolicyAction: next.UpdateReplacePolicy === "Retain" ? "ReplaceAndRetain" : "ReplaceAndDelete" } : {}),
       }),
-    );
+    });
   }
   for (const [id, previous] of oldResources) {
     if (newResources.has(id)) continue;
-    changes.push(
-      planned("Remove", id, previous.Type, false, {
+    changes.push({
+      contexts: { before: context(previous, before!.desired.parameters) },
+      ...planned("Remove", id, previous.Type, false, {
         PhysicalResourceId: before?.physicalIds.get(id),
         Scope: [],
         Details: [],
         PolicyAction: previous.DeletionPolicy === "Retain" || previous.DeletionPolicy === "RetainExceptOnCreate" ? "Retain" : "Delete",
       }),
-    );
+    });
   }
 
   const outputsChanged = before !== undefined && !sameJson(activeOutputs(before), activeOutputs(after));
@@ -166,7 +170,19 @@ function show(value: Json | undefined): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-function planned(action: PlannedChange["action"], logicalId: string, type: string, replace: boolean, extra: Record<string, unknown>): PlannedChange {
+/** A resource's context as the API encodes it: its properties, with parameter Refs replaced by the stack's values. */
+function context(resource: TemplateResource, parameters: Record<string, string>): string {
+  const resolve = (value: Json): Json => {
+    if (Array.isArray(value)) return value.map(resolve);
+    if (value === null || typeof value !== "object") return value;
+    const ref = value.Ref;
+    if (Object.keys(value).length === 1 && typeof ref === "string" && parameters[ref] !== undefined) return parameters[ref];
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]));
+  };
+  return JSON.stringify({ Properties: resolve((resource.Properties ?? {}) as Json) });
+}
+
+function planned(action: PlannedChange["action"], logicalId: string, type: string, replace: boolean, extra: Record<string, unknown>): Omit<PlannedChange, "contexts"> {
   return {
     action,
     logicalId,
