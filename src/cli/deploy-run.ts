@@ -15,6 +15,7 @@ import { isSuccessful, summaryJson, summaryText, type RunFacts } from "../render
 import type { StackId } from "../env/model.js";
 import { changeRows } from "../orchestrator/review-changes.js";
 import { changeTable } from "../render/review.js";
+import { contentText } from "../render/review-content.js";
 import { STACKS, stackDefinition } from "../templates/index.js";
 import { NODE_IDS, type DeployOptions } from "./deploy-command.js";
 import { EXIT } from "./command.js";
@@ -131,7 +132,7 @@ function approver(session: Session, options: DeployOptions, progress: Progress) 
   let turn: Promise<unknown> = Promise.resolve();
   return async (review: ChangeSetReview): Promise<boolean> => {
     if (options.yes) return true;
-    const flagged = concerns(review.changes, review.lowerings);
+    const flagged = concerns(review.changes, review.lowerings, review.judged?.access);
     if (!session.interactive) {
       throw new UserInputError(
         `${review.stack}: ${review.changeSetName ? `change set ${review.changeSetName}` : "termination protection off"} needs approval (${flagged.map((c) => `${c.logicalId} ${c.why}${c.detail ? ` (${c.detail})` : ""}`).join(", ") || `${review.changes.length} changes`}) and there is no terminal to ask: review it with '${commandLine(`changeset ${session.env.name}`, options)}', then rerun with --yes`,
@@ -175,7 +176,9 @@ function approvalSummary(review: ChangeSetReview, flagged: readonly ChangeConcer
   const concernLines = flagged.map((c) => `  ! ${c.logicalId} (${c.resourceType}) ${c.why}${c.detail ? `: ${c.detail}` : ""}`);
   if (!review.changeSetName) return [`\n${review.stack}: no change set; only its termination protection changes`, ...concernLines];
   const rows = changeRows(review.changes, { definition: stackDefinition(review.node as StackId), desired: review.template });
-  return [`\n${review.stack}: ${review.changes.length} changes in ${review.changeSetName}`, ...changeTable(rows, { color: !process.env.NO_COLOR }), ...concernLines];
+  // The same values, parameters and IAM / security-group tables the review showed; the concerns follow once, below.
+  const content = review.judged ? contentText(rows, { ...review.judged.content, concerns: [] }) : [];
+  return [`\n${review.stack}: ${review.changes.length} changes in ${review.changeSetName}`, ...changeTable(rows, { color: !process.env.NO_COLOR }), ...content, ...concernLines];
 }
 
 async function buildImage(session: Session, options: DeployOptions): Promise<string> {

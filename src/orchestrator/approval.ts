@@ -1,14 +1,33 @@
 /**
- * Which change sets need a person's yes before they run. "Broadening" follows the CDK's meaning:
- * anything that widens IAM or network access, plus replacements and removals, which can lose data.
+ * Which change sets need a person's yes before they run, and why: the one judgment the review, its
+ * Markdown and the deploy's approval prompt all call, so what the reviewer saw is why the deploy asks.
+ * "Broadening" follows the CDK's meaning: anything that widens IAM or network access, plus replacements
+ * and removals, which can lose data. Access is judged by content where the templates show it (an IAM
+ * statement or a security-group rule that grants more widens; one that only takes away narrows and needs
+ * no yes), and by resource type where they cannot (no deployed template to compare, or a type whose
+ * grant is not a statement or a rule).
  */
 import type { Change } from "@aws-sdk/client-cloudformation";
+import type { Template } from "../templates/cfn.js";
 import type { ProtectionLowering } from "./protection.js";
+import { iamChanges } from "./review-iam.js";
+import { ruleChanges } from "./review-network.js";
 
 export type ApprovalLevel = "never" | "broadening" | "any-change";
 export const APPROVAL_LEVELS: readonly ApprovalLevel[] = ["never", "broadening", "any-change"];
 
 const ACCESS_TYPES = /^AWS::(IAM::|EC2::SecurityGroup|Lambda::Permission|S3::BucketPolicy|Cognito::IdentityPoolRoleAttachment)/;
+
+/** Types whose whole effect on access is the statements or rules review-iam.ts / review-network.ts read. */
+const JUDGED_BY_CONTENT = new Set([
+  "AWS::IAM::Role",
+  "AWS::IAM::Policy",
+  "AWS::IAM::ManagedPolicy",
+  "AWS::S3::BucketPolicy",
+  "AWS::EC2::SecurityGroup",
+  "AWS::EC2::SecurityGroupIngress",
+  "AWS::EC2::SecurityGroupEgress",
+]);
 
 /**
  * Immutable by design: every change makes a new revision and the service rolls over to it, so its
@@ -20,30 +39,68 @@ export interface ChangeConcern {
   readonly logicalId: string;
   readonly resourceType: string;
   readonly why: "lowers protection" | "widens access" | "replaces" | "may replace" | "removes";
-  /** For "lowers protection": what gets weaker, e.g. "DeletionPolicy Retain → Delete". */
+  /** For "lowers protection": what gets weaker; for "widens access": what is granted, e.g. "adds 1 IAM statement". */
   readonly detail?: string;
+}
+
+/** The deployed and desired templates with parameters resolved (review-show.ts withParameters). */
+export interface AccessTemplates {
+  /** undefined: no deployed template that can be read: access is judged by resource type. */
+  readonly deployed?: Template;
+  readonly desired: Template;
 }
 
 /**
  * Why each change is worth a second look, if it is. Lowered protection comes from the templates
  * (protection.ts), not the change set, which does not reliably show it; it is listed first.
  */
-export function concerns(changes: readonly Change[], lowerings: readonly ProtectionLowering[] = []): ChangeConcern[] {
+export function concerns(changes: readonly Change[], lowerings: readonly ProtectionLowering[] = [], templates?: AccessTemplates): ChangeConcern[] {
   const found: ChangeConcern[] = lowerings.map((l) => ({ logicalId: l.logicalId, resourceType: l.resourceType, why: "lowers protection", detail: l.change }));
+  const widening = templates?.deployed ? wideningsByResource(templates.deployed, templates.desired) : undefined;
   for (const change of changes) {
     const rc = change.ResourceChange;
     if (!rc) continue;
     const base = { logicalId: rc.LogicalResourceId ?? "?", resourceType: rc.ResourceType ?? "?" };
-    if (rc.Action === "Remove") found.push({ ...base, why: "removes" });
+    const byContent = widening !== undefined && JUDGED_BY_CONTENT.has(base.resourceType);
+    if (byContent && rc.Action === "Remove") {
+      // Removing a policy or a rule takes access away, unless what goes is a Deny.
+      const detail = widening.get(base.logicalId);
+      if (detail) found.push({ ...base, why: "widens access", detail });
+    } else if (rc.Action === "Remove") found.push({ ...base, why: "removes" });
     else if (rc.Replacement === "True" && !REVISIONED_TYPES.has(base.resourceType)) found.push({ ...base, why: "replaces" });
     else if (rc.Replacement === "Conditional" && !REVISIONED_TYPES.has(base.resourceType)) found.push({ ...base, why: "may replace" });
-    else if (ACCESS_TYPES.test(base.resourceType) && (rc.Action === "Add" || rc.Action === "Modify")) found.push({ ...base, why: "widens access" });
+    else if (byContent) {
+      const detail = widening.get(base.logicalId);
+      if (detail) found.push({ ...base, why: "widens access", detail });
+    } else if (ACCESS_TYPES.test(base.resourceType) && (rc.Action === "Add" || rc.Action === "Modify")) found.push({ ...base, why: "widens access" });
   }
   return found;
 }
 
-export function needsApproval(level: ApprovalLevel, changes: readonly Change[], lowerings: readonly ProtectionLowering[] = []): boolean {
+/** Per logical id, what its statements and rules grant that was not granted before; absent when nothing. */
+function wideningsByResource(deployed: Template, desired: Template): Map<string, string> {
+  const counts = new Map<string, { statements: number; rules: number }>();
+  const bump = (id: string, what: "statements" | "rules") => {
+    const c = counts.get(id) ?? { statements: 0, rules: 0 };
+    c[what] += 1;
+    counts.set(id, c);
+  };
+  for (const c of iamChanges(deployed, desired)) if (c.widens) bump(c.statement.logicalId, "statements");
+  for (const c of ruleChanges(deployed, desired)) if (c.widens) bump(c.rule.logicalId, "rules");
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  return new Map(
+    [...counts].map(([id, c]) => [
+      id,
+      [c.statements ? `grants ${plural(c.statements, "IAM statement")} not granted before` : "", c.rules ? `adds ${plural(c.rules, "security-group rule")}` : ""].filter(Boolean).join(", "),
+    ]),
+  );
+}
+
+export function needsApproval(level: ApprovalLevel, changes: readonly Change[], lowerings: readonly ProtectionLowering[] = [], templates?: AccessTemplates): boolean {
   if (level === "never") return false;
   if (level === "any-change") return true;
-  return concerns(changes, lowerings).length > 0;
+  return concerns(changes, lowerings, templates).length > 0;
 }
+
+/** Whether judging these changes needs the deployed template: some change touches access. */
+export const touchesAccess = (changes: readonly Change[]) => changes.some((c) => ACCESS_TYPES.test(c.ResourceChange?.ResourceType ?? ""));

@@ -7,6 +7,7 @@ import { isChangeSetMissing, isNoChangeReason, type CloudFormationApi, type Depl
 import { hasErrorName } from "../aws/retry.js";
 import type { Template } from "../templates/cfn.js";
 import { needsApproval, type ApprovalLevel } from "./approval.js";
+import { approvalContent, type ApprovalContent } from "./approval-content.js";
 import type { NodeId } from "./graph.js";
 import type { ProtectionLowering } from "./protection.js";
 import type { NodeResult } from "./results.js";
@@ -38,6 +39,8 @@ export interface ChangeSetReview {
   readonly changes: readonly Change[];
   /** What this stack's deploy lowers (protection.ts): a concern of its own, shown at the question. */
   readonly lowerings: readonly ProtectionLowering[];
+  /** The templates access is judged by and the review's content (values, IAM and rule tables), for an update. */
+  readonly judged?: ApprovalContent;
 }
 
 export interface StackDeployContext extends WatchContext {
@@ -226,8 +229,10 @@ async function approveAndExecute(run: Run, changeSet: ReadyChangeSet): Promise<N
   const lowerings = ctx.lowerings?.get(desired.node) ?? [];
   // A reviewed change set (--changeset) was approved by its review: it runs exactly what was reviewed.
   const reviewed = ctx.reviewed !== undefined && changeSet.name === ctx.reviewed.name;
-  if (!reviewed && needsApproval(ctx.approval, changeSet.changes, lowerings)) {
-    const approved = await ctx.approve({ node: desired.node, template: desired.template, stack: desired.name, changeSetName: changeSet.name, changes: changeSet.changes, lowerings });
+  // Access is judged by content, as the review judged it: the deployed template is read for that.
+  const judged = reviewed ? undefined : await approvalContent(ctx.cfn, ctx.approval, desired, changeSet, lowerings);
+  if (!reviewed && needsApproval(ctx.approval, changeSet.changes, lowerings, judged?.access)) {
+    const approved = await ctx.approve({ node: desired.node, template: desired.template, stack: desired.name, changeSetName: changeSet.name, changes: changeSet.changes, lowerings, judged });
     if (!approved) {
       await discard(ctx, desired.name, changeSet.id);
       return notApproved(run, "change set");
