@@ -7,6 +7,7 @@ import type { Template } from "../templates/cfn.js";
 import type { StackDefinition } from "../templates/stack.js";
 import { isStatefulResource } from "./protection.js";
 import { isRetainPolicy } from "./teardown-plan.js";
+import { propertyValues, type PropertyValue } from "./review-values.js";
 
 export interface ResourceChangeRow {
   readonly action: string;
@@ -22,6 +23,8 @@ export interface ResourceChangeRow {
   readonly dangerous: boolean;
   /** Whether CloudFormation keeps the old resource (Retain) when it replaces or removes it. */
   readonly retained: boolean;
+  /** For a Modify: each changed property, before → after (review-values.ts). */
+  readonly values: PropertyValue[];
 }
 
 export interface ChangeContext {
@@ -52,6 +55,7 @@ export function changeRows(changes: readonly Change[], context: ChangeContext): 
         stateful,
         dangerous: stateful && losesOld,
         retained: isRetained(logicalId, action, context),
+        values: propertyValues(rc),
       },
     ];
   });

@@ -17,6 +17,7 @@ import { buildGraph, layers, type NodeId } from "./graph.js";
 import { resolveInputs, type InputSources } from "./inputs.js";
 import type { NodeResult } from "./results.js";
 import { changeRows, dangerWarnings, type ResourceChangeRow } from "./review-changes.js";
+import { reviewContent, type ReviewContent } from "./review-content.js";
 import { parseTemplate } from "./teardown-plan.js";
 import { deployedProtection, protectionLowerings, type ProtectionLowering } from "./protection.js";
 import { retainsData } from "./protection-guard.js";
@@ -26,6 +27,7 @@ import { environmentFingerprint, REVIEW_MARKER, reviewDescription } from "./revi
 import { isUnexecutedDeploy } from "./live-runs.js";
 
 export type { ResourceChangeRow } from "./review-changes.js";
+export type { ReviewContent } from "./review-content.js";
 
 export { reviewName } from "./review-record.js";
 
@@ -42,7 +44,7 @@ export type StackReview = StackReviewBase &
   (
     | { kind: "new"; resources: number; resourceTypes: Record<string, number> }
     | { kind: "unchanged" }
-    | { kind: "changes"; changeSetName: string; changeSetId: string; changes: ResourceChangeRow[] }
+    | ({ kind: "changes"; changeSetName: string; changeSetId: string; changes: ResourceChangeRow[] } & ReviewContent)
     /** No change set could be computed yet (missing upstream, another operation running, a state to recover). */
     | { kind: "blocked"; reason: string }
     | { kind: "failed"; reason: string }
@@ -173,8 +175,16 @@ async function reviewStack(
   const outcome = await createReviewChangeSet(request, base.stack, template, parameters, created);
   if ("reason" in outcome) return outcome.unchanged ? { ...base, kind: "unchanged" } : { ...base, kind: "failed", reason: outcome.reason };
   // A YAML or hand-edited deployed template parses to undefined: shown without property details.
-  const rows = changeRows(outcome.changes, { definition, desired: template, deployed: parseTemplate(deployedBody) });
-  return { ...base, kind: "changes", changeSetName: request.changeSetName, changeSetId: outcome.id, changes: rows };
+  const deployedTemplate = parseTemplate(deployedBody);
+  const rows = changeRows(outcome.changes, { definition, desired: template, deployed: deployedTemplate });
+  const content = reviewContent({
+    changes: outcome.changes,
+    lowerings: base.lowerings,
+    deployed: { template: deployedTemplate, parameters: current.parameters },
+    desired: { template, parameters },
+    imageTag: request.imageTag,
+  });
+  return { ...base, kind: "changes", changeSetName: request.changeSetName, changeSetId: outcome.id, changes: rows, ...content };
 }
 
 function resourceCount(template: Template): { resources: number; resourceTypes: Record<string, number> } {

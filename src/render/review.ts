@@ -6,6 +6,7 @@ import { styleText } from "node:util";
 import type { ResourceChangeRow, ReviewReport, StackReview } from "../orchestrator/review.js";
 import { describeLowering } from "../orchestrator/protection.js";
 import { ALLOW_LOWERING_FLAG } from "../orchestrator/protection-guard.js";
+import { contentMarkdown, contentText, summaryMarkdown, summaryText } from "./review-content.js";
 
 type Style = Parameters<typeof styleText>[0];
 type Paint = (style: Style, text: string) => string;
@@ -58,9 +59,11 @@ function table(rows: readonly ResourceChangeRow[], paint: Paint): string[] {
 export function reviewText(report: ReviewReport, options: { color: boolean }): string {
   const paint = painter(options.color);
   const lines = [paint("bold", `Review of ${report.environment} (${report.region}), ${report.createdAt}`), `certificate: ${report.certificate}`];
+  // The counts first, so a reader knows what to look for before the detail.
+  lines.push("", ...summaryText(report.stacks));
   for (const stack of report.stacks) {
     lines.push("", `${paint("bold", stack.stack)}: ${stack.kind === "failed" ? paint("red", headline(stack)) : headline(stack)}`);
-    if (stack.kind === "changes") lines.push(...table(stack.changes, paint));
+    if (stack.kind === "changes") lines.push(...table(stack.changes, paint), ...contentText(stack.changes, stack));
     if (stack.kind === "new") lines.push(...Object.entries(stack.resourceTypes).map(([type, n]) => `  ${String(n).padStart(3)} x ${type}`));
     lines.push(...stack.lowerings.map((l) => paint(["red", "bold"], `  lowers protection: ${describeLowering(l)}`)));
     for (const note of stack.notes) lines.push(paint("cyan", `  note: ${note}`));
@@ -133,6 +136,7 @@ const md = (text: string) => text.replace(/\|/g, "\\|");
 
 export function reviewMarkdown(report: ReviewReport): string {
   const lines = [`## Change review: ${report.environment} (${report.region})`, "", `Reviewed ${report.createdAt}; certificate: ${md(report.certificate)}.`];
+  lines.push("", ...summaryMarkdown(report.stacks));
   if (report.warnings.length > 0) {
     lines.push("", "> [!CAUTION]", "> Stateful resources would be replaced or removed:", ...report.warnings.map((w) => `> - ${md(w)}`));
   }
@@ -147,6 +151,7 @@ export function reviewMarkdown(report: ReviewReport): string {
         const marked = cells(row).map((c, i) => (i === 1 && row.dangerous ? `**${md(c)}** :warning:` : md(c)));
         lines.push(`| ${marked.join(" | ")} |`);
       }
+      lines.push(...contentMarkdown(stack.changes, stack));
     }
     if (stack.kind === "new") lines.push("", ...Object.entries(stack.resourceTypes).map(([type, n]) => `- ${n} × \`${type}\``));
     if (stack.lowerings.length > 0) lines.push("", ...stack.lowerings.map((l) => `- **lowers protection**: ${md(describeLowering(l))}`));
