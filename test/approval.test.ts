@@ -53,3 +53,45 @@ describe("approval of change sets", () => {
     ]);
   });
 });
+
+describe("access judged by content, when the deployed template is known", () => {
+  const template = (resources: Record<string, unknown>) => ({ AWSTemplateFormatVersion: "2010-09-09", Description: "t", Resources: resources }) as never;
+  const role = (statements: unknown[]) => ({
+    Type: "AWS::IAM::Role",
+    Properties: { AssumeRolePolicyDocument: { Statement: [] }, Policies: [{ PolicyName: "p", PolicyDocument: { Statement: statements } }] },
+  });
+  const allow = (actions: string[], resource: string) => ({ Effect: "Allow", Action: actions, Resource: resource });
+  const deny = { Effect: "Deny", Action: "s3:*", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } };
+  const rule = { Type: "AWS::EC2::SecurityGroupIngress", Properties: { GroupId: "sg-1", IpProtocol: "tcp", FromPort: 443, ToPort: 443, CidrIp: "10.0.0.0/8" } };
+  const modify = [change("Role", "AWS::IAM::Role", "Modify", "False")];
+
+  it("an Allow statement that only drops actions narrows: no concern", () => {
+    const deployed = template({ Role: role([allow(["s3:GetObject", "s3:PutObject"], "arn:aws:s3:::b/*")]) });
+    const desired = template({ Role: role([allow(["s3:GetObject"], "arn:aws:s3:::b/*")]) });
+    expect(concerns(modify, [], { deployed, desired })).toEqual([]);
+    expect(needsApproval("broadening", modify, [], { deployed, desired })).toBe(false);
+  });
+
+  it("an Allow statement on another resource widens; a Deny removed widens", () => {
+    const deployed = template({ Role: role([allow(["s3:GetObject"], "arn:aws:s3:::a/*"), deny]) });
+    const moved = template({ Role: role([allow(["s3:GetObject"], "arn:aws:s3:::b/*"), deny]) });
+    expect(concerns(modify, [], { deployed, desired: moved })).toEqual([expect.objectContaining({ logicalId: "Role", why: "widens access", detail: "grants 1 IAM statement not granted before" })]);
+    const undenied = template({ Role: role([allow(["s3:GetObject"], "arn:aws:s3:::a/*")]) });
+    expect(concerns(modify, [], { deployed, desired: undenied }).map((c) => c.why)).toEqual(["widens access"]);
+  });
+
+  it("a standalone rule removed narrows (no 'removes' concern); one added widens", () => {
+    const removed = [change("Https", "AWS::EC2::SecurityGroupIngress", "Remove")];
+    expect(concerns(removed, [], { deployed: template({ Https: rule }), desired: template({}) })).toEqual([]);
+    const added = [change("Https", "AWS::EC2::SecurityGroupIngress", "Add")];
+    expect(concerns(added, [], { deployed: template({}), desired: template({ Https: rule }) })).toEqual([
+      expect.objectContaining({ logicalId: "Https", why: "widens access", detail: "adds 1 security-group rule" }),
+    ]);
+  });
+
+  it("without a deployed template to compare (YAML, hand-edited), access is judged by type, as before", () => {
+    const desired = template({ Role: role([]) });
+    expect(concerns(modify, [], { desired }).map((c) => c.why)).toEqual(["widens access"]);
+    expect(concerns([change("Https", "AWS::EC2::SecurityGroupIngress", "Remove")], [], { desired }).map((c) => c.why)).toEqual(["removes"]);
+  });
+});

@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DescribeChangeSetCommand } from "@aws-sdk/client-cloudformation";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { cliHarness, environmentFrom, writeConfig, type Cli } from "./support/cli-harness.js";
 import { deployHarness, type Harness } from "./support/deploy-harness.js";
@@ -127,5 +128,39 @@ describe("changeset: what the review shows, judged by content", () => {
     const summary = markdown.slice(0, markdown.indexOf("### "));
     expect(summary).toMatch(/\| alert-engine-storage-prod \| 0 \| \d+ \| 0 \| 0 \| 0 \| [1-9]\d* \|/);
     expect(section(markdown, "alert-engine-storage-prod")).toMatch(/\*\*lowers protection\*\*: \S+ \(AWS::S3::Bucket\): DeletionPolicy Retain → Delete/);
+  });
+
+  it("the fake returns BeforeContext/AfterContext only to a DescribeChangeSet that asks with IncludePropertyValues, as the API does", async () => {
+    await h.deploy("prod", { env: environmentFrom(base, "prod") });
+    const longer = writeConfig(h.cloud.account, { prod: { logRetentionDays: 60 } });
+    const { out, markdown } = await review(cliHarness(h, longer), "prod");
+    expect(out).toMatch(/^\s+ServiceLogGroup\s+RetentionInDays\s+30\s+60\s*$/m);
+    expect(section(markdown, "alert-engine-network-prod")).toContain("| `ServiceLogGroup` | `RetentionInDays` | `30` | `60` |");
+    const set = h.cloud.stack("alert-engine-network-prod")!.changeSets.find((c) => c.name.startsWith("review-"))!;
+    const describe = (IncludePropertyValues?: boolean) =>
+      h.clients.cloudformation.send(new DescribeChangeSetCommand({ StackName: "alert-engine-network-prod", ChangeSetName: set.name, IncludePropertyValues }));
+    const plain = (await describe()).Changes![0]!.ResourceChange!;
+    expect(plain.BeforeContext).toBeUndefined();
+    expect(plain.AfterContext).toBeUndefined();
+    const detailed = (await describe(true)).Changes![0]!.ResourceChange!;
+    expect(JSON.parse(detailed.BeforeContext!).Properties.RetentionInDays).toBe(30);
+    expect(JSON.parse(detailed.AfterContext!).Properties.RetentionInDays).toBe(60);
+  });
+
+  it("Markdown folds a long table into a <details> section that names it and counts its rows", async () => {
+    await h.deploy("prod", { env: environmentFrom(base, "prod") });
+    // Someone opened ten ports by hand in the deployed template: the review takes them away again.
+    h.cloud.changeStackBehindOurBack("alert-engine-backend-prod", (stack) => {
+      const egress = stack.template.Resources.TaskSecurityGroup!.Properties!.SecurityGroupEgress as unknown[];
+      for (let port = 8000; port < 8010; port++) egress.push({ IpProtocol: "tcp", FromPort: port, ToPort: port, CidrIp: "0.0.0.0/0" });
+      stack.templateBody = JSON.stringify({ ...JSON.parse(stack.templateBody), Resources: stack.template.Resources });
+    });
+    const { markdown } = await review(cliHarness(h, base), "prod");
+    const backend = section(markdown, "alert-engine-backend-prod");
+    const folded = /<details><summary>Security-group rule changes \((\d+)\)<\/summary>\n\n([^]*?)\n<\/details>/.exec(backend);
+    expect(folded, backend).not.toBeNull();
+    expect(Number(folded![1])).toBe(10);
+    for (let port = 8000; port < 8010; port++) expect(folded![2]).toContain(`| \`-\` | \`TaskSecurityGroup\` | \`out\` | \`tcp\` | \`${port}\` | \`0.0.0.0/0\` |`);
+    expect(backend).not.toContain("Needs approval");
   });
 });

@@ -47,7 +47,8 @@ export function propertyValues(rc: ResourceChange, maxLength = 72): PropertyValu
   }
   return [...byName].flatMap(([name, details]) => {
     const causesReplacement = details.some((d) => d.Target?.RequiresRecreation === "Always" || d.Target?.RequiresRecreation === "Conditionally");
-    const isProperty = details[0]!.Target?.Attribute === "Properties";
+    // A tag change is reported as the Tags attribute; the contexts hold the tags among the properties.
+    const isProperty = details[0]!.Target?.Attribute === "Properties" || name === "Tags";
     // An image by digest reads as repository and digest, as in the parameters, rather than a cut URI.
     const readable = (value: string) => (/@sha256:[0-9a-f]+$/.test(value) ? describeImage(value) : shorten(value, maxLength));
     const line = (path: string, from: string, to: string): PropertyValue => ({ name: path, before: readable(from), after: readable(to), causesReplacement });
