@@ -8,6 +8,7 @@ import {
   DeleteChangeSetCommand,
   DeleteStackCommand,
   DescribeChangeSetCommand,
+  DescribeEventsCommand,
   DescribeStackEventsCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
@@ -22,6 +23,7 @@ import {
 } from "@aws-sdk/client-cloudformation";
 import { randomUUID } from "node:crypto";
 import { hasErrorName, RetryingApi } from "./retry.js";
+import { validationFindings, type ValidationFinding } from "./cloudformation-validation.js";
 
 export interface DeployedStack {
   readonly stackId: string;
@@ -64,6 +66,8 @@ export interface ChangeSetRequest {
   readonly tags: Record<string, string>;
   readonly capabilities: Capability[];
   readonly description?: string;
+  /** REVERT_DRIFT: a drift-aware change set that also puts resources changed outside CloudFormation back. */
+  readonly deploymentMode?: "REVERT_DRIFT";
 }
 
 const pairs = <T extends object>(list: T[] | undefined, key: keyof T, value: keyof T): Record<string, string> =>
@@ -144,6 +148,7 @@ export class CloudFormationApi extends RetryingApi<CloudFormationClient> {
       Capabilities: request.capabilities,
       Description: request.description,
       ClientToken: clientToken,
+      ...(request.deploymentMode ? { DeploymentMode: request.deploymentMode } : {}),
     }));
     return { changeSetId: result.Id ?? request.changeSetName, stackId: result.StackId ?? request.stackName };
   }
@@ -176,6 +181,18 @@ export class CloudFormationApi extends RetryingApi<CloudFormationClient> {
       changes,
       created: first.CreationTime,
     };
+  }
+
+  /** What CloudFormation's pre-deployment validation found in a computed change set (cloudformation-validation.ts). */
+  async validationFindings(stackName: string, changeSet: string): Promise<ValidationFinding[]> {
+    const found: ValidationFinding[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.send(new DescribeEventsCommand({ StackName: stackName, ChangeSetName: changeSet, Filters: { FailedEvents: true }, NextToken: nextToken }));
+      found.push(...validationFindings(page.OperationEvents ?? []));
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return found;
   }
 
   async listChangeSets(stackName: string): Promise<ChangeSetSummary[]> {

@@ -6,6 +6,9 @@ import { refuseWhileAnotherDeployIsLive } from "../orchestrator/live-runs.js";
 import { lookUpCertificate } from "../orchestrator/certificate.js";
 import { reviewJson, reviewMarkdown, reviewText } from "../render/review.js";
 import type { ChangesetOptions } from "./changeset-command.js";
+import { gateReasons, type FailOnLevel } from "../orchestrator/review-gate.js";
+import { StackDriftApi } from "../aws/cloudformation-drift.js";
+import { selectNodes } from "./stack-selection.js";
 import { EXIT } from "./command.js";
 import { commandLine, place } from "./invocation.js";
 import { checkOutputPaths, writeAtEnd, type WriteOutcome } from "./output-paths.js";
@@ -17,6 +20,7 @@ export async function runChangeset(envName: string, options: ChangesetOptions, o
     if (options.discard !== undefined) return await discard(session, options.discard);
     checkOutputPaths([{ flag: "--markdown", path: options.markdown }]);
     const { env, clients, retry } = session;
+    const only = options.stacks && selectNodes(env, options.stacks);
     const imageTag = options.imageTag ?? env.imageTag;
     const checked = await preflight({ env, clients, retry, imageTag, purpose: "review" });
     await refuseWhileAnotherDeployIsLive(session, "review", (words) => commandLine(words, options));
@@ -31,10 +35,13 @@ export async function runChangeset(envName: string, options: ChangesetOptions, o
       certificate,
       changeSetName: reviewName(session.clock.now()),
       progress: (stack, text) => session.log(`${stack.padEnd(11)} ${text}`),
+      only: only || undefined,
+      drift: options.drift ? new StackDriftApi(clients.cloudformation, retry) : undefined,
     });
     const markdown = show(session, { ...report, repeat: place(options) }, options);
     if (report.interrupted) return EXIT.interrupted;
-    return report.stacks.some((s) => s.kind === "failed") || markdown?.written === false ? EXIT.failed : EXIT.ok;
+    if (report.stacks.some((s) => s.kind === "failed") || markdown?.written === false) return EXIT.failed;
+    return options.failOn ? gate(session, report, options.failOn) : EXIT.ok;
   } finally {
     session.close();
   }
@@ -50,6 +57,14 @@ function show(session: Session, report: ReviewReport, options: ChangesetOptions)
     session.log(`could not write --markdown ${markdown.path}: ${markdown.error}. The change sets above are kept; rerun with a writable path to get the file, or discard them with '${commandLine(`changeset ${session.env.name} --discard`, options)}'`);
   }
   return markdown;
+}
+
+/** `--fail-on`: the review is shown and kept; the exit code tells CI whether it holds what it gates on. */
+function gate(session: Session, report: ReviewReport, level: FailOnLevel): number {
+  const reasons = gateReasons(report, level);
+  if (reasons.length === 0) return EXIT.ok;
+  session.log([`--fail-on ${level}: the review holds what this gate stops for (exit ${EXIT.gated}):`, ...reasons.map((r) => `  - ${r}`)].join("\n"));
+  return EXIT.gated;
 }
 
 async function discard(session: Session, which: true | string): Promise<number> {

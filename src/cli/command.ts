@@ -5,7 +5,8 @@ import { ENVIRONMENT_NAMES } from "../env/model.js";
 import type { SessionOverrides } from "./session.js";
 
 /** 0 done, 1 failed, 2 usage or input error, 130 interrupted. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+/** gated: `changeset --fail-on` found what it gates on (the review itself succeeded). */
+export const EXIT = { ok: 0, failed: 1, usage: 2, gated: 3, interrupted: 130 } as const;
 
 /** `--progress`: in CI and pipes, every event as a timestamped line, or only what went wrong. (Here, not in session.ts: --help must not load the SDK.) */
 export const PROGRESS_LINES = ["events", "errors-only"] as const;

@@ -16,6 +16,7 @@ import { settleStack } from "./stack-recovery.js";
 import { rootCause, watchOperation, type WatchContext, type WatchOutcome } from "./watch.js";
 import { waitForChangeSet } from "./change-set-wait.js";
 import { sameJson } from "../canonical-json.js";
+import { announceValidation, changeSetFailure, failedValidation, removeEmptyNewStack } from "./deploy-validation.js";
 import { DEPLOY_CHANGE_SET, disappeared, settleRivals, tooLateToExecute } from "./live-runs.js";
 
 /** CloudFormation's TemplateBody limit; larger templates must come from S3. */
@@ -162,14 +163,19 @@ async function newChangeSet(run: Run, deployed: DeployedStack | undefined): Prom
     ctx.pendingChangeSets.delete(desired.name);
     return { done: { kind: "failed", refused: true, message: disappeared(desired.name, ctx.changeSetName), durationMs: run.elapsed() } };
   }
-  if (changeSet.status !== "FAILED") return { ok: { id: changeSetId, name: ctx.changeSetName, stackId, type, changes: changeSet.changes, created: changeSet.created, askedAt } };
+  if (changeSet.status !== "FAILED") {
+    await announceValidation(ctx, desired.name, changeSetId, run.say);
+    return { ok: { id: changeSetId, name: ctx.changeSetName, stackId, type, changes: changeSet.changes, created: changeSet.created, askedAt } };
+  }
+  const validation = isNoChangeReason(changeSet.reason) ? undefined : await failedValidation(ctx, desired.name, changeSetId);
   await discard(ctx, desired.name, changeSetId);
   if (isNoChangeReason(changeSet.reason) && deployed) {
     if (!(await protectionOnlyApproved(run))) return { done: notApproved(run) };
     await ensureProtection(ctx, deployed, desired, run.say);
     return { done: { kind: "unchanged", outputs: deployed.outputs, durationMs: run.elapsed(), notes: run.notes } };
   }
-  return { done: { kind: "failed", message: `change set failed: ${changeSet.reason ?? "no reason given"}`, durationMs: run.elapsed() } };
+  const leftNoStack = type === "CREATE" && (await removeEmptyNewStack(ctx, desired.name));
+  return { done: { kind: "failed", message: changeSetFailure(changeSet.reason, validation, leftNoStack), durationMs: run.elapsed() } };
 }
 
 /**
@@ -220,6 +226,7 @@ async function reviewedChangeSet(run: Run, reviewed: ReviewedChangeSets, deploye
   const check = await reviewed.check(ctx.cfn, desired.name, reviewed.name, { templateBody: JSON.stringify(desired.template), parameters: desired.parameters });
   if (!check.current) return refuse(`reviewed change set ${reviewed.name} is not current (${check.why}); run '${reviewed.command(`changeset ${reviewed.envName}`)}' again and review the new one`);
   const state = await ctx.cfn.describeChangeSet(desired.name, check.changeSetId);
+  await announceValidation(ctx, desired.name, check.changeSetId, run.say);
   run.say(`executing reviewed change set ${reviewed.name}`);
   return { ok: { id: check.changeSetId, name: reviewed.name, stackId: deployed.stackId, type: "UPDATE", changes: state.changes, created: state.created } };
 }

@@ -25,6 +25,9 @@ import { isEmptyReview, isFailedFirstCreate, isInProgress, isUpdatable, needsMan
 import { waitForChangeSet } from "./change-set-wait.js";
 import { environmentFingerprint, REVIEW_MARKER, reviewDescription } from "./review-record.js";
 import { isUnexecutedDeploy } from "./live-runs.js";
+import { overwrittenDrift, stackDrift, type OverwrittenDrift } from "./review-drift.js";
+import type { StackDriftApi } from "../aws/cloudformation-drift.js";
+import { blocking, readValidation, VALIDATION_FAILED, type ChangeSetValidation, type ValidationFinding } from "./change-set-validation.js";
 
 export type { ResourceChangeRow } from "./review-changes.js";
 export type { ReviewContent } from "./review-content.js";
@@ -38,6 +41,10 @@ interface StackReviewBase {
   readonly notes: string[];
   /** What deploying this stack lowers (protection.ts), whether or not the change set shows it. */
   readonly lowerings: ProtectionLowering[];
+  /** What CloudFormation's pre-deployment validation found in the change set: failures and warnings. */
+  readonly validation?: ValidationFinding[];
+  /** `--drift`: changes that touch a resource changed outside CloudFormation (review-drift.ts). */
+  readonly overwritesDrift?: OverwrittenDrift[];
 }
 
 export type StackReview = StackReviewBase &
@@ -82,6 +89,10 @@ export interface ReviewRequest {
   readonly certificate: { outputs?: Record<string, string>; description: string };
   readonly changeSetName: string;
   readonly progress?: (stack: StackId, text: string) => void;
+  /** `--drift`: detect drift first and mark the changes that would overwrite it. */
+  readonly drift?: StackDriftApi;
+  /** `--stacks`: review only these; undefined, every stack. */
+  readonly only?: readonly NodeId[];
 }
 
 export async function review(request: ReviewRequest): Promise<ReviewReport> {
@@ -104,7 +115,7 @@ export async function review(request: ReviewRequest): Promise<ReviewReport> {
   };
   try {
     for (const layer of layers(buildGraph(STACKS))) {
-      const stacks = layer.filter((node): node is StackId => node !== "certificate");
+      const stacks = layer.filter((node): node is StackId => node !== "certificate" && (!request.only || request.only.includes(node)));
       const done = await Promise.allSettled(stacks.map(async (node) => reviews.set(node, await reviewOne(node))));
       const interrupted = done.find((d) => d.status === "rejected");
       if (interrupted) throw interrupted.reason;
@@ -171,8 +182,16 @@ async function reviewStack(
   );
   if (matchesDeployed(current, deployedBody, { template, parameters, tags: stackTags(request.env) })) return { ...base, kind: "unchanged" };
 
+  let drift: Awaited<ReturnType<typeof stackDrift>> | undefined;
+  if (request.drift) {
+    request.progress?.(node, "detecting drift");
+    drift = await stackDrift({ ...request, drift: request.drift }, current);
+    if (drift.note) base.notes.push(drift.note);
+  }
   request.progress?.(node, "creating change set");
   const outcome = await createReviewChangeSet(request, base.stack, template, parameters, created);
+  if (outcome.validation?.unreadable) base.notes.push(outcome.validation.unreadable);
+  if (outcome.validation?.findings.length) Object.assign(base, { validation: outcome.validation.findings });
   if ("reason" in outcome) return outcome.unchanged ? { ...base, kind: "unchanged" } : { ...base, kind: "failed", reason: outcome.reason };
   // A YAML or hand-edited deployed template parses to undefined: shown without property details.
   const deployedTemplate = parseTemplate(deployedBody);
@@ -184,6 +203,7 @@ async function reviewStack(
     desired: { template, parameters },
     imageTag: request.imageTag,
   });
+  if (drift) Object.assign(base, { overwritesDrift: overwrittenDrift(rows, drift.drift) });
   return { ...base, kind: "changes", changeSetName: request.changeSetName, changeSetId: outcome.id, changes: rows, ...content };
 }
 
@@ -233,7 +253,7 @@ function upstreamNotes(request: ReviewRequest, definition: StackDefinition, upst
   return notes;
 }
 
-type ChangeSetOutcome = { id: string; changes: Change[] } | { reason: string; unchanged: boolean };
+type ChangeSetOutcome = ({ id: string; changes: Change[] } | { reason: string; unchanged: boolean }) & { validation?: ChangeSetValidation };
 
 async function createReviewChangeSet(
   request: ReviewRequest,
@@ -263,10 +283,13 @@ async function createReviewChangeSet(
   });
   created.push({ stack: name, id: changeSetId });
   const state = await waitForChangeSet(request, name, changeSetId);
-  if (state.status !== "FAILED") return { id: changeSetId, changes: state.changes };
+  const unchanged = state.status === "FAILED" && isNoChangeReason(state.reason);
+  const validation = unchanged ? undefined : await readValidation(request, name, changeSetId);
+  if (state.status !== "FAILED") return { id: changeSetId, changes: state.changes, validation };
   // Neither an empty nor a failed change set is worth keeping for review.
   await request.cfn.deleteChangeSet(name, changeSetId);
-  return { reason: `change set failed: ${state.reason ?? "no reason given"}`, unchanged: isNoChangeReason(state.reason) };
+  const why = validation && blocking(validation).length > 0 ? `${VALIDATION_FAILED}; it was deleted` : `change set failed: ${state.reason ?? "no reason given"}`;
+  return { reason: why, unchanged, validation };
 }
 
 /** `changeset --discard [NAME]`: deletes the change sets reviews made (only NAME's, when given). */

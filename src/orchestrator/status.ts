@@ -75,11 +75,12 @@ async function stackState(request: StatusRequest, node: StackId): Promise<StackS
     lastUpdated: deployed.lastUpdated?.toISOString(),
     terminationProtection: deployed.terminationProtection,
     outputs: deployed.outputs,
-    drift: request.drift ? await driftOf(request, request.drift, deployed) : undefined,
+    drift: request.drift ? await detectStackDrift(request, request.drift, deployed) : undefined,
   };
 }
 
-async function driftOf(request: StatusRequest, drift: StackDriftApi, deployed: DeployedStack): Promise<DriftState> {
+/** Runs drift detection on one stack and waits (bounded) for its verdict; also used by `changeset --drift`. */
+export async function detectStackDrift(request: { clock: Clock; signal?: AbortSignal }, drift: StackDriftApi, deployed: DeployedStack): Promise<DriftState> {
   // CloudFormation refuses drift detection while the stack is changing.
   if (isInProgress(deployed.status)) return { status: `not checked: ${deployed.status}`, resources: [] };
   const detection = await drift.detectDrift(deployed.name);

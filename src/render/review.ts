@@ -7,6 +7,7 @@ import type { ResourceChangeRow, ReviewReport, StackReview } from "../orchestrat
 import { describeLowering } from "../orchestrator/protection.js";
 import { ALLOW_LOWERING_FLAG } from "../orchestrator/protection-guard.js";
 import { contentMarkdown, contentText, summaryMarkdown, summaryText } from "./review-content.js";
+import { stackExtrasMarkdown, stackExtrasText } from "./review-extras.js";
 
 type Style = Parameters<typeof styleText>[0];
 type Paint = (style: Style, text: string) => string;
@@ -64,6 +65,7 @@ export function reviewText(report: ReviewReport, options: { color: boolean }): s
   for (const stack of report.stacks) {
     lines.push("", `${paint("bold", stack.stack)}: ${stack.kind === "failed" ? paint("red", headline(stack)) : headline(stack)}`);
     if (stack.kind === "changes") lines.push(...table(stack.changes, paint), ...contentText(stack.changes, stack));
+    lines.push(...stackExtrasText(stack, paint));
     if (stack.kind === "new") lines.push(...Object.entries(stack.resourceTypes).map(([type, n]) => `  ${String(n).padStart(3)} x ${type}`));
     lines.push(...stack.lowerings.map((l) => paint(["red", "bold"], `  lowers protection: ${describeLowering(l)}`)));
     for (const note of stack.notes) lines.push(paint("cyan", `  note: ${note}`));
@@ -153,6 +155,7 @@ export function reviewMarkdown(report: ReviewReport): string {
       }
       lines.push(...contentMarkdown(stack.changes, stack));
     }
+    lines.push(...stackExtrasMarkdown(stack));
     if (stack.kind === "new") lines.push("", ...Object.entries(stack.resourceTypes).map(([type, n]) => `- ${n} × \`${type}\``));
     if (stack.lowerings.length > 0) lines.push("", ...stack.lowerings.map((l) => `- **lowers protection**: ${md(describeLowering(l))}`));
     if (stack.notes.length > 0) lines.push("", ...stack.notes.map((n) => `- _${md(n)}_`));

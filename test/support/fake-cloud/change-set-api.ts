@@ -12,12 +12,15 @@ import {
   type DeleteChangeSetCommandOutput,
   type DescribeChangeSetCommandInput,
   type DescribeChangeSetCommandOutput,
+  type DescribeEventsCommandInput,
+  type DescribeEventsCommandOutput,
   type ExecuteChangeSetCommandInput,
   type ExecuteChangeSetCommandOutput,
   type ListChangeSetsCommandInput,
   type ListChangeSetsCommandOutput,
 } from "@aws-sdk/client-cloudformation";
 import { NO_CHANGES_REASON, type DesiredStack, type PlannedChange } from "./change-sets.js";
+import { describeEvents, validateChangeSet } from "./early-validation.js";
 import { validationError, type FakeCloudFormation } from "./cloudformation.js";
 import { awsError } from "./errors.js";
 import { requiredCapability } from "./resource-types.js";
@@ -98,6 +101,7 @@ export function changeSetHandlers(cfn: FakeCloudFormation, world: World, readObj
       const stack = existing ?? cfn.newStack(input.StackName!, context.region);
       if (!existing) cfn.operations.setStatus(stack, now(), "REVIEW_IN_PROGRESS", "User Initiated");
       const { changes, hasChanges } = cfn.planFor(stack, desired, type === "CREATE");
+      const validation = validateChangeSet(cfn.validationFindings, { stackName: stack.name, stackId: stack.id, template }, world);
       const cs: ChangeSetRecord = {
         name,
         id: `arn:aws:cloudformation:${stack.region}:${world.account}:changeSet/${name}/${world.ids.uuid("changeset")}`,
@@ -107,12 +111,17 @@ export function changeSetHandlers(cfn: FakeCloudFormation, world: World, readObj
         description: input.Description,
         createdAt: now(),
         readyAt: now() + world.timing.changeSetMs,
-        outcome: hasChanges ? { status: "CREATE_COMPLETE" } : { status: "FAILED", reason: NO_CHANGES_REASON },
+        outcome: validation.failure
+          ? { status: "FAILED", reason: validation.failure }
+          : hasChanges
+            ? { status: "CREATE_COMPLETE" }
+            : { status: "FAILED", reason: NO_CHANGES_REASON },
         status: "CREATE_PENDING",
         executionStatus: "UNAVAILABLE",
         desired,
         plan: changes,
         disableRollback: input.OnStackFailure === "DO_NOTHING",
+        validation,
       };
       stack.changeSets.set(name, cs);
       return { Id: cs.id, StackId: stack.id };
@@ -143,6 +152,15 @@ export function changeSetHandlers(cfn: FakeCloudFormation, world: World, readObj
         OnStackFailure: cs.disableRollback ? "DO_NOTHING" : "ROLLBACK",
         ...(next ? { NextToken: next } : {}),
       };
+    },
+
+    /** Only the change-set scope (ChangeSetName), the one the engine reads; see early-validation.ts. */
+    DescribeEvents(input: DescribeEventsCommandInput): Out<DescribeEventsCommandOutput> {
+      if (!input.ChangeSetName) throw validationError("FakeCloud models DescribeEvents only for a ChangeSetName");
+      const cs = mustFindChangeSet(input.ChangeSetName, input.StackName);
+      // Validation runs while the change set is computed: its events exist once that has finished.
+      const computed = cs.status === "CREATE_COMPLETE" || cs.status === "FAILED";
+      return describeEvents(computed && cs.validation ? cs.validation : { operationId: "", events: [] }, input);
     },
 
     ListChangeSets(input: ListChangeSetsCommandInput): Out<ListChangeSetsCommandOutput> {

@@ -5,6 +5,7 @@
 import { CloudFormationServiceException } from "@aws-sdk/client-cloudformation";
 import { planChanges, type DesiredStack, type PlannedChange } from "./change-sets.js";
 import { awsError } from "./errors.js";
+import type { ValidationFindingSeed } from "./early-validation.js";
 import { attributeOf, physicalIdFor, type ResourceIdentity } from "./resource-types.js";
 import { advanceOperation, EMPTY_TEMPLATE, type ChangeSetRecord, type OutputRecord, type ResourceRecord, type StackRecord } from "./stack-state.js";
 import { snapshot, StackOperations, type OperationHost } from "./stack-operations.js";
@@ -46,6 +47,8 @@ export class FakeCloudFormation implements OperationHost {
   readonly retained: RetainedResource[] = [];
   readonly failures: InjectedFailure[] = [];
   readonly rollbackFailures: { stack: string; remaining: number }[] = [];
+  /** Findings pre-deployment validation reports for change sets (early-validation.ts). */
+  readonly validationFindings: ValidationFindingSeed[] = [];
   readonly operations = new StackOperations(this);
   private depth = 0;
 

@@ -5,6 +5,7 @@
 import type { ResourceRecordSet } from "@aws-sdk/client-route-53";
 import type { FakeAcm } from "./acm.js";
 import type { FakeCloudFormation, RetainedResource } from "./cloudformation.js";
+import type { ValidationFindingSeed } from "./early-validation.js";
 import type { FakeEc2, FakeSecurityGroup } from "./ec2.js";
 import type { FakeEcr } from "./ecr.js";
 import type { EcsTrouble, FakeEcsAndElb, TargetHealthSeed } from "./ecs-elb.js";
@@ -69,6 +70,11 @@ export class SeedingApi {
     this.services.cloudFormation.settle();
     const stack = this.services.cloudFormation.find(nameOrId);
     return stack ? view(stack) : undefined;
+  }
+
+  /** Pre-deployment validation reports this finding for every change set whose template has the resource. */
+  failValidation(finding: ValidationFindingSeed): void {
+    this.services.cloudFormation.validationFindings.push(finding);
   }
 
   /** Someone changes a stack outside the code under test (console edit, another pipeline). */

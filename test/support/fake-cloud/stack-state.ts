@@ -1,4 +1,5 @@
 /** The fake's record of a CloudFormation stack, its resources, events and change sets. */
+import type { RecordedValidation } from "./early-validation.js";
 import type { ChangeSetStatus, ExecutionStatus, ResourceStatus, StackStatus } from "@aws-sdk/client-cloudformation";
 import type { DesiredStack, PlannedChange } from "./change-sets.js";
 import type { ParsedTemplate, TemplateResource } from "./template.js";
@@ -50,6 +51,8 @@ export interface ChangeSetRecord {
   desired: DesiredStack;
   plan: PlannedChange[];
   disableRollback: boolean;
+  /** What pre-deployment validation found while computing it (early-validation.ts). */
+  validation?: RecordedValidation | undefined;
 }
 
 /** What an update rollback still has to do; kept when it fails so ContinueUpdateRollback can resume. */
