@@ -4,6 +4,7 @@ import { requireAccount } from "../orchestrator/preflight.js";
 import { environmentStatus } from "../orchestrator/status.js";
 import { statusText } from "../render/status.js";
 import { EXIT } from "./command.js";
+import { commandLine } from "./invocation.js";
 import { openSession, type SessionOverrides } from "./session.js";
 import type { StatusOptions } from "./status-command.js";
 import { StackDriftApi } from "../aws/cloudformation-drift.js";
@@ -22,7 +23,7 @@ export async function runStatus(envName: string, options: StatusOptions, overrid
       certificate: async () => (await lookUpCertificate(env, clients, retry)).description,
     });
     if (options.json) console.log(JSON.stringify(status, null, 2));
-    else session.log(statusText(status));
+    else session.log(statusText(status, (words) => commandLine(words, options)));
     return EXIT.ok;
   } finally {
     session.close();

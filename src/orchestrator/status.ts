@@ -9,6 +9,7 @@ import { apiUrl, stackName, type Environment, type StackId } from "../env/model.
 import { STACKS } from "../templates/index.js";
 import { sleepUnlessAborted, type Clock } from "./clock.js";
 import { isInProgress } from "./stack-status.js";
+import { REVIEW_MARKER } from "./review-record.js";
 
 export interface DriftState {
   /** IN_SYNC, DRIFTED, UNKNOWN, or why it could not be checked. */
@@ -26,6 +27,15 @@ export interface StackState {
   readonly terminationProtection: boolean;
   readonly outputs: Record<string, string>;
   readonly drift?: DriftState;
+  /** Change sets `changeset` kept on this stack for review, oldest first. */
+  readonly reviews?: readonly KeptReview[];
+}
+
+export interface KeptReview {
+  readonly name: string;
+  readonly created?: string;
+  /** How long ago CloudFormation made it, by our clock; undefined when AWS gave no time. */
+  readonly ageMs?: number;
 }
 
 export interface EnvironmentStatus {
@@ -76,7 +86,17 @@ async function stackState(request: StatusRequest, node: StackId): Promise<StackS
     terminationProtection: deployed.terminationProtection,
     outputs: deployed.outputs,
     drift: request.drift ? await detectStackDrift(request, request.drift, deployed) : undefined,
+    reviews: await keptReviews(request, deployed.name),
   };
+}
+
+/** Reviews wait here until someone deploys or discards them; listing them keeps them from being forgotten. */
+async function keptReviews(request: StatusRequest, stack: string): Promise<KeptReview[]> {
+  const sets = await request.cfn.listChangeSets(stack);
+  return sets
+    .filter((s) => s.description?.startsWith(`${REVIEW_MARKER} `))
+    .sort((a, b) => (a.created?.getTime() ?? 0) - (b.created?.getTime() ?? 0))
+    .map((s) => ({ name: s.name, created: s.created?.toISOString(), ageMs: s.created ? Math.max(0, request.clock.now() - s.created.getTime()) : undefined }));
 }
 
 /** Runs drift detection on one stack and waits (bounded) for its verdict; also used by `changeset --drift`. */
