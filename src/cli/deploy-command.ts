@@ -20,6 +20,8 @@ export interface DeployOptions extends SessionOptions {
   changeset?: string;
   allowProtectionLowering?: boolean;
   progress?: ProgressLines;
+  /** Drift-aware change sets (DeploymentMode REVERT_DRIFT): also put back what was changed outside CloudFormation. */
+  revertDrift?: boolean;
 }
 
 export { NODE_IDS } from "./stack-selection.js";
@@ -33,6 +35,7 @@ export function registerDeploy(program: Command, overrides?: SessionOverrides): 
       .option("--yes", "approve every change set without asking")
       .option("--allow-protection-lowering", "allow a deploy that lowers the protection of data the environment retains (Retain → Delete, deletion or termination protection off, versioning suspended, shorter log retention); --yes does not imply it, and it is still shown for approval")
       .option("--changeset <name>", "execute only the change sets review NAME (orchestrate changeset) kept, with the image it recorded; refuses before any change when a stack would change without a current one")
+      .option("--revert-drift", "use drift-aware change sets: also put resources changed outside CloudFormation back to the template (shown for approval like any change); not with --changeset")
       .option("--continue-rollback", "run ContinueUpdateRollback on stacks in UPDATE_ROLLBACK_FAILED before deploying")
       .option("--image-tag <tag>", "image tag to deploy (default: the environment's imageTag, or the git short sha with --build)")
       .option("--build <dir>", "docker build and push DIR to the environment's ECR repository first")

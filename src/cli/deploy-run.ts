@@ -32,6 +32,9 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
     checkOutputPaths([{ flag: "--outputs-file", path: options.outputsFile, createsDirectories: true }]);
     const { env, clients, retry } = session;
     const only = options.stacks && selectNodes(env, options.stacks);
+    if (options.revertDrift && options.changeset) {
+      throw new UserInputError("--revert-drift and --changeset cannot be combined: --changeset executes the ordinary change sets a review made, --revert-drift makes new drift-aware ones. Run deploy with --revert-drift alone (its changes are shown for approval), or without it.");
+    }
     const approval = options.requireApproval ?? (env.base === "prod" ? "broadening" : "never");
     // Building pushes an image: a deploy that cannot be approved is refused before that.
     if (options.build) requireWayToApprove(session, options, approval);
@@ -72,6 +75,7 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
       approval,
       approve: approver(session, options, progress),
       continueRollback: options.continueRollback,
+      revertDrift: options.revertDrift,
       stageTemplate: options.templateBucket
         ? (name, body) => s3.uploadTemplate(options.templateBucket!, `${env.project}/${env.name}/${name}.json`, body)
         : undefined,

@@ -49,6 +49,8 @@ export interface StackDeployContext extends WatchContext {
   readonly approval: ApprovalLevel;
   readonly approve: (review: ChangeSetReview) => Promise<boolean>;
   readonly continueRollback: boolean;
+  /** Drift-aware change sets (REVERT_DRIFT): a stack whose template is unchanged may still have drift to undo. */
+  readonly revertDrift?: boolean;
   /** Uploads an oversized template and returns its URL; absent, such templates are refused. */
   readonly stageTemplate?: (stackName: string, body: string) => Promise<string>;
   /** Change sets this run created and has not executed: deleted if the run is interrupted. */
@@ -126,7 +128,7 @@ export async function deployStack(ctx: StackDeployContext, desired: DesiredStack
 
   if (deployed && isUpdatable(deployed.status)) {
     const changed = await differences(ctx, deployed, desired);
-    if (changed.length === 0) {
+    if (changed.length === 0 && !ctx.revertDrift) {
       if (!(await protectionOnlyApproved(run))) return notApproved(run);
       await ensureProtection(ctx, deployed, desired, run.say);
       return { kind: "unchanged", outputs: deployed.outputs, durationMs: run.elapsed(), notes };
@@ -196,6 +198,8 @@ async function makeOwnChangeSet(run: Run, type: "CREATE" | "UPDATE", template: {
       tags: desired.tags,
       capabilities: requiredCapabilities(desired.template),
       description: DEPLOY_CHANGE_SET,
+      // Drift exists only on a stack that exists: a first create has nothing to revert.
+      deploymentMode: ctx.revertDrift && type === "UPDATE" ? "REVERT_DRIFT" : undefined,
     })
     .catch((error: unknown) => {
       // Runs are named by the millisecond they start: one started in the same instant has this name already.

@@ -31,6 +31,8 @@ export interface DeployRequest extends WatchContext {
   readonly approval: ApprovalLevel;
   readonly approve: (review: ChangeSetReview) => Promise<boolean>;
   readonly continueRollback?: boolean;
+  /** `--revert-drift`: drift-aware change sets that also undo changes made outside CloudFormation. */
+  readonly revertDrift?: boolean;
   readonly stageTemplate?: (stackName: string, body: string) => Promise<string>;
   /** `--changeset NAME`: execute reviewed change sets instead of creating new ones. */
   readonly reviewed?: ReviewedChangeSets;
@@ -67,6 +69,7 @@ export async function deploy(request: DeployRequest): Promise<DeployReport> {
     approval: request.approval,
     approve: request.approve,
     continueRollback: request.continueRollback ?? false,
+    revertDrift: request.revertDrift,
     stageTemplate: request.stageTemplate,
     pendingChangeSets,
     reviewed: request.reviewed,

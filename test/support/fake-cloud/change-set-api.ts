@@ -21,6 +21,7 @@ import {
 } from "@aws-sdk/client-cloudformation";
 import { NO_CHANGES_REASON, type DesiredStack, type PlannedChange } from "./change-sets.js";
 import { describeEvents, validateChangeSet } from "./early-validation.js";
+import { revertDriftPlan } from "./drift.js";
 import { validationError, type FakeCloudFormation } from "./cloudformation.js";
 import { awsError } from "./errors.js";
 import { requiredCapability } from "./resource-types.js";
@@ -100,7 +101,9 @@ export function changeSetHandlers(cfn: FakeCloudFormation, world: World, readObj
 
       const stack = existing ?? cfn.newStack(input.StackName!, context.region);
       if (!existing) cfn.operations.setStatus(stack, now(), "REVIEW_IN_PROGRESS", "User Initiated");
-      const { changes, hasChanges } = cfn.planFor(stack, desired, type === "CREATE");
+      const computed = cfn.planFor(stack, desired, type === "CREATE");
+      const changes = input.DeploymentMode === "REVERT_DRIFT" ? revertDriftPlan(stack, computed.changes, cfn.drift) : computed.changes;
+      const hasChanges = computed.hasChanges || changes.length > 0;
       const validation = validateChangeSet(cfn.validationFindings, { stackName: stack.name, stackId: stack.id, template }, world);
       const cs: ChangeSetRecord = {
         name,
@@ -122,6 +125,7 @@ export function changeSetHandlers(cfn: FakeCloudFormation, world: World, readObj
         plan: changes,
         disableRollback: input.OnStackFailure === "DO_NOTHING",
         validation,
+        deploymentMode: input.DeploymentMode,
       };
       stack.changeSets.set(name, cs);
       return { Id: cs.id, StackId: stack.id };
@@ -208,6 +212,8 @@ export function changeSetHandlers(cfn: FakeCloudFormation, world: World, readObj
       for (const other of [...stack.changeSets.values()]) if (other !== cs) stack.changeSets.delete(other.name);
       cs.executionStatus = "EXECUTE_IN_PROGRESS";
       stack.lastChangeSetId = cs.id;
+      // A drift-aware change set puts drifted resources back to the template.
+      if (cs.deploymentMode === "REVERT_DRIFT") cfn.drift.delete(stack.id);
       const options = {
         token: input.ClientRequestToken,
         disableRollback: input.DisableRollback ?? cs.disableRollback,

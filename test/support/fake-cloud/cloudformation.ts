@@ -6,6 +6,7 @@ import { CloudFormationServiceException } from "@aws-sdk/client-cloudformation";
 import { planChanges, type DesiredStack, type PlannedChange } from "./change-sets.js";
 import { awsError } from "./errors.js";
 import type { ValidationFindingSeed } from "./early-validation.js";
+import type { DriftBook } from "./drift.js";
 import { attributeOf, physicalIdFor, type ResourceIdentity } from "./resource-types.js";
 import { advanceOperation, EMPTY_TEMPLATE, type ChangeSetRecord, type OutputRecord, type ResourceRecord, type StackRecord } from "./stack-state.js";
 import { snapshot, StackOperations, type OperationHost } from "./stack-operations.js";
@@ -49,6 +50,8 @@ export class FakeCloudFormation implements OperationHost {
   readonly rollbackFailures: { stack: string; remaining: number }[] = [];
   /** Findings pre-deployment validation reports for change sets (early-validation.ts). */
   readonly validationFindings: ValidationFindingSeed[] = [];
+  /** Resources changed outside CloudFormation, by stack id (drift.ts). */
+  readonly drift: DriftBook = new Map();
   readonly operations = new StackOperations(this);
   private depth = 0;
 

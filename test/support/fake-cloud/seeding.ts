@@ -77,6 +77,15 @@ export class SeedingApi {
     this.services.cloudFormation.validationFindings.push(finding);
   }
 
+  /** Someone edits (or deletes) a stack's resource in the console: drift detection will find it. */
+  driftResource(stackName: string, logicalId: string, status: "MODIFIED" | "DELETED" = "MODIFIED"): void {
+    const stack = this.services.cloudFormation.find(stackName);
+    if (!stack?.resources.has(logicalId)) throw new Error(`FakeCloud: no resource ${logicalId} in ${stackName} to drift`);
+    const book = this.services.cloudFormation.drift;
+    if (!book.has(stack.id)) book.set(stack.id, new Map());
+    book.get(stack.id)!.set(logicalId, status);
+  }
+
   /** Someone changes a stack outside the code under test (console edit, another pipeline). */
   changeStackBehindOurBack(name: string, mutate: (stack: StackRecord) => void): void {
     this.services.cloudFormation.settle();

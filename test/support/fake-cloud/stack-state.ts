@@ -53,6 +53,8 @@ export interface ChangeSetRecord {
   disableRollback: boolean;
   /** What pre-deployment validation found while computing it (early-validation.ts). */
   validation?: RecordedValidation | undefined;
+  /** CreateChangeSet's DeploymentMode: REVERT_DRIFT makes a drift-aware change set (drift.ts). */
+  deploymentMode?: string | undefined;
 }
 
 /** What an update rollback still has to do; kept when it fails so ContinueUpdateRollback can resume. */
