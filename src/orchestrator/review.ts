@@ -191,8 +191,8 @@ async function reviewStack(
   request.progress?.(node, "creating change set");
   const outcome = await createReviewChangeSet(request, base.stack, template, parameters, created);
   if (outcome.validation?.unreadable) base.notes.push(outcome.validation.unreadable);
-  if (outcome.validation?.findings.length) Object.assign(base, { validation: outcome.validation.findings });
-  if ("reason" in outcome) return outcome.unchanged ? { ...base, kind: "unchanged" } : { ...base, kind: "failed", reason: outcome.reason };
+  const validated: StackReviewBase = { ...base, validation: outcome.validation?.findings.length ? outcome.validation.findings : undefined };
+  if ("reason" in outcome) return outcome.unchanged ? { ...validated, kind: "unchanged" } : { ...validated, kind: "failed", reason: outcome.reason };
   // A YAML or hand-edited deployed template parses to undefined: shown without property details.
   const deployedTemplate = parseTemplate(deployedBody);
   const rows = changeRows(outcome.changes, { definition, desired: template, deployed: deployedTemplate });
@@ -203,8 +203,15 @@ async function reviewStack(
     desired: { template, parameters },
     imageTag: request.imageTag,
   });
-  if (drift) Object.assign(base, { overwritesDrift: overwrittenDrift(rows, drift.drift) });
-  return { ...base, kind: "changes", changeSetName: request.changeSetName, changeSetId: outcome.id, changes: rows, ...content };
+  return {
+    ...validated,
+    overwritesDrift: drift && overwrittenDrift(rows, drift.drift),
+    kind: "changes",
+    changeSetName: request.changeSetName,
+    changeSetId: outcome.id,
+    changes: rows,
+    ...content,
+  };
 }
 
 function resourceCount(template: Template): { resources: number; resourceTypes: Record<string, number> } {

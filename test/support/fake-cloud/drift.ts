@@ -114,7 +114,7 @@ export function revertDriftPlan(stack: StackRecord, plan: PlannedChange[], book:
         Details: [],
       },
     };
-    planned.push({ action: "Modify", logicalId, type: resource.type, replace: false, sdk });
+    planned.push({ action: "Modify", logicalId, type: resource.type, replace: false, sdk, contexts: {} });
   }
   return planned;
 }
