@@ -23,7 +23,7 @@ const failed = (report: DeployReport, node: string) => report.results.get(node a
 const ENGINE_COMMANDS = [
   "GetCallerIdentity", "ListHostedZonesByName", "GetHostedZone", "DescribeRepositories", "DescribeImages",
   "ListCertificates", "ListTagsForCertificate", "RequestCertificate", "DescribeCertificate", "ChangeResourceRecordSets", "ListResourceRecordSets",
-  "DescribeStacks", "GetTemplate", "CreateChangeSet", "ListChangeSets", "DescribeChangeSet", "ExecuteChangeSet", "DeleteChangeSet", "DescribeStackEvents", "UpdateTerminationProtection",
+  "DescribeStacks", "GetTemplate", "CreateChangeSet", "ListChangeSets", "DescribeChangeSet", "ExecuteChangeSet", "DeleteChangeSet", "DescribeStackEvents", "DescribeEvents", "UpdateTerminationProtection",
   "DescribeSecurityGroups", "RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress", "HeadObject", "PutObject",
   "ListTasks", "DescribeTasks",
 ];
