@@ -114,6 +114,7 @@ export function revertDriftPlan(stack: StackRecord, plan: PlannedChange[], book:
         Details: [],
       },
     };
+    // The fake does not model a drifted resource's live properties, so it returns no Before/AfterContext for a revert.
     planned.push({ action: "Modify", logicalId, type: resource.type, replace: false, sdk, contexts: {} });
   }
   return planned;
