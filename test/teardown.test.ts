@@ -74,20 +74,28 @@ describe("teardown: remove an environment, keep what must stay", () => {
     await deployed("prod");
     const before = h.cloud.mutatingCalls().length;
 
+    const withoutForce = /refusing to tear down prod without --force; nothing was changed/;
     expect(await cli.run(["teardown", "prod"])).toBe(2);
-    expect(cli.output()).toMatch(/refusing to tear down prod without --force; nothing was changed/);
+    expect(cli.lastOutput()).toMatch(withoutForce);
     expect(await cli.run(["teardown", "prod", "--yes"])).toBe(2);
+    expect(cli.lastOutput()).toMatch(withoutForce);
+    // The name typed back (as CI passes it) is not the opt-in: --force still is.
+    expect(await cli.run(["teardown", "prod", "--confirm", "prod"])).toBe(2);
+    expect(cli.lastOutput()).toMatch(withoutForce);
+    expect(await cli.run(["teardown", "prod", "--yes", "--confirm", "prod"])).toBe(2);
+    expect(cli.lastOutput()).toMatch(withoutForce);
     expect(await cli.run(["teardown", "prod", "--force"])).toBe(2);
-    expect(cli.output()).toMatch(/no terminal to ask: pass --force --confirm prod/);
+    expect(cli.lastOutput()).toMatch(/no terminal to ask: pass --force --confirm prod/);
     expect(await cli.run(["teardown", "prod", "--force", "--confirm", "stage"])).toBe(2);
+    expect(cli.lastOutput()).toMatch(/--confirm stage does not match the environment prod; nothing was changed/);
     cli.answers.push("prdo");
     expect(await cli.run(["teardown", "prod", "--force"], { interactive: true })).toBe(2);
     expect(cli.questions).toEqual([expect.stringMatching(/Type the environment name \(prod\)/)]);
-    expect(cli.output()).toMatch(/"prdo" is not "prod": teardown cancelled, nothing was changed/);
+    expect(cli.lastOutput()).toMatch(/"prdo" is not "prod": teardown cancelled, nothing was changed/);
 
     const otherAccount = cliHarness(h, writeConfig("999999999999"));
     expect(await otherAccount.run(["teardown", "prod", "--force", "--confirm", "prod"])).toBe(2);
-    expect(otherAccount.output()).toMatch(/credentials belong to account 123456789012 .* but prod deploys only into account 999999999999/);
+    expect(otherAccount.lastOutput()).toMatch(/credentials belong to account 123456789012 .* but prod deploys only into account 999999999999/);
 
     expect(h.cloud.mutatingCalls().length).toBe(before);
     for (const id of STACKS) expect(h.cloud.stack(`alert-engine-${id}-prod`)?.status).toBe("CREATE_COMPLETE");

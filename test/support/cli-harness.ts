@@ -37,21 +37,26 @@ export interface Cli {
   readonly answers: string[];
   readonly questions: string[];
   run(argv: string[], overrides?: SessionOverrides): Promise<number>;
+  /** Everything every run so far printed, in order. */
   output(): string;
+  /** Only what the latest run printed: an assertion on it cannot pass on an earlier run's output. */
+  lastOutput(): string;
 }
 
 export function cliHarness(h: Harness, configFile: string): Cli {
   const lines: string[] = [];
   const answers: string[] = [];
   const questions: string[] = [];
+  let runStart = 0;
   vi.spyOn(console, "log").mockImplementation((...args) => void lines.push(args.join(" ")));
   vi.spyOn(console, "error").mockImplementation((...args) => void lines.push(args.join(" ")));
   return {
     lines,
     answers,
     questions,
-    run: (argv, overrides = {}) =>
-      main([...argv, "--config", configFile], {
+    run: (argv, overrides = {}) => {
+      runStart = lines.length;
+      return main([...argv, "--config", configFile], {
         clients: h.clients,
         clock: h.cloud.clock,
         retry: FAST_RETRY,
@@ -63,7 +68,9 @@ export function cliHarness(h: Harness, configFile: string): Cli {
         },
         signal: new AbortController().signal,
         ...overrides,
-      }),
+      });
+    },
     output: () => lines.join("\n"),
+    lastOutput: () => lines.slice(runStart).join("\n"),
   };
 }
