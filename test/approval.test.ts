@@ -20,6 +20,12 @@ describe("approval of change sets", () => {
     expect(needsApproval("broadening", imageDeploy)).toBe(false);
   });
 
+  it("exempts only the task definition: replacing the ECS service or cluster still asks", () => {
+    const replaced = [change("Service", "AWS::ECS::Service", "Modify", "True"), change("Cluster", "AWS::ECS::Cluster", "Modify", "Conditional")];
+    expect(needsApproval("broadening", replaced)).toBe(true);
+    expect(concerns(replaced).map((c) => `${c.logicalId}:${c.why}`)).toEqual(["Service:replaces", "Cluster:may replace"]);
+  });
+
   it("lets a harmless update through under 'broadening'", () => {
     expect(needsApproval("broadening", harmless)).toBe(false);
     expect(concerns(harmless)).toEqual([]);
