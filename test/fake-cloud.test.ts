@@ -504,6 +504,23 @@ describe("S3, ECR, EC2, ECS", () => {
     await expect(s3.send(new DeleteObjectsCommand({ Bucket: "other", Delete: { Objects: tooMany } }))).rejects.toMatchObject({ name: "MalformedXML" });
   });
 
+  it("DeleteObjects refuses a protected key inside an HTTP 200: quiet mode lists only the errors, the rest is deleted", async () => {
+    for (const key of ["a", "b", "c"]) cloud.putObject("locked", key, { versioned: true });
+    cloud.protectObject("locked", "b");
+    const s3 = new S3Client(config);
+    const versions = (await s3.send(new ListObjectVersionsCommand({ Bucket: "locked" }))).Versions!.map((v) => ({ Key: v.Key, VersionId: v.VersionId }));
+
+    const quiet = await s3.send(new DeleteObjectsCommand({ Bucket: "locked", Delete: { Objects: versions, Quiet: true } }));
+    expect(quiet.$metadata.httpStatusCode).toBe(200);
+    expect(quiet.Deleted).toBeUndefined();
+    expect(quiet.Errors).toEqual([{ Key: "b", VersionId: versions.find((v) => v.Key === "b")!.VersionId, Code: "AccessDenied", Message: "Access Denied because object protected by object lock." }]);
+    expect(cloud.bucket("locked")!.entries.map((e) => e.key)).toEqual(["b"]);
+
+    const verbose = await s3.send(new DeleteObjectsCommand({ Bucket: "locked", Delete: { Objects: [{ Key: "b" }] } }));
+    expect(verbose.Deleted).toBeUndefined();
+    expect(verbose.Errors).toEqual([expect.objectContaining({ Key: "b", Code: "AccessDenied" })]);
+  });
+
   it("finds pushed images and reports missing ones with ECR's exceptions", async () => {
     const ecr = new ECRClient(config);
     await expect(ecr.send(new DescribeImagesCommand({ repositoryName: "app", imageIds: [{ imageTag: "v1" }] }))).rejects.toBeInstanceOf(RepositoryNotFoundException);

@@ -104,10 +104,12 @@ export class S3Api extends RetryingApi<S3Client> {
       if (options.signal?.aborted) return { deleted, stopped: true };
       const result = await this.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }));
       const errors = result.Errors ?? [];
+      // S3 answers 200 and lists each key it refused: the same keys would be listed and refused again, forever.
       if (errors.length > 0) {
-        const first = errors[0]!;
+        const shown = errors.slice(0, 3).map((e) => `${e.Key}: ${e.Code} ${e.Message ?? ""}`.trim());
+        const more = errors.length > shown.length ? `; and ${errors.length - shown.length} more` : "";
         throw new Error(
-          `could not delete ${errors.length} of ${batch.length} objects in s3://${bucket} (first: ${first.Key}: ${first.Code} ${first.Message ?? ""}): check the bucket policy and Object Lock settings, then rerun`,
+          `could not delete ${errors.length} of ${batch.length} objects in s3://${bucket} (${shown.join("; ")}${more}): check the bucket policy and Object Lock settings, then rerun`,
         );
       }
       deleted += batch.length;

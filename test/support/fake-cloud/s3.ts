@@ -48,6 +48,8 @@ export interface Bucket {
   versions: ObjectVersion[];
   createdAt: number;
   settings: Record<string, unknown>;
+  /** Keys whose versions DeleteObjects refuses (Object Lock retention, a Deny in the bucket policy), with the error it reports. */
+  undeletable?: Map<string, { code: string; message: string }>;
 }
 
 export const DELETE_OBJECTS_LIMIT = 1000;
@@ -218,9 +220,15 @@ export class FakeS3 {
         if (objects.length === 0 || objects.length > DELETE_OBJECTS_LIMIT) {
           throw awsError(S3ServiceException, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema", { status: 400 });
         }
-        const deleted = objects.map((o) => ({ Key: o.Key, ...s3.delete(bucket, o.Key ?? "", o.VersionId) }));
+        // A refusal is per key, inside an HTTP 200: "In quiet mode, the response includes only keys for which the
+        // delete operation encountered an error. If all keys are successfully deleted when you're using quiet mode,
+        // Amazon S3 returns an empty response" (Amazon S3 User Guide, Deleting multiple objects; API Reference,
+        // DeleteObjects: Errors "Container for a failed delete action", with Key, VersionId, Code and Message).
+        const refused = objects.filter((o) => bucket.undeletable?.has(o.Key ?? ""));
+        const errors = refused.map((o) => ({ Key: o.Key, VersionId: o.VersionId, Code: bucket.undeletable!.get(o.Key ?? "")!.code, Message: bucket.undeletable!.get(o.Key ?? "")!.message }));
+        const deleted = objects.filter((o) => !refused.includes(o)).map((o) => ({ Key: o.Key, ...s3.delete(bucket, o.Key ?? "", o.VersionId) }));
         // Like the real response: no Deleted member in quiet mode, no Errors member when nothing failed.
-        return input.Delete?.Quiet ? {} : { Deleted: deleted };
+        return { ...(input.Delete?.Quiet || deleted.length === 0 ? {} : { Deleted: deleted }), ...(errors.length > 0 ? { Errors: errors } : {}) };
       },
       ListObjectsV2(input: ListObjectsV2CommandInput): Out<ListObjectsV2CommandOutput> {
         const bucket = s3.mustGet(input.Bucket);

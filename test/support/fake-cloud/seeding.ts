@@ -169,6 +169,15 @@ export class SeedingApi {
     return this.services.s3.put(bucket, key, Buffer.from(options.body ?? `content of ${key}`)).versionId;
   }
 
+  /**
+   * DeleteObjects refuses every version of this key from now on, as S3 does for an object under Object Lock
+   * retention ("Access Denied because object protected by object lock") or one a bucket policy denies deleting.
+   */
+  protectObject(bucket: string, key: string, error = { code: "AccessDenied", message: "Access Denied because object protected by object lock." }): void {
+    const b = this.services.s3.mustGet(bucket);
+    (b.undeletable ??= new Map()).set(key, error);
+  }
+
   /** Deletes without a version id: a delete marker in a versioned bucket. */
   deleteObject(bucket: string, key: string): void {
     this.services.s3.delete(this.services.s3.mustGet(bucket), key);

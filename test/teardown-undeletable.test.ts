@@ -1,0 +1,37 @@
+/**
+ * Emptying a bucket that refuses some deletions: S3 answers DeleteObjects with HTTP 200 and a per-key
+ * Errors list (Object Lock, a Deny in the bucket policy). Teardown must stop there, naming the keys and
+ * reasons, and delete no stack; relisting and retrying the same keys would loop forever.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { cliHarness, environmentFrom, writeConfig, type Cli } from "./support/cli-harness.js";
+import { deployHarness, type Harness } from "./support/deploy-harness.js";
+
+describe("teardown: a bucket whose objects cannot all be deleted", () => {
+  let h: Harness;
+  let cli: Cli;
+  let config: string;
+  beforeEach(() => {
+    h = deployHarness();
+    config = writeConfig(h.cloud.account);
+    cli = cliHarness(h, config);
+  });
+  afterEach(() => {
+    h.cloud.restore();
+    vi.restoreAllMocks();
+    process.exitCode = undefined;
+  });
+
+  it("stops at the first refused batch with the keys and S3's reasons, and deletes no stack", { timeout: 5_000 }, async () => {
+    await h.deploy("stage", { env: environmentFrom(config, "stage") });
+    const bucket = h.cloud.stack("alert-engine-storage-stage")!.outputs.BucketName!;
+    for (let i = 0; i < 5; i++) h.cloud.putObject(bucket, `alerts/${i}.json`, { versioned: true });
+    h.cloud.protectObject(bucket, "alerts/3.json");
+
+    expect(await cli.run(["teardown", "stage", "--yes"])).toBe(1);
+    expect(cli.lastOutput()).toMatch(/could not delete 1 of \d+ objects in s3:\/\/\S+ \(alerts\/3\.json: AccessDenied Access Denied because object protected by object lock\.\)/);
+    expect(h.cloud.callsOf("DeleteObjects")).toHaveLength(1);
+    expect(h.cloud.bucket(bucket)!.entries.map((e) => e.key)).toEqual(["alerts/3.json"]);
+    expect(h.cloud.stack("alert-engine-storage-stage")?.status).toBe("CREATE_COMPLETE");
+  });
+});
