@@ -6,5 +6,8 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isMainThread } from "node:worker_threads";
 
-process.chdir(mkdtempSync(join(tmpdir(), "orchestrate-test-cwd-")));
+// Stryker's vitest runner runs the tests in worker threads, where Node refuses process.chdir: there the
+// sandbox's working directory stays (`npm test` runs in forks, so the guarantee holds where it counts).
+if (isMainThread) process.chdir(mkdtempSync(join(tmpdir(), "orchestrate-test-cwd-")));
