@@ -24,7 +24,7 @@ export default {
     "src/orchestrator/teardown-plan.ts",
     "src/orchestrator/teardown-stack.ts",
     "src/orchestrator/teardown-retained.ts",
-    "src/aws/s3.ts:94-117",
+    "src/aws/s3.ts:94-116",
     // the skip and change-set decisions
     "src/orchestrator/deploy-stack.ts",
     "src/orchestrator/change-set-wait.ts",
