@@ -4,6 +4,8 @@
  * config. Without those, the next command would act on another config's environment or another region.
  */
 
+import { commandText } from "../render/command-line.js";
+
 export interface Placing {
   config?: string;
   region?: string;
@@ -25,12 +27,7 @@ export function place(options: Placing): { variables: string[]; options: string[
   };
 }
 
-/** A word as a POSIX shell reads it back: quoted only when it has to be. */
-const shellWord = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
-
 /** `npm run orchestrate -- <words> <this run's placing flags>`, with its variables in front. */
 export function commandLine(words: string, placing: Placing): string {
-  const { variables, options } = place(placing);
-  const assigned = variables.map((v) => v.replace(/=(.*)$/s, (_, value: string) => `=${shellWord(value)}`));
-  return [...assigned, "npm run orchestrate --", words, ...options.map(shellWord)].join(" ");
+  return commandText(words, place(placing));
 }

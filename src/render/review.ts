@@ -4,6 +4,7 @@
  */
 import { styleText } from "node:util";
 import type { ResourceChangeRow, ReviewReport, StackReview } from "../orchestrator/review.js";
+import { commandText } from "./command-line.js";
 import { describeLowering } from "../orchestrator/protection.js";
 import { ALLOW_LOWERING_FLAG } from "../orchestrator/protection-guard.js";
 import { contentMarkdown, contentText, summaryMarkdown, summaryText } from "./review-content.js";
@@ -90,14 +91,9 @@ const optIn = (report: ReviewReport) =>
 
 const kept = (report: ReviewReport) => report.stacks.filter((s): s is Extract<StackReview, { kind: "changes" }> => s.kind === "changes");
 
-/** A word as a POSIX shell reads it back: quoted only when it has to be. */
-const shellWord = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
-
 /** The commands to act on this review, with the options that chose its account, region and config, so they work as printed. */
 const commands = (report: ReviewReport) => {
-  const variables = (report.repeat?.variables ?? []).map((v) => v.replace(/=(.*)$/s, (_, value: string) => `=${shellWord(value)}`));
-  const options = (report.repeat?.options ?? []).map(shellWord);
-  const command = (words: string) => [...variables, "npm run orchestrate --", words, ...options].join(" ");
+  const command = (words: string) => commandText(words, report.repeat);
   return {
     execute: command(`deploy ${report.environment} --changeset ${report.changeSetName}`),
     discard: command(`changeset ${report.environment} --discard ${report.changeSetName}`),
