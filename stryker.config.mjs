@@ -17,25 +17,25 @@ export default {
   incrementalFile: "reports/stryker-incremental.json",
   mutate: [
     // approval and protection judgments
-    "src/orchestrator/approval.ts",
+    "src/orchestrator/review/approval.ts",
     "src/orchestrator/protection.ts",
     "src/orchestrator/protection-guard.ts",
     // teardown planning and emptying
-    "src/orchestrator/teardown-plan.ts",
-    "src/orchestrator/teardown-stack.ts",
-    "src/orchestrator/teardown-retained.ts",
+    "src/orchestrator/teardown/teardown-plan.ts",
+    "src/orchestrator/teardown/teardown-stack.ts",
+    "src/orchestrator/teardown/teardown-retained.ts",
     "src/aws/s3.ts:94-116",
     // the skip and change-set decisions
-    "src/orchestrator/deploy-stack.ts",
-    "src/orchestrator/change-set-wait.ts",
+    "src/orchestrator/deploy/deploy-stack.ts",
+    "src/orchestrator/deploy/change-set-wait.ts",
     // recovery and retry
-    "src/orchestrator/stack-recovery.ts",
+    "src/orchestrator/deploy/stack-recovery.ts",
     "src/aws/retry.ts",
     "src/aws/attempt.ts",
     // the reviewed-change-set path and concurrent runs
-    "src/orchestrator/reviewed-change-sets.ts",
-    "src/orchestrator/review-record.ts",
-    "src/orchestrator/live-runs.ts",
+    "src/orchestrator/deploy/reviewed-change-sets.ts",
+    "src/orchestrator/review/review-record.ts",
+    "src/orchestrator/deploy/live-runs.ts",
   ],
   reporters: ["clear-text", "progress-append-only", "json"],
   jsonReporter: { fileName: "reports/mutation/mutation.json" },

@@ -1,6 +1,6 @@
 import type { Change } from "@aws-sdk/client-cloudformation";
 import { describe, expect, it } from "vitest";
-import { concerns, needsApproval } from "../src/orchestrator/approval.js";
+import { concerns, needsApproval } from "../src/orchestrator/review/approval.js";
 
 const change = (logicalId: string, type: string, action: "Add" | "Modify" | "Remove", replacement?: "True" | "False" | "Conditional"): Change => ({
   Type: "Resource",

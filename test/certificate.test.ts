@@ -3,7 +3,7 @@ import { createClients, type AwsClients } from "../src/aws/clients.js";
 import { loadEnvironment } from "../src/env/load.js";
 import type { Environment } from "../src/env/model.js";
 import { elapsed } from "../src/duration.js";
-import { certificateRunner, removeCertificate } from "../src/orchestrator/certificate.js";
+import { certificateRunner, removeCertificate } from "../src/orchestrator/deploy/certificate.js";
 import { duration } from "../src/render/describe.js";
 import type { EngineEvent } from "../src/orchestrator/events.js";
 import { createFakeCloud, type FakeCloud } from "./support/fake-cloud.js";

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { synthesize } from "../src/templates/stack.js";
 import { stackDefinition } from "../src/templates/index.js";
 import type { NodeResult } from "../src/orchestrator/results.js";
-import { ABANDONED_AFTER_MS } from "../src/orchestrator/live-runs.js";
+import { ABANDONED_AFTER_MS } from "../src/orchestrator/deploy/live-runs.js";
 import { CreateChangeSetCommand, DeleteChangeSetCommand } from "@aws-sdk/client-cloudformation";
 import { S3Api } from "../src/aws/s3.js";
 import { deployHarness, FAST_RETRY, type Harness } from "./support/deploy-harness.js";

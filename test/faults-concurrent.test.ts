@@ -7,9 +7,9 @@ import { CreateChangeSetCommand, DeleteChangeSetCommand } from "@aws-sdk/client-
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CloudFormationApi, type ChangeSetRequest } from "../src/aws/cloudformation.js";
 import { stackName, type StackId } from "../src/env/model.js";
-import type { DeployReport } from "../src/orchestrator/deploy.js";
+import type { DeployReport } from "../src/orchestrator/deploy/deploy.js";
 import type { NodeResult } from "../src/orchestrator/results.js";
-import { EXECUTE_WITHIN_MS } from "../src/orchestrator/live-runs.js";
+import { EXECUTE_WITHIN_MS } from "../src/orchestrator/deploy/live-runs.js";
 import { STACK_IDS, stackDefinition } from "../src/templates/index.js";
 import { synthesize } from "../src/templates/stack.js";
 import { cliHarness, environmentFrom, writeConfig } from "./support/cli-harness.js";

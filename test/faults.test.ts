@@ -7,9 +7,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { CloudFormationApi } from "../src/aws/cloudformation.js";
 import { stackName, type Environment, type StackId } from "../src/env/model.js";
-import type { DeployReport } from "../src/orchestrator/deploy.js";
+import type { DeployReport } from "../src/orchestrator/deploy/deploy.js";
 import type { EngineEvent } from "../src/orchestrator/events.js";
-import { ABANDONED_AFTER_MS } from "../src/orchestrator/live-runs.js";
+import { ABANDONED_AFTER_MS } from "../src/orchestrator/deploy/live-runs.js";
 import type { NodeResult } from "../src/orchestrator/results.js";
 import { STACK_IDS, stackDefinition } from "../src/templates/index.js";
 import { synthesize } from "../src/templates/stack.js";

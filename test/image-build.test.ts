@@ -8,7 +8,7 @@ import { EcrApi } from "../src/aws/ecr.js";
 import { loadEnvironment } from "../src/env/load.js";
 import type { Environment } from "../src/env/model.js";
 import { UserInputError } from "../src/errors.js";
-import { buildAndPush, spawnRunner } from "../src/orchestrator/image-build.js";
+import { buildAndPush, spawnRunner } from "../src/orchestrator/deploy/image-build.js";
 import { createFakeCloud, type FakeCloud } from "./support/fake-cloud.js";
 
 const RETRY = { retries: 0, minTimeoutMs: 1, maxTimeoutMs: 1 };

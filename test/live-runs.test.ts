@@ -1,7 +1,7 @@
 /** The judgment itself: which deploy change sets belong to a run that may be live, which are provably over. */
 import { describe, expect, it } from "vitest";
 import type { ChangeSetSummary } from "../src/aws/cloudformation.js";
-import { ABANDONED_AFTER_MS, age, DEPLOY_CHANGE_SET, judgeChangeSets } from "../src/orchestrator/live-runs.js";
+import { ABANDONED_AFTER_MS, age, DEPLOY_CHANGE_SET, judgeChangeSets } from "../src/orchestrator/deploy/live-runs.js";
 
 const NOW = Date.UTC(2026, 11, 1, 12);
 let next = 0;

@@ -6,7 +6,7 @@ import { createClients, type AwsClients } from "../src/aws/clients.js";
 import { S3Api } from "../src/aws/s3.js";
 import { loadEnvironment } from "../src/env/load.js";
 import { apiUrl, type Environment } from "../src/env/model.js";
-import { afterStackSteps, diagnoseStack, writeOutputsFile } from "../src/orchestrator/post-deploy.js";
+import { afterStackSteps, diagnoseStack, writeOutputsFile } from "../src/orchestrator/deploy/post-deploy.js";
 import type { NodeResult } from "../src/orchestrator/results.js";
 import { deployHarness } from "./support/deploy-harness.js";
 import { createFakeCloud, type FakeCloud } from "./support/fake-cloud.js";

@@ -4,7 +4,7 @@ import { createClients, type AwsClients } from "../src/aws/clients.js";
 import { loadEnvironment } from "../src/env/load.js";
 import type { Environment, EnvironmentName } from "../src/env/model.js";
 import { UserInputError } from "../src/errors.js";
-import { preflight } from "../src/orchestrator/preflight.js";
+import { preflight } from "../src/orchestrator/deploy/preflight.js";
 import { createFakeCloud, type FakeCloud } from "./support/fake-cloud.js";
 
 const RETRY = { retries: 0, minTimeoutMs: 1, maxTimeoutMs: 1 };

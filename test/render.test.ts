@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { plainRenderer } from "../src/render/plain.js";
 import { summaryJson, summaryText } from "../src/render/summary.js";
-import type { DeployReport } from "../src/orchestrator/deploy.js";
+import type { DeployReport } from "../src/orchestrator/deploy/deploy.js";
 import { loadEnvironment } from "../src/env/load.js";
 import type { NodeResult } from "../src/orchestrator/results.js";
 import { failureReport } from "../src/render/failure.js";

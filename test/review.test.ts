@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { stackName } from "../src/env/model.js";
-import { isReviewedChangeSetCurrent } from "../src/orchestrator/reviewed-change-sets.js";
+import { isReviewedChangeSetCurrent } from "../src/orchestrator/deploy/reviewed-change-sets.js";
 import { cliHarness, environmentFrom, writeConfig, type Cli } from "./support/cli-harness.js";
 import { deployHarness, type Harness } from "./support/deploy-harness.js";
 

@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CloudFormationApi } from "../src/aws/cloudformation.js";
 import { main } from "../src/cli/program.js";
-import { isReviewedChangeSetCurrent } from "../src/orchestrator/reviewed-change-sets.js";
+import { isReviewedChangeSetCurrent } from "../src/orchestrator/deploy/reviewed-change-sets.js";
 import { cliHarness, environmentFrom, writeConfig, type Cli } from "./support/cli-harness.js";
 import { deployHarness, FAST_RETRY, type Harness } from "./support/deploy-harness.js";
 

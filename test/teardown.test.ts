@@ -1,8 +1,8 @@
 import { DeleteRepositoryCommand } from "@aws-sdk/client-ecr";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CloudFormationApi } from "../src/aws/cloudformation.js";
-import { teardown } from "../src/orchestrator/teardown.js";
-import { planTeardown } from "../src/orchestrator/teardown-plan.js";
+import { teardown } from "../src/orchestrator/teardown/teardown.js";
+import { planTeardown } from "../src/orchestrator/teardown/teardown-plan.js";
 import { DEFAULT_POLL } from "../src/orchestrator/watch.js";
 import { cliHarness, environmentFrom, writeConfig, type Cli } from "./support/cli-harness.js";
 import { deployHarness, FAST_RETRY, type Harness } from "./support/deploy-harness.js";

@@ -3,7 +3,7 @@
  * and against a sequential one, the polling it cost, then a no-op redeploy.
  */
 import { stackName } from "../../src/env/model.js";
-import type { DeployReport } from "../../src/orchestrator/deploy.js";
+import type { DeployReport } from "../../src/orchestrator/deploy/deploy.js";
 import { succeeded } from "../../src/orchestrator/results.js";
 import { DEFAULT_POLL } from "../../src/orchestrator/watch.js";
 import { STACKS } from "../../src/templates/index.js";

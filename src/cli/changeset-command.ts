@@ -1,7 +1,7 @@
 /** `orchestrate changeset <env>`: its options; the work is in changeset-run.ts. */
 import type { Command } from "commander";
 import { UserInputError } from "../errors.js";
-import { FAIL_ON_LEVELS, type FailOnLevel } from "../orchestrator/review-gate.js";
+import { FAIL_ON_LEVELS, type FailOnLevel } from "../orchestrator/review/review-gate.js";
 import { awsCommand, runOnUse } from "./command.js";
 import type { SessionOptions, SessionOverrides } from "./session.js";
 import { NODE_IDS, splitStackList } from "./stack-selection.js";

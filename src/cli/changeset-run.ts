@@ -1,12 +1,12 @@
 /** `orchestrate changeset <env>`: preflight, then one change set per stack kept for review; or `--discard`. */
 import { writeFileSync } from "node:fs";
-import { discardReviews, review, reviewName, type ReviewReport } from "../orchestrator/review.js";
-import { preflight, requireAccount } from "../orchestrator/preflight.js";
-import { refuseWhileAnotherDeployIsLive } from "../orchestrator/live-runs.js";
-import { lookUpCertificate } from "../orchestrator/certificate.js";
+import { discardReviews, review, reviewName, type ReviewReport } from "../orchestrator/review/review.js";
+import { preflight, requireAccount } from "../orchestrator/deploy/preflight.js";
+import { refuseWhileAnotherDeployIsLive } from "../orchestrator/deploy/live-runs.js";
+import { lookUpCertificate } from "../orchestrator/deploy/certificate.js";
 import { reviewJson, reviewMarkdown, reviewText } from "../render/review.js";
 import type { ChangesetOptions } from "./changeset-command.js";
-import { gateReasons, type FailOnLevel } from "../orchestrator/review-gate.js";
+import { gateReasons, type FailOnLevel } from "../orchestrator/review/review-gate.js";
 import { StackDriftApi } from "../aws/cloudformation-drift.js";
 import { selectNodes } from "./stack-selection.js";
 import { EXIT } from "./command.js";

@@ -5,7 +5,7 @@
 import type { CloudFormationApi } from "../aws/cloudformation.js";
 import type { StackId } from "../env/model.js";
 import { UserInputError } from "../errors.js";
-import type { ApprovalLevel } from "../orchestrator/approval.js";
+import type { ApprovalLevel } from "../orchestrator/review/approval.js";
 import { readDeployedStacks, reusingFirstReads } from "../orchestrator/deployed-stacks.js";
 import type { NodeId } from "../orchestrator/graph.js";
 import { STACK_TYPE, type ProtectionLowering } from "../orchestrator/protection.js";

@@ -1,6 +1,6 @@
 /** `orchestrate deploy <env>`: its options; the work is in deploy-run.ts. */
 import { Option, type Command } from "commander";
-import { APPROVAL_LEVELS, type ApprovalLevel } from "../orchestrator/approval.js";
+import { APPROVAL_LEVELS, type ApprovalLevel } from "../orchestrator/review/approval.js";
 import { awsCommand, positiveInt, PROGRESS_LINES, runOnUse, type ProgressLines } from "./command.js";
 import type { SessionOptions, SessionOverrides } from "./session.js";
 import { NODE_IDS, splitStackList } from "./stack-selection.js";

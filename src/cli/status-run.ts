@@ -1,6 +1,6 @@
 /** `orchestrate status <env>`: read and print; drift is reported, not an error. */
-import { lookUpCertificate } from "../orchestrator/certificate.js";
-import { requireAccount } from "../orchestrator/preflight.js";
+import { lookUpCertificate } from "../orchestrator/deploy/certificate.js";
+import { requireAccount } from "../orchestrator/deploy/preflight.js";
 import { environmentStatus } from "../orchestrator/status.js";
 import { statusText } from "../render/status.js";
 import { EXIT } from "./command.js";

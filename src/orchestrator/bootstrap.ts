@@ -7,8 +7,8 @@ import { DEFAULT_KEEP_IMAGES, EcrApi, keepLastImagesPolicy, type RepositoryState
 import type { RetryPolicy } from "../aws/retry.js";
 import { repositoryName, type Environment } from "../env/model.js";
 import { stackTags } from "../templates/stack.js";
-import { pushCommands } from "./image-build.js";
-import { requireAccount } from "./preflight.js";
+import { pushCommands } from "./deploy/image-build.js";
+import { requireAccount } from "./deploy/preflight.js";
 
 export interface BootstrapRequest {
   readonly env: Environment;

@@ -8,7 +8,7 @@ import { stackDefinition } from "../templates/index.js";
 import { synthesize } from "../templates/stack.js";
 import type { DeployedSnapshot } from "./deployed-stacks.js";
 import { deployedProtection, describeLowering, protectionLowerings, protectsData, type ProtectionLowering } from "./protection.js";
-import { parseTemplate } from "./teardown-retained.js";
+import { parseTemplate } from "./teardown/teardown-retained.js";
 
 export const ALLOW_LOWERING_FLAG = "--allow-protection-lowering";
 

@@ -7,7 +7,7 @@
  */
 import type { Json, Resource, Template } from "../templates/cfn.js";
 import type { StackDefinition } from "../templates/stack.js";
-import { parseTemplate } from "./teardown-retained.js";
+import { parseTemplate } from "./teardown/teardown-retained.js";
 
 /** Types that hold data, whichever stack declares them (a definition's statefulResources adds its own). */
 export const STATEFUL_TYPES: ReadonlySet<string> = new Set(["AWS::S3::Bucket", "AWS::Cognito::UserPool", "AWS::Logs::LogGroup", "AWS::EC2::VPC"]);

@@ -9,7 +9,7 @@ import { apiUrl, stackName, type Environment, type StackId } from "../env/model.
 import { STACKS } from "../templates/index.js";
 import { sleepUnlessAborted, type Clock } from "./clock.js";
 import { isInProgress } from "./stack-status.js";
-import { REVIEW_MARKER } from "./review-record.js";
+import { REVIEW_MARKER } from "./review/review-record.js";
 
 export interface DriftState {
   /** IN_SYNC, DRIFTED, UNKNOWN, or why it could not be checked. */

@@ -3,11 +3,11 @@
  * IAM statement and security-group rule tables, and the concerns. Terminal text and Markdown say the same
  * things; Markdown folds long tables into <details> so a pull-request comment stays readable.
  */
-import type { ChangeConcern } from "../orchestrator/approval.js";
-import type { ResourceChangeRow, ReviewContent, StackReview } from "../orchestrator/review.js";
-import type { IamChange } from "../orchestrator/review-iam.js";
-import type { RuleChange } from "../orchestrator/review-network.js";
-import { shorten } from "../orchestrator/review-show.js";
+import type { ChangeConcern } from "../orchestrator/review/approval.js";
+import type { ResourceChangeRow, ReviewContent, StackReview } from "../orchestrator/review/review.js";
+import type { IamChange } from "../orchestrator/review/review-iam.js";
+import type { RuleChange } from "../orchestrator/review/review-network.js";
+import { shorten } from "../orchestrator/review/review-show.js";
 
 /** A table worth folding away in Markdown: more rows than a reader takes in at a glance. */
 const LONG_TABLE = 8;

@@ -2,9 +2,9 @@
  * Lines the review adds under a stack's table: CloudFormation's own pre-deployment validation and
  * drift the change would overwrite. Kept apart from the tables (review.ts), which say what changes.
  */
-import type { StackReview } from "../orchestrator/review.js";
-import { findingLine } from "../orchestrator/change-set-validation.js";
-import { driftLine } from "../orchestrator/review-drift.js";
+import type { StackReview } from "../orchestrator/review/review.js";
+import { findingLine } from "../orchestrator/deploy/change-set-validation.js";
+import { driftLine } from "../orchestrator/review/review-drift.js";
 
 type Paint = (style: "red" | "yellow" | ["red", "bold"], text: string) => string;
 

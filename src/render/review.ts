@@ -3,7 +3,7 @@
  * pull request comment. All three say the same things in the same order.
  */
 import { styleText } from "node:util";
-import type { ResourceChangeRow, ReviewReport, StackReview } from "../orchestrator/review.js";
+import type { ResourceChangeRow, ReviewReport, StackReview } from "../orchestrator/review/review.js";
 import { commandText } from "./command-line.js";
 import { describeLowering } from "../orchestrator/protection.js";
 import { ALLOW_LOWERING_FLAG } from "../orchestrator/protection-guard.js";

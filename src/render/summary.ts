@@ -1,6 +1,6 @@
 /** The end of a run: one screen for people, one JSON document for machines. */
 import { apiUrl } from "../env/model.js";
-import type { DeployReport } from "../orchestrator/deploy.js";
+import type { DeployReport } from "../orchestrator/deploy/deploy.js";
 import { succeeded, type NodeResult } from "../orchestrator/results.js";
 import { describeResult, duration } from "./describe.js";
 import { failureReport, type FailureContext } from "./failure.js";

@@ -1,8 +1,8 @@
 /** Teardown in words: the plan to confirm, the live lines, the end (with what stays behind), and JSON. */
 import type { EngineEvent, EventSink } from "../orchestrator/events.js";
-import type { TeardownOutcome, TeardownReport } from "../orchestrator/teardown.js";
+import type { TeardownOutcome, TeardownReport } from "../orchestrator/teardown/teardown.js";
 import type { VersionCount } from "../aws/s3.js";
-import type { PlannedStack, RetainedResource, TeardownPlan, TeardownReadError } from "../orchestrator/teardown-plan.js";
+import type { PlannedStack, RetainedResource, TeardownPlan, TeardownReadError } from "../orchestrator/teardown/teardown-plan.js";
 import { causeText, duration } from "./describe.js";
 import { describeError } from "./errors.js";
 import { plainRenderer } from "./plain.js";

@@ -10,11 +10,11 @@ import { CloudFormationApi } from "../../src/aws/cloudformation.js";
 import type { RetryPolicy } from "../../src/aws/retry.js";
 import { loadEnvironment } from "../../src/env/load.js";
 import { repositoryName, type Environment } from "../../src/env/model.js";
-import { certificateRunner } from "../../src/orchestrator/certificate.js";
-import { deploy, type DeployReport, type DeployRequest } from "../../src/orchestrator/deploy.js";
+import { certificateRunner } from "../../src/orchestrator/deploy/certificate.js";
+import { deploy, type DeployReport, type DeployRequest } from "../../src/orchestrator/deploy/deploy.js";
 import type { EngineEvent } from "../../src/orchestrator/events.js";
-import { afterStackSteps, diagnoseStack, serviceWatch } from "../../src/orchestrator/post-deploy.js";
-import { preflight } from "../../src/orchestrator/preflight.js";
+import { afterStackSteps, diagnoseStack, serviceWatch } from "../../src/orchestrator/deploy/post-deploy.js";
+import { preflight } from "../../src/orchestrator/deploy/preflight.js";
 import { DEFAULT_POLL } from "../../src/orchestrator/watch.js";
 import { createFakeCloud, type FakeCloud, type FakeCloudOptions } from "./fake-cloud/index.js";
 

@@ -3,10 +3,10 @@
  * replaced and which properties cause it, and whether data is at stake.
  */
 import type { Change, ResourceChangeDetail } from "@aws-sdk/client-cloudformation";
-import type { Template } from "../templates/cfn.js";
-import type { StackDefinition } from "../templates/stack.js";
-import { isStatefulResource } from "./protection.js";
-import { isRetainPolicy } from "./teardown-plan.js";
+import type { Template } from "../../templates/cfn.js";
+import type { StackDefinition } from "../../templates/stack.js";
+import { isStatefulResource } from "../protection.js";
+import { isRetainPolicy } from "../teardown/teardown-plan.js";
 import { propertyValues, type PropertyValue } from "./review-values.js";
 
 export interface ResourceChangeRow {

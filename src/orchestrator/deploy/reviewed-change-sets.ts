@@ -4,17 +4,17 @@
  * Every stack that would change must have a current change set NAME; a stack that does not exist yet, or a
  * certificate that would have to be requested, is refused: a reviewed deploy never makes anything new.
  */
-import { isStackMissing, type CloudFormationApi, type DeployedStack } from "../aws/cloudformation.js";
-import { stackName, type Environment, type StackId } from "../env/model.js";
-import { inputErrors } from "../errors.js";
-import { STACKS, stackDefinition } from "../templates/index.js";
-import { stackTags, synthesize } from "../templates/stack.js";
-import { sameJson } from "../canonical-json.js";
+import { isStackMissing, type CloudFormationApi, type DeployedStack } from "../../aws/cloudformation.js";
+import { stackName, type Environment, type StackId } from "../../env/model.js";
+import { inputErrors } from "../../errors.js";
+import { STACKS, stackDefinition } from "../../templates/index.js";
+import { stackTags, synthesize } from "../../templates/stack.js";
+import { sameJson } from "../../canonical-json.js";
 import { matchesDeployed, type ReviewCheck } from "./deploy-stack.js";
-import type { NodeId } from "./graph.js";
-import { resolveInputs } from "./inputs.js";
-import { environmentFingerprint, fingerprintDifferences, parseReviewDescription, reviewStartedAt, type ReviewRecord } from "./review-record.js";
-import { isEmptyReview, isUpdatable } from "./stack-status.js";
+import type { NodeId } from "../graph.js";
+import { resolveInputs } from "../inputs.js";
+import { environmentFingerprint, fingerprintDifferences, parseReviewDescription, reviewStartedAt, type ReviewRecord } from "../review/review-record.js";
+import { isEmptyReview, isUpdatable } from "../stack-status.js";
 
 /** Review NAME's change set on one stack, as ListChangeSets shows it. */
 interface ReviewedSet {

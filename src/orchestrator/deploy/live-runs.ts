@@ -8,11 +8,11 @@
  * ExecuteChangeSet, so an approval answered later is refused, not executed). A change set older than
  * ABANDONED_AFTER_MS therefore belongs to a run that will never execute it: killed, or past its bound.
  */
-import { isStackMissing, type ChangeSetSummary, type CloudFormationApi } from "../aws/cloudformation.js";
-import { stackName, type Environment } from "../env/model.js";
-import { UserInputError } from "../errors.js";
-import { STACK_IDS } from "../templates/index.js";
-import type { Clock } from "./clock.js";
+import { isStackMissing, type ChangeSetSummary, type CloudFormationApi } from "../../aws/cloudformation.js";
+import { stackName, type Environment } from "../../env/model.js";
+import { UserInputError } from "../../errors.js";
+import { STACK_IDS } from "../../templates/index.js";
+import type { Clock } from "../clock.js";
 
 /** The description deploy gives its change sets, so later runs can tell them from a review's or a person's. */
 export const DEPLOY_CHANGE_SET = "created by orchestrate deploy";

@@ -2,14 +2,14 @@
  * Before anything in AWS changes: who we are, where we would deploy, and whether everything the
  * stacks need from outside them exists. Read calls only; every refusal says how to fix it.
  */
-import type { AwsClients } from "../aws/clients.js";
-import { EcrApi } from "../aws/ecr.js";
-import type { RetryPolicy } from "../aws/retry.js";
-import { Route53Api } from "../aws/route53.js";
-import { isMissingCredentials, isRejectedCredentials, StsApi, type CallerIdentity } from "../aws/sts.js";
-import { repositoryName, type Environment } from "../env/model.js";
-import { configFileHint, deployProblems, environmentProblems, imageTagProblem } from "../env/validate.js";
-import { inputErrors } from "../errors.js";
+import type { AwsClients } from "../../aws/clients.js";
+import { EcrApi } from "../../aws/ecr.js";
+import type { RetryPolicy } from "../../aws/retry.js";
+import { Route53Api } from "../../aws/route53.js";
+import { isMissingCredentials, isRejectedCredentials, StsApi, type CallerIdentity } from "../../aws/sts.js";
+import { repositoryName, type Environment } from "../../env/model.js";
+import { configFileHint, deployProblems, environmentProblems, imageTagProblem } from "../../env/validate.js";
+import { inputErrors } from "../../errors.js";
 import { pushCommands } from "./image-build.js";
 
 export interface PreflightRequest {

@@ -2,11 +2,11 @@
  * Before a stack is deployed: whatever state it is in becomes one the engine can work from, or a
  * result saying why not. Nothing here ever deletes a stack that might hold resources.
  */
-import type { DeployedStack } from "../aws/cloudformation.js";
+import type { DeployedStack } from "../../aws/cloudformation.js";
 import type { DesiredStack, StackDeployContext } from "./deploy-stack.js";
-import type { NodeResult } from "./results.js";
-import { isEmptyReview, isFailedFirstCreate, isInProgress, needsManualRecovery } from "./stack-status.js";
-import { watchOperation, type WatchOutcome } from "./watch.js";
+import type { NodeResult } from "../results.js";
+import { isEmptyReview, isFailedFirstCreate, isInProgress, needsManualRecovery } from "../stack-status.js";
+import { watchOperation, type WatchOutcome } from "../watch.js";
 
 /**
  * Waits out operations started by someone else, recreates a failed first create, and turns states

@@ -4,8 +4,8 @@
  * group, direction, protocol and ports, and peer. A rule added lets more traffic through (widens); a rule
  * removed lets less (narrows). A description alone is no change of access, so it is not part of a rule here.
  */
-import { canonicalJson } from "../canonical-json.js";
-import type { Json, Template } from "../templates/cfn.js";
+import { canonicalJson } from "../../canonical-json.js";
+import type { Json, Template } from "../../templates/cfn.js";
 import { showValue } from "./review-show.js";
 
 export interface SecurityGroupRule {

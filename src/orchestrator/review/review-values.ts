@@ -7,7 +7,7 @@
  * A property that forces a replacement says so: that is the cause.
  */
 import type { ResourceChange, ResourceChangeDetail } from "@aws-sdk/client-cloudformation";
-import type { Json } from "../templates/cfn.js";
+import type { Json } from "../../templates/cfn.js";
 import { shorten, showValue } from "./review-show.js";
 import { describeImage } from "./review-parameters.js";
 

@@ -4,10 +4,10 @@
  * to such a resource is lost (or, for a deleted one, the update fails). Drift detection says which
  * resources differ; the change set says which ones it touches; this is where the two meet.
  */
-import type { StackDriftApi } from "../aws/cloudformation-drift.js";
-import type { DeployedStack } from "../aws/cloudformation.js";
-import type { Clock } from "./clock.js";
-import { detectStackDrift, type DriftState } from "./status.js";
+import type { StackDriftApi } from "../../aws/cloudformation-drift.js";
+import type { DeployedStack } from "../../aws/cloudformation.js";
+import type { Clock } from "../clock.js";
+import { detectStackDrift, type DriftState } from "../status.js";
 
 export interface OverwrittenDrift {
   readonly logicalId: string;

@@ -8,12 +8,12 @@
  * does not make prod's bucket deletable). A read that fails, or a template that cannot be understood,
  * stops the teardown before anything is destroyed (TeardownReadError): nothing is emptied on a guess.
  */
-import type { CloudFormationApi, StackResourceSummary } from "../aws/cloudformation.js";
-import type { VersionCount } from "../aws/s3.js";
-import { stackName, type Environment, type StackId } from "../env/model.js";
-import type { Resource, Template } from "../templates/cfn.js";
-import { STACKS } from "../templates/index.js";
-import { synthesize, type StackDefinition } from "../templates/stack.js";
+import type { CloudFormationApi, StackResourceSummary } from "../../aws/cloudformation.js";
+import type { VersionCount } from "../../aws/s3.js";
+import { stackName, type Environment, type StackId } from "../../env/model.js";
+import type { Resource, Template } from "../../templates/cfn.js";
+import { STACKS } from "../../templates/index.js";
+import { synthesize, type StackDefinition } from "../../templates/stack.js";
 import { isRetainPolicy, parseTemplate, retainedResource, type RetainedResource } from "./teardown-retained.js";
 
 // Imported from here by the review; they live with the rest of the retention logic.

@@ -4,11 +4,11 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
-import type { AwsClients } from "../aws/clients.js";
-import { EcrApi } from "../aws/ecr.js";
-import type { RetryPolicy } from "../aws/retry.js";
-import { repositoryName, type Environment } from "../env/model.js";
-import { UserInputError } from "../errors.js";
+import type { AwsClients } from "../../aws/clients.js";
+import { EcrApi } from "../../aws/ecr.js";
+import type { RetryPolicy } from "../../aws/retry.js";
+import { repositoryName, type Environment } from "../../env/model.js";
+import { UserInputError } from "../../errors.js";
 
 export interface RunResult {
   readonly code: number;

@@ -3,7 +3,7 @@
  * Fn::Sub, parameters replaced by the values a stack gets, long values shortened in the middle (an ARN's
  * account and name stay readable; the part cut is said to be cut).
  */
-import type { Json, Template } from "../templates/cfn.js";
+import type { Json, Template } from "../../templates/cfn.js";
 
 /** One value on one line: strings as they are, intrinsics as `${Ref}` / `${Id.Attr}`, the rest as compact JSON. */
 export function showValue(value: Json | undefined): string {

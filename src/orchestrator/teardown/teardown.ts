@@ -4,13 +4,13 @@
  * rerun finishes what an interrupted or failed run left: missing stacks are skipped, deletions in
  * progress are followed to their end.
  */
-import type { Environment } from "../env/model.js";
-import { STACKS } from "../templates/index.js";
-import { buildGraph, reversed, type NodeId } from "./graph.js";
-import type { NodeResult } from "./results.js";
+import type { Environment } from "../../env/model.js";
+import { STACKS } from "../../templates/index.js";
+import { buildGraph, reversed, type NodeId } from "../graph.js";
+import type { NodeResult } from "../results.js";
 import type { RetainedResource } from "./teardown-plan.js";
 import { stackNode, type StackTeardownRequest, type TeardownOutcome } from "./teardown-stack.js";
-import { runGraph } from "./work-graph.js";
+import { runGraph } from "../work-graph.js";
 
 export type { TeardownOutcome } from "./teardown-stack.js";
 

@@ -4,15 +4,15 @@
  */
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import type { AwsClients } from "../aws/clients.js";
-import { CloudFormationApi } from "../aws/cloudformation.js";
-import { EcsApi, type StoppedTask } from "../aws/ecs.js";
-import type { TargetHealth } from "../aws/elbv2.js";
-import type { RetryPolicy } from "../aws/retry.js";
-import { S3Api } from "../aws/s3.js";
-import { apiUrl, BUCKET_PREFIXES, clusterName, logGroupName, serviceName, stackName, type Environment, type StackId } from "../env/model.js";
+import type { AwsClients } from "../../aws/clients.js";
+import { CloudFormationApi } from "../../aws/cloudformation.js";
+import { EcsApi, type StoppedTask } from "../../aws/ecs.js";
+import type { TargetHealth } from "../../aws/elbv2.js";
+import type { RetryPolicy } from "../../aws/retry.js";
+import { S3Api } from "../../aws/s3.js";
+import { apiUrl, BUCKET_PREFIXES, clusterName, logGroupName, serviceName, stackName, type Environment, type StackId } from "../../env/model.js";
 import type { DeployReport } from "./deploy.js";
-import { succeeded, type NodeResult } from "./results.js";
+import { succeeded, type NodeResult } from "../results.js";
 
 export interface PostDeployDeps {
   readonly env: Environment;
@@ -41,7 +41,7 @@ async function restrictDefaultGroup(deps: PostDeployDeps, outputs: Record<string
   if (!target.groupId && !target.vpcId) throw new Error("the network stack reports neither DefaultSecurityGroupId nor VpcId, so its default security group cannot be restricted");
   try {
     // Loaded here, not at the top: EC2's SDK is the largest, and a deploy needs it only after the network stack.
-    const { Ec2Api } = await import("../aws/ec2.js");
+    const { Ec2Api } = await import("../../aws/ec2.js");
     const result = await new Ec2Api(deps.clients.ec2, deps.retry).restrictDefaultSecurityGroup(target);
     if (result.revokedIngress + result.revokedEgress === 0) return [];
     return [`default security group ${result.groupId}: removed ${result.revokedIngress} ingress and ${result.revokedEgress} egress rule(s) (CIS 5.4)`];
@@ -77,7 +77,7 @@ export function diagnoseStack(deps: PostDeployDeps): (node: StackId, result: Nod
     const state = await ecs.service(cluster, service);
     const stopped = await ecs.stoppedTasks(cluster, service);
     const groups = state?.targetGroupArns.length ? state.targetGroupArns : [deployed?.outputs.TargetGroupArn].filter((a): a is string => Boolean(a));
-    const { LoadBalancerApi } = await import("../aws/elbv2.js"); // only a failed backend needs it
+    const { LoadBalancerApi } = await import("../../aws/elbv2.js"); // only a failed backend needs it
     const health = (await Promise.all(groups.map((arn) => new LoadBalancerApi(deps.clients.elbv2, deps.retry).targetHealth(arn)))).flat();
 
     const findings: string[] = [];

@@ -3,17 +3,17 @@
  * requested with DNS validation; its validation CNAME upserted in the zone; then the wait, shown.
  */
 import type { CertificateStatus } from "@aws-sdk/client-acm";
-import { ALL_STATUSES, AcmApi, isCertificateInUse, type CertificateState } from "../aws/acm.js";
-import type { AwsClients } from "../aws/clients.js";
-import type { RetryPolicy } from "../aws/retry.js";
-import { Route53Api } from "../aws/route53.js";
-import { apiDomain, type Environment } from "../env/model.js";
-import { stackTags } from "../templates/stack.js";
-import { sleepUnlessAborted, type Clock } from "./clock.js";
+import { ALL_STATUSES, AcmApi, isCertificateInUse, type CertificateState } from "../../aws/acm.js";
+import type { AwsClients } from "../../aws/clients.js";
+import type { RetryPolicy } from "../../aws/retry.js";
+import { Route53Api } from "../../aws/route53.js";
+import { apiDomain, type Environment } from "../../env/model.js";
+import { stackTags } from "../../templates/stack.js";
+import { sleepUnlessAborted, type Clock } from "../clock.js";
 import type { CertificateRunner } from "./deploy.js";
-import type { EventSink } from "./events.js";
-import type { NodeResult } from "./results.js";
-import { elapsed } from "../duration.js";
+import type { EventSink } from "../events.js";
+import type { NodeResult } from "../results.js";
+import { elapsed } from "../../duration.js";
 
 export interface CertificateDeps {
   readonly env: Environment;

@@ -4,13 +4,13 @@
  * than "never", a stack that exists), so an ordinary deploy costs no extra call.
  */
 import type { Change } from "@aws-sdk/client-cloudformation";
-import type { CloudFormationApi } from "../aws/cloudformation.js";
-import type { Template } from "../templates/cfn.js";
+import type { CloudFormationApi } from "../../aws/cloudformation.js";
+import type { Template } from "../../templates/cfn.js";
 import type { AccessTemplates, ApprovalLevel } from "./approval.js";
-import type { ProtectionLowering } from "./protection.js";
+import type { ProtectionLowering } from "../protection.js";
 import { reviewContent, type ReviewContent } from "./review-content.js";
 import { withParameters } from "./review-show.js";
-import { parseTemplate } from "./teardown-retained.js";
+import { parseTemplate } from "../teardown/teardown-retained.js";
 
 export interface ApprovalContent {
   readonly access: AccessTemplates;

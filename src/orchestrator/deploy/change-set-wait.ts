@@ -1,5 +1,5 @@
-import type { ChangeSetState, CloudFormationApi } from "../aws/cloudformation.js";
-import { sleepUnlessAborted, type Clock } from "./clock.js";
+import type { ChangeSetState, CloudFormationApi } from "../../aws/cloudformation.js";
+import { sleepUnlessAborted, type Clock } from "../clock.js";
 
 const CHANGE_SET_TIMEOUT_MS = 15 * 60_000;
 

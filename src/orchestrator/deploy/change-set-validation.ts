@@ -2,10 +2,10 @@
  * What CloudFormation's pre-deployment validation said about one change set, for review and deploy alike:
  * failed checks that stop it, warnings the reader should see before it runs.
  */
-import type { CloudFormationApi } from "../aws/cloudformation.js";
-import { describeFinding, type ValidationFinding } from "../aws/cloudformation-validation.js";
+import type { CloudFormationApi } from "../../aws/cloudformation.js";
+import { describeFinding, type ValidationFinding } from "../../aws/cloudformation-validation.js";
 
-export type { ValidationFinding } from "../aws/cloudformation-validation.js";
+export type { ValidationFinding } from "../../aws/cloudformation-validation.js";
 
 export interface ChangeSetValidation {
   readonly findings: ValidationFinding[];

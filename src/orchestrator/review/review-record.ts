@@ -4,8 +4,8 @@
  * it was resolved to) and a fingerprint of every resolved environment value.
  */
 import { createHash } from "node:crypto";
-import { canonicalJson } from "../canonical-json.js";
-import type { Environment } from "../env/model.js";
+import { canonicalJson } from "../../canonical-json.js";
+import type { Environment } from "../../env/model.js";
 
 /** Marks the change sets a review created, so `--discard` removes ours and nobody else's. */
 export const REVIEW_MARKER = "orchestrate changeset";

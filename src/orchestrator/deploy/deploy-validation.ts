@@ -3,9 +3,9 @@
  * a failed change set explained by the checks that failed, and a first create that failed leaving no
  * empty REVIEW_IN_PROGRESS stack behind (it would show in the console and block nothing, but confuse).
  */
-import type { CloudFormationApi } from "../aws/cloudformation.js";
+import type { CloudFormationApi } from "../../aws/cloudformation.js";
 import { blocking, findingLine, readValidation, VALIDATION_FAILED, warnings, type ChangeSetValidation } from "./change-set-validation.js";
-import { isEmptyReview } from "./stack-status.js";
+import { isEmptyReview } from "../stack-status.js";
 
 interface Ctx {
   readonly cfn: CloudFormationApi;

@@ -4,15 +4,15 @@
  * first Ctrl-C nothing new begins (a DeleteObjects batch in flight may finish), and the outcome says
  * what was done and what was not.
  */
-import type { DeployedStack } from "../aws/cloudformation.js";
-import { hasErrorName } from "../aws/retry.js";
-import type { BucketEmptying } from "../aws/s3.js";
-import { stackName, type Environment, type StackId } from "../env/model.js";
-import type { RootCause } from "./results.js";
-import { isInProgress } from "./stack-status.js";
+import type { DeployedStack } from "../../aws/cloudformation.js";
+import { hasErrorName } from "../../aws/retry.js";
+import type { BucketEmptying } from "../../aws/s3.js";
+import { stackName, type Environment, type StackId } from "../../env/model.js";
+import type { RootCause } from "../results.js";
+import { isInProgress } from "../stack-status.js";
 import type { BucketToEmpty, PlannedStack, TeardownPlan } from "./teardown-plan.js";
-import { rootCause, watchOperation, type WatchContext } from "./watch.js";
-import type { NodeId } from "./graph.js";
+import { rootCause, watchOperation, type WatchContext } from "../watch.js";
+import type { NodeId } from "../graph.js";
 
 export type TeardownOutcome =
   | { kind: "deleted"; durationMs: number; notes: string[] }

@@ -8,8 +8,8 @@
  * grant is not a statement or a rule).
  */
 import type { Change } from "@aws-sdk/client-cloudformation";
-import type { Template } from "../templates/cfn.js";
-import type { ProtectionLowering } from "./protection.js";
+import type { Template } from "../../templates/cfn.js";
+import type { ProtectionLowering } from "../protection.js";
 import { iamChanges } from "./review-iam.js";
 import { ruleChanges } from "./review-network.js";
 

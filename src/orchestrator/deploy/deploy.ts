@@ -2,19 +2,19 @@
  * `deploy <env>`: the environment's stack graph, run against AWS. Each stack receives its inputs
  * from the producers' outputs as CloudFormation reports them, so a partial deploy works too.
  */
-import type { CloudFormationApi } from "../aws/cloudformation.js";
-import { stackName, type Environment, type StackId } from "../env/model.js";
-import { STACKS, stackDefinition } from "../templates/index.js";
-import { stackTags, synthesize } from "../templates/stack.js";
-import type { ApprovalLevel } from "./approval.js";
-import { sleepUnlessAborted } from "./clock.js";
+import type { CloudFormationApi } from "../../aws/cloudformation.js";
+import { stackName, type Environment, type StackId } from "../../env/model.js";
+import { STACKS, stackDefinition } from "../../templates/index.js";
+import { stackTags, synthesize } from "../../templates/stack.js";
+import type { ApprovalLevel } from "../review/approval.js";
+import { sleepUnlessAborted } from "../clock.js";
 import { deployStack, type ChangeSetReview, type ReviewedChangeSets, type StackDeployContext } from "./deploy-stack.js";
-import { buildGraph, subgraph, type NodeId } from "./graph.js";
-import type { ProtectionLowering } from "./protection.js";
-import { resolveInputs, type InputSources } from "./inputs.js";
-import { outputsOf, type NodeResult } from "./results.js";
-import type { WatchContext } from "./watch.js";
-import { runGraph } from "./work-graph.js";
+import { buildGraph, subgraph, type NodeId } from "../graph.js";
+import type { ProtectionLowering } from "../protection.js";
+import { resolveInputs, type InputSources } from "../inputs.js";
+import { outputsOf, type NodeResult } from "../results.js";
+import type { WatchContext } from "../watch.js";
+import { runGraph } from "../work-graph.js";
 
 /** Runs the certificate node: finds or requests the certificate and waits until it is issued. */
 export type CertificateRunner = (signal?: AbortSignal) => Promise<NodeResult>;

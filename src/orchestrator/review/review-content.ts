@@ -4,9 +4,9 @@
  * the concerns of the one judgment in approval.ts. The review and the deploy's approval both build it here.
  */
 import type { Change } from "@aws-sdk/client-cloudformation";
-import type { Template } from "../templates/cfn.js";
+import type { Template } from "../../templates/cfn.js";
 import { concerns, type ChangeConcern } from "./approval.js";
-import type { ProtectionLowering } from "./protection.js";
+import type { ProtectionLowering } from "../protection.js";
 import { iamChanges, type IamChange } from "./review-iam.js";
 import { ruleChanges, type RuleChange } from "./review-network.js";
 import { parameterChanges, type ParameterChange } from "./review-parameters.js";

@@ -5,29 +5,29 @@
  * is left behind.
  */
 import type { Change } from "@aws-sdk/client-cloudformation";
-import { isNoChangeReason, isStackMissing, type CloudFormationApi, type DeployedStack } from "../aws/cloudformation.js";
-import { stackName, type Environment, type StackId } from "../env/model.js";
-import type { Template } from "../templates/cfn.js";
-import { STACKS, stackDefinition } from "../templates/index.js";
-import { stackTags, synthesize, type StackDefinition } from "../templates/stack.js";
-import type { Clock } from "./clock.js";
-import { matchesDeployed, requiredCapabilities, TEMPLATE_BODY_LIMIT } from "./deploy-stack.js";
-import { recoveryStep } from "./stack-recovery.js";
-import { buildGraph, layers, type NodeId } from "./graph.js";
-import { resolveInputs, type InputSources } from "./inputs.js";
-import type { NodeResult } from "./results.js";
+import { isNoChangeReason, isStackMissing, type CloudFormationApi, type DeployedStack } from "../../aws/cloudformation.js";
+import { stackName, type Environment, type StackId } from "../../env/model.js";
+import type { Template } from "../../templates/cfn.js";
+import { STACKS, stackDefinition } from "../../templates/index.js";
+import { stackTags, synthesize, type StackDefinition } from "../../templates/stack.js";
+import type { Clock } from "../clock.js";
+import { matchesDeployed, requiredCapabilities, TEMPLATE_BODY_LIMIT } from "../deploy/deploy-stack.js";
+import { recoveryStep } from "../deploy/stack-recovery.js";
+import { buildGraph, layers, type NodeId } from "../graph.js";
+import { resolveInputs, type InputSources } from "../inputs.js";
+import type { NodeResult } from "../results.js";
 import { changeRows, dangerWarnings, type ResourceChangeRow } from "./review-changes.js";
 import { reviewContent, type ReviewContent } from "./review-content.js";
-import { parseTemplate } from "./teardown-plan.js";
-import { deployedProtection, protectionLowerings, type ProtectionLowering } from "./protection.js";
-import { retainsData } from "./protection-guard.js";
-import { isEmptyReview, isFailedFirstCreate, isInProgress, isUpdatable, needsManualRecovery } from "./stack-status.js";
-import { waitForChangeSet } from "./change-set-wait.js";
+import { parseTemplate } from "../teardown/teardown-plan.js";
+import { deployedProtection, protectionLowerings, type ProtectionLowering } from "../protection.js";
+import { retainsData } from "../protection-guard.js";
+import { isEmptyReview, isFailedFirstCreate, isInProgress, isUpdatable, needsManualRecovery } from "../stack-status.js";
+import { waitForChangeSet } from "../deploy/change-set-wait.js";
 import { environmentFingerprint, REVIEW_MARKER, reviewDescription } from "./review-record.js";
-import { isUnexecutedDeploy } from "./live-runs.js";
+import { isUnexecutedDeploy } from "../deploy/live-runs.js";
 import { overwrittenDrift, stackDrift, type OverwrittenDrift } from "./review-drift.js";
-import type { StackDriftApi } from "../aws/cloudformation-drift.js";
-import { blocking, readValidation, VALIDATION_FAILED, type ChangeSetValidation, type ValidationFinding } from "./change-set-validation.js";
+import type { StackDriftApi } from "../../aws/cloudformation-drift.js";
+import { blocking, readValidation, VALIDATION_FAILED, type ChangeSetValidation, type ValidationFinding } from "../deploy/change-set-validation.js";
 
 export type { ResourceChangeRow } from "./review-changes.js";
 export type { ReviewContent } from "./review-content.js";

@@ -3,19 +3,19 @@
  * recover or refuse odd states, skip when nothing differs, else change set → approval → execute → watch.
  */
 import type { Capability, Change } from "@aws-sdk/client-cloudformation";
-import { isChangeSetMissing, isNoChangeReason, type CloudFormationApi, type DeployedStack } from "../aws/cloudformation.js";
-import { hasErrorName } from "../aws/retry.js";
-import type { Template } from "../templates/cfn.js";
-import { needsApproval, type ApprovalLevel } from "./approval.js";
-import { approvalContent, type ApprovalContent } from "./approval-content.js";
-import type { NodeId } from "./graph.js";
-import type { ProtectionLowering } from "./protection.js";
-import type { NodeResult } from "./results.js";
-import { isEmptyReview, isSuccessfulStatus, isUpdatable } from "./stack-status.js";
+import { isChangeSetMissing, isNoChangeReason, type CloudFormationApi, type DeployedStack } from "../../aws/cloudformation.js";
+import { hasErrorName } from "../../aws/retry.js";
+import type { Template } from "../../templates/cfn.js";
+import { needsApproval, type ApprovalLevel } from "../review/approval.js";
+import { approvalContent, type ApprovalContent } from "../review/approval-content.js";
+import type { NodeId } from "../graph.js";
+import type { ProtectionLowering } from "../protection.js";
+import type { NodeResult } from "../results.js";
+import { isEmptyReview, isSuccessfulStatus, isUpdatable } from "../stack-status.js";
 import { settleStack } from "./stack-recovery.js";
-import { rootCause, watchOperation, type WatchContext, type WatchOutcome } from "./watch.js";
+import { rootCause, watchOperation, type WatchContext, type WatchOutcome } from "../watch.js";
 import { waitForChangeSet } from "./change-set-wait.js";
-import { sameJson } from "../canonical-json.js";
+import { sameJson } from "../../canonical-json.js";
 import { announceValidation, changeSetFailure, failedValidation, removeEmptyNewStack } from "./deploy-validation.js";
 import { DEPLOY_CHANGE_SET, disappeared, settleRivals, tooLateToExecute } from "./live-runs.js";
 

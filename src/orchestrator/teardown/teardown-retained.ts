@@ -2,9 +2,9 @@
  * What a DeletionPolicy keeps, and how a person deletes it by hand once nobody needs it. Shared by
  * the teardown plan and the review (which flags what a change would stop retaining).
  */
-import type { StackResourceSummary } from "../aws/cloudformation.js";
-import type { StackId } from "../env/model.js";
-import type { Resource, Template } from "../templates/cfn.js";
+import type { StackResourceSummary } from "../../aws/cloudformation.js";
+import type { StackId } from "../../env/model.js";
+import type { Resource, Template } from "../../templates/cfn.js";
 
 export interface RetainedResource {
   readonly node: StackId;

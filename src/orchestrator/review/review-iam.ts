@@ -4,8 +4,8 @@
  * or removed, with its effect, actions, resources, principals and condition. Whether each one widens
  * access is decided here by its content, for the one judgment in approval.ts.
  */
-import { canonicalJson } from "../canonical-json.js";
-import type { Json, Template } from "../templates/cfn.js";
+import { canonicalJson } from "../../canonical-json.js";
+import type { Json, Template } from "../../templates/cfn.js";
 import { listOf, showValue } from "./review-show.js";
 
 export interface IamStatement {
