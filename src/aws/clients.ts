@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import type { ACMClient } from "@aws-sdk/client-acm";
 import type { CloudFormationClient, CloudFormationClientConfig } from "@aws-sdk/client-cloudformation";
+import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ECRClient } from "@aws-sdk/client-ecr";
 import type { ECSClient } from "@aws-sdk/client-ecs";
@@ -21,10 +22,16 @@ import type { fromIni as FromIni, fromNodeProviderChain as FromNodeProviderChain
  */
 declare const ORCHESTRATE_BUNDLE: true | undefined;
 let lateEc2Client: typeof EC2Client | undefined;
+let lateLogsClient: typeof CloudWatchLogsClient | undefined;
 
 /** Called by src/aws/ec2.ts as it loads: in the bundle, the EC2 client class arrives with the only code that uses it. */
 export function provideEc2Client(constructor: typeof EC2Client): void {
   lateEc2Client = constructor;
+}
+
+/** Called by src/aws/logs.ts as it loads: only `orchestrate logs` reads CloudWatch Logs, so only it parses that SDK. */
+export function provideLogsClient(constructor: typeof CloudWatchLogsClient): void {
+  lateLogsClient = constructor;
 }
 
 function notLoaded(service: string, wrapper: string): never {
@@ -39,6 +46,7 @@ const sdk: {
   ecr: Sdk<{ ECRClient: typeof ECRClient }>;
   ecs: Sdk<{ ECSClient: typeof ECSClient }>;
   elbv2: Sdk<{ ElasticLoadBalancingV2Client: typeof ElasticLoadBalancingV2Client }>;
+  logs: Sdk<{ CloudWatchLogsClient: typeof CloudWatchLogsClient }>;
   route53: Sdk<{ Route53Client: typeof Route53Client }>;
   s3: Sdk<{ S3Client: typeof S3Client }>;
   sts: Sdk<{ STSClient: typeof STSClient }>;
@@ -54,6 +62,8 @@ const sdk: {
   ecs: () => (load ? load("@aws-sdk/client-ecs") : require("@aws-sdk/client-ecs/dist-es/ECSClient.js")),
   elbv2: () =>
     load ? load("@aws-sdk/client-elastic-load-balancing-v2") : require("@aws-sdk/client-elastic-load-balancing-v2/dist-es/ElasticLoadBalancingV2Client.js"),
+  // Handed over by its wrapper like EC2's: no other command should carry it in the chunk every command parses.
+  logs: () => (load ? load("@aws-sdk/client-cloudwatch-logs") : { CloudWatchLogsClient: lateLogsClient ?? notLoaded("CloudWatch Logs", "src/aws/logs.ts") }),
   route53: () => (load ? load("@aws-sdk/client-route-53") : require("@aws-sdk/client-route-53/dist-es/Route53Client.js")),
   s3: () => (load ? load("@aws-sdk/client-s3") : require("@aws-sdk/client-s3/dist-es/S3Client.js")),
   sts: () => (load ? load("@aws-sdk/client-sts") : require("@aws-sdk/client-sts/dist-es/STSClient.js")),
@@ -94,6 +104,7 @@ export interface AwsClients {
   readonly ec2: EC2Client;
   readonly ecs: ECSClient;
   readonly elbv2: ElasticLoadBalancingV2Client;
+  readonly logs: CloudWatchLogsClient;
 }
 
 export function createClients(settings: ClientSettings): AwsClients {
@@ -130,5 +141,6 @@ export function createClients(settings: ClientSettings): AwsClients {
     get ec2() { return lazy("ec2", () => new (sdk.ec2().EC2Client)(common)); },
     get ecs() { return lazy("ecs", () => new (sdk.ecs().ECSClient)(common)); },
     get elbv2() { return lazy("elbv2", () => new (sdk.elbv2().ElasticLoadBalancingV2Client)(common)); },
+    get logs() { return lazy("logs", () => new (sdk.logs().CloudWatchLogsClient)(common)); },
   };
 }

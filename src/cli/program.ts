@@ -10,6 +10,7 @@ import { registerBootstrap } from "./bootstrap-command.js";
 import { registerDeploy } from "./deploy-command.js";
 import { describeError } from "../render/errors.js";
 import { ENV_ARGUMENT_HELP, EXIT, loadOptions, type GlobalOptions } from "./command.js";
+import { registerLogs } from "./logs-command.js";
 import type { SessionOverrides } from "./session.js";
 import { registerStatus } from "./status-command.js";
 import { synthSummary, writeTemplates } from "./synth.js";
@@ -44,6 +45,7 @@ function buildProgram(overrides?: SessionOverrides): Command {
   registerChangeset(program, overrides);
   registerTeardown(program, overrides);
   registerStatus(program, overrides);
+  registerLogs(program, overrides);
 
   program.on("command:*", (operands: string[]) => {
     const valid = program.commands.map((c) => c.name()).join(", ");

@@ -65,13 +65,17 @@ export interface SessionOverrides {
   signal?: AbortSignal;
 }
 
-export function openSession(envName: string, options: SessionOptions, overrides: SessionOverrides = {}): Session {
+/**
+ * `interruptNote`: what the first Ctrl-C prints; the default speaks of change sets, which a read-only command
+ * (`logs`) has none of. Empty: nothing (Ctrl-C is how `logs --follow` ends).
+ */
+export function openSession(envName: string, options: SessionOptions, overrides: SessionOverrides = {}, interruptNote = INTERRUPT_NOTE): Session {
   const env = loadEnvironment(envName, loadOptions(options));
   const clients = overrides.clients ?? createClients({ region: env.region, profile: options.profile, endpointUrl: options.endpointUrl });
   const retried = new Map<string, number>();
   const interactive = overrides.interactive ?? (Boolean(process.stdout.isTTY && process.stdin.isTTY) && !process.env.CI);
   const log = overrides.log ?? (options.json ? (line: string) => console.error(line) : (line: string) => console.log(line));
-  const { signal, ask, stopListening } = interruptions(log, overrides);
+  const { signal, ask, stopListening } = interruptions(log, overrides, interruptNote);
   const clock = overrides.clock ?? systemClock;
   const retry: RetryPolicy = {
     ...(overrides.retry ?? DEFAULT_RETRY),
@@ -110,7 +114,7 @@ export function openSession(envName: string, options: SessionOptions, overrides:
  * Ctrl-C turned into the session's AbortSignal, and questions to a person that a Ctrl-C at the prompt
  * interrupts the same way. `stopListening` removes the SIGINT handler when the session closes.
  */
-function interruptions(log: (line: string) => void, overrides: SessionOverrides) {
+function interruptions(log: (line: string) => void, overrides: SessionOverrides, note: string) {
   const controller = new AbortController();
   // Captured before listr2 takes over stdout (it buffers writes while it draws), so a hard exit still reaches the terminal.
   const writeToTerminal = process.stdout.write.bind(process.stdout);
@@ -123,7 +127,7 @@ function interruptions(log: (line: string) => void, overrides: SessionOverrides)
   };
   const interrupt = () => {
     if (controller.signal.aborted) return quit(); // a second Ctrl-C means now
-    log("\nInterrupted: stopping waits and cleaning up change sets this run created (Ctrl-C again to quit at once)...");
+    if (note) log(note);
     controller.abort(new InterruptedError());
     // Requests in flight are abandoned and cleanup calls get short deadlines, so the run should end in a few
     // seconds; this bounds it even if something does not (a credential provider, a socket that ignores the abort).
@@ -166,6 +170,8 @@ function interruptions(log: (line: string) => void, overrides: SessionOverrides)
   };
   return { signal, ask, stopListening };
 }
+
+const INTERRUPT_NOTE = "\nInterrupted: stopping waits and cleaning up change sets this run created (Ctrl-C again to quit at once)...";
 
 /** After the first Ctrl-C, how long cleanup may take before the process quits anyway (exit 130). */
 const INTERRUPT_GRACE_MS = 10_000;

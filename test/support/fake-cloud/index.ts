@@ -8,6 +8,7 @@
  */
 import { ACMClient, ACMServiceException } from "@aws-sdk/client-acm";
 import { CloudFormationClient, CloudFormationServiceException } from "@aws-sdk/client-cloudformation";
+import { CloudWatchLogsClient, CloudWatchLogsServiceException } from "@aws-sdk/client-cloudwatch-logs";
 import { EC2Client, EC2ServiceException } from "@aws-sdk/client-ec2";
 import { ECRClient, ECRServiceException } from "@aws-sdk/client-ecr";
 import { ECSClient, ECSServiceException } from "@aws-sdk/client-ecs";
@@ -25,6 +26,7 @@ import { FakeEcr } from "./ecr.js";
 import { FakeEcsAndElb } from "./ecs-elb.js";
 import { abortError, awsError, connectionError, networkError, throttlingError, UnexpectedCommandError, type ErrorClass } from "./errors.js";
 import { Ids } from "./ids.js";
+import { FakeLogs } from "./logs.js";
 import { defaultResourceMs } from "./resource-types.js";
 import { resourceHooks } from "./resource-hooks.js";
 import { FakeRoute53 } from "./route53.js";
@@ -45,7 +47,7 @@ export { TEMPLATE_BODY_LIMIT } from "./cloudformation-api.js";
 export { DELETE_OBJECTS_LIMIT } from "./s3.js";
 export { NO_CHANGES_REASON } from "./change-sets.js";
 
-export type ServiceName = "CloudFormation" | "ACM" | "Route53" | "ECR" | "S3" | "STS" | "EC2" | "ECS" | "ELBv2";
+export type ServiceName = "CloudFormation" | "ACM" | "Route53" | "ECR" | "S3" | "STS" | "EC2" | "ECS" | "ELBv2" | "Logs";
 
 export interface FakeCloudOptions {
   account?: string;
@@ -85,6 +87,7 @@ const CLIENTS = {
   EC2: [EC2Client, EC2ServiceException],
   ECS: [ECSClient, ECSServiceException],
   ELBv2: [ElasticLoadBalancingV2Client, ElasticLoadBalancingV2ServiceException],
+  Logs: [CloudWatchLogsClient, CloudWatchLogsServiceException],
 } as const;
 
 type Mocks = { [K in ServiceName]: AwsClientStub<InstanceType<(typeof CLIENTS)[K][0]>> };
@@ -114,6 +117,8 @@ export class FakeCloud extends SeedingApi {
   readonly account: string;
   readonly region: string;
   readonly calls: CallRecord[] = [];
+  /** CloudWatch Logs: `cloud.logs.append(group, stream, message, at)` seeds what a container wrote. */
+  readonly logs: FakeLogs;
   /**
    * The aws-sdk-client-mock stubs, for a test that wants to override one command by hand
    * (`cloud.mocks.STS.on(GetCallerIdentityCommand).rejects(...)`); overridden calls bypass the call log.
@@ -140,12 +145,14 @@ export class FakeCloud extends SeedingApi {
     const route53 = new FakeRoute53(world);
     const acm = new FakeAcm(world, route53);
     const ecsElb = new FakeEcsAndElb(world);
-    const cloudFormation = new FakeCloudFormation(world, resourceHooks(world, s3, ec2, ecr, ecsElb));
+    const logs = new FakeLogs(world);
+    const cloudFormation = new FakeCloudFormation(world, resourceHooks(world, s3, ec2, ecr, ecsElb, logs));
     super({ world, cloudFormation, s3, ec2, ecr, route53, acm, ecsElb });
     this.clock = clock;
     this.timing = timing;
     this.account = world.account;
     this.region = world.region;
+    this.logs = logs;
 
     const { ecs, elb } = ecsElb.handlers();
     this.handlers = {
@@ -160,6 +167,7 @@ export class FakeCloud extends SeedingApi {
       EC2: ec2.handlers(),
       ECS: ecs,
       ELBv2: elb,
+      Logs: logs.handlers(),
     };
 
     const cloud = this;

@@ -7,11 +7,12 @@ import type { ResourceHooks } from "./cloudformation.js";
 import type { FakeEc2 } from "./ec2.js";
 import type { FakeEcr } from "./ecr.js";
 import type { FakeEcsAndElb } from "./ecs-elb.js";
+import type { FakeLogs } from "./logs.js";
 import type { FakeS3 } from "./s3.js";
 import type { ResourceRecord } from "./stack-state.js";
 import type { World } from "./world.js";
 
-export function resourceHooks(world: World, s3: FakeS3, ec2: FakeEc2, ecr: FakeEcr, elb: FakeEcsAndElb): ResourceHooks {
+export function resourceHooks(world: World, s3: FakeS3, ec2: FakeEc2, ecr: FakeEcr, elb: FakeEcsAndElb, logs: FakeLogs): ResourceHooks {
   const handlerFailure = (message: string, code = "GeneralServiceException") =>
     `Resource handler returned message: "${message}" (RequestToken: ${world.ids.uuid("request-token")}, HandlerErrorCode: ${code})`;
   return {
@@ -27,6 +28,9 @@ export function resourceHooks(world: World, s3: FakeS3, ec2: FakeEc2, ecr: FakeE
           break;
         case "AWS::ECR::Repository":
           ecr.createRepository(resource.physicalId);
+          break;
+        case "AWS::Logs::LogGroup":
+          logs.createGroup(resource.physicalId);
           break;
       }
     },
@@ -49,6 +53,7 @@ export function resourceHooks(world: World, s3: FakeS3, ec2: FakeEc2, ecr: FakeE
       if (resource.type === "AWS::S3::Bucket") s3.buckets.delete(resource.physicalId);
       if (resource.type === "AWS::EC2::VPC") ec2.removeVpc(resource.physicalId);
       if (resource.type === "AWS::ECR::Repository") ecr.repositories.delete(resource.physicalId);
+      if (resource.type === "AWS::Logs::LogGroup") logs.deleteGroup(resource.physicalId);
     },
   };
 }

@@ -1,0 +1,47 @@
+/** `orchestrate logs <env>`: the service's container logs, read-only; `--follow` runs until Ctrl-C (exit 0). */
+import { logGroupName } from "../env/model.js";
+import { filterPatternFor } from "../orchestrator/logs/filter-pattern.js";
+import { tailLogs } from "../orchestrator/logs/tail.js";
+import { requireAccount } from "../orchestrator/preflight.js";
+import { logLineText } from "../render/logs.js";
+import { EXIT } from "./command.js";
+import { commandLine } from "./invocation.js";
+import { openSession, type SessionOptions, type SessionOverrides } from "./session.js";
+
+export interface LogsOptions extends SessionOptions {
+  /** --since, in ms (parsed by the command). */
+  since: number;
+  follow?: boolean;
+  filter?: string;
+}
+
+export async function runLogs(envName: string, options: LogsOptions, overrides?: SessionOverrides): Promise<number> {
+  // Bad input is refused before the first request, like every other command's.
+  const filterPattern = options.filter === undefined ? undefined : filterPatternFor(options.filter);
+  // Ctrl-C is how --follow ends: no note about change sets, which this command never makes.
+  const session = openSession(envName, options, overrides, "");
+  try {
+    const { env } = session;
+    await requireAccount(session, "read the logs of");
+    const { LogsApi } = await import("../aws/logs.js"); // the CloudWatch Logs SDK, for this command only
+    const api = new LogsApi(session.clients.logs, session.retry);
+    const group = logGroupName(env);
+    const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+    const outcome = await tailLogs({
+      read: (query) => api.events(group, query),
+      clock: session.clock,
+      signal: session.signal,
+      sinceMs: options.since,
+      filterPattern,
+      follow: Boolean(options.follow),
+      print: (line) => session.log(logLineText(line, { color })),
+    });
+    if (outcome.kind === "no-log-group") {
+      console.error(`error: no log group ${outcome.group} in ${env.region} — has \`${commandLine(`deploy ${env.name}`, options)}\` run?`);
+      return EXIT.failed;
+    }
+    return EXIT.ok;
+  } finally {
+    session.close();
+  }
+}
