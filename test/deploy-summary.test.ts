@@ -73,7 +73,8 @@ describe("a failed deploy, explained once", () => {
     h.cloud.failResource({ stack: "alert-engine-backend-dev", logicalId: "Service", operation: "update", reason: "Resource handler returned message: \"Service did not stabilize\"" });
     h.cloud.ecsTrouble({ stoppedReason: "Essential container in task exited", exitCode: 1 });
     h.cloud.targetHealth([{ state: "unhealthy", reason: "Target.ResponseCodeMismatch", description: "Health checks failed with these codes: [404]", targetId: "10.0.16.10", port: 8000 }]);
-    const cli = cliHarness(h, writeConfig(h.cloud.account));
+    const config = writeConfig(h.cloud.account);
+    const cli = cliHarness(h, config);
     expect(await cli.run(["deploy", "dev", "--image-tag", "broken"])).toBe(1);
 
     const summary = summaryOf(cli);
@@ -88,8 +89,10 @@ describe("a failed deploy, explained once", () => {
       expect.anything(),
     ]);
     expect(summary.at(-1 - summary.slice().reverse().findIndex((l) => /^  next/.test(l)))).toBe(
-      "  next      aws logs tail /aws/ecs/alert-engine-dev --follow --region us-east-2",
+      `  next      npm run orchestrate -- logs dev --since 1h --config ${config}`,
     );
+    // The stopped task's hint names the same command, as it can be pasted.
+    expect(summary.join("\n")).toContain(`(the server exited: read its logs with npm run orchestrate -- logs dev --since 1h --config ${config})`);
     // Printed once: neither the live lines nor the stack table repeat the evidence or the cause.
     const all = cli.output();
     expect(all.match(/exit code 1/g)).toHaveLength(1);
@@ -106,7 +109,7 @@ describe("a failed deploy, explained once", () => {
     const summary = summaryOf(cli);
     expect(summary).toContain("auth failed: UserPool (AWS::Cognito::UserPool): Invalid email configuration");
     expect(summary).toContainEqual(expect.stringMatching(/^  backend\s+skipped: not started: auth did not complete$/));
-    expect(cli.output()).not.toMatch(/aws logs tail/);
+    expect(cli.output()).not.toMatch(/aws logs tail|orchestrate -- logs/);
     expect(cli.output().match(/UserPool \(AWS::Cognito::UserPool\): Invalid email/g)).toHaveLength(1);
   });
 });

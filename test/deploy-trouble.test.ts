@@ -273,7 +273,7 @@ describe("a backend whose tasks keep stopping", () => {
     expect(report.results.get("backend")?.kind).toBe("failed");
     const early = h.events.find((e) => e.type === "node-message" && e.node === "backend" && e.text.startsWith("while deploying:"));
     expect(early).toBeDefined();
-    expect((early as { text: string }).text).toMatch(/stopped task.*Essential container in task exited.*ModuleNotFoundError.*\(the server exited: read its logs in CloudWatch\)/);
+    expect((early as { text: string }).text).toMatch(/stopped task.*Essential container in task exited.*ModuleNotFoundError.*\(the server exited: read its logs with npm run orchestrate -- logs dev --since 1h\)/);
     expect(early!.at - troubleAt).toBeLessThanOrEqual(2 * 60_000);
     const failedAt = h.events.find((e) => e.type === "node-finished" && e.node === "backend")!.at;
     expect(failedAt - early!.at).toBeGreaterThan(20 * 60_000);

@@ -80,10 +80,11 @@ describe("diagnosis of a backend that does not stabilise", () => {
     cloud.ecsTrouble({ stoppedReason: "Essential container in task exited", exitCode: 3 });
     cloud.targetHealth([{ state: "unhealthy", reason: "Target.ResponseCodeMismatch", description: "Health checks failed with these codes: [404]", targetId: "10.0.16.10", port: 8000 }]);
 
-    const findings = await diagnoseStack({ env, clients, retry: RETRY })("backend", FAILED);
+    const command = (words: string) => `npm run orchestrate -- ${words} --profile dev-admin`;
+    const findings = await diagnoseStack({ env, clients, retry: RETRY, command })("backend", FAILED);
     expect(findings).toEqual([
       "ECS service alert-engine-backend-dev in alert-engine-cluster-dev: 0/1 tasks running",
-      "2 stopped tasks: Essential container in task exited; app: exit code 3 (the server exited: read its logs in CloudWatch)",
+      "2 stopped tasks: Essential container in task exited; app: exit code 3 (the server exited: read its logs with npm run orchestrate -- logs dev --since 1h --profile dev-admin)",
       "target 10.0.16.10:8000 unhealthy — Target.ResponseCodeMismatch: Health checks failed with these codes: [404] (the health check got the wrong status: /health must answer 200)",
       expect.stringMatching(/^service event: \(service alert-engine-backend-dev\) has started 1 tasks/),
     ]);

@@ -4,6 +4,7 @@ import { summaryJson, summaryText } from "../src/render/summary.js";
 import type { DeployReport } from "../src/orchestrator/deploy/deploy.js";
 import { loadEnvironment } from "../src/env/load.js";
 import type { NodeResult } from "../src/orchestrator/results.js";
+import { commandText } from "../src/render/command-line.js";
 import { failureReport } from "../src/render/failure.js";
 
 const T0 = Date.UTC(2026, 10, 25, 9, 0, 0);
@@ -87,12 +88,13 @@ describe("failure layout", () => {
   };
 
   it("names the root cause first, then the evidence, then the logs command with the options that reach the same account", () => {
-    expect(failureReport("backend", failed, { env, awsCliOptions: ["--profile", "stage-admin"] })).toEqual([
+    const command = (words: string) => commandText(words, { variables: [], options: ["--profile", "stage-admin"] });
+    expect(failureReport("backend", failed, { env, command })).toEqual([
       "backend failed: Service (AWS::ECS::Service): Service did not stabilize",
       "  stack     update failed (UPDATE_ROLLBACK_COMPLETE)",
       "  evidence  1 stopped task: Essential container in task exited; app: exit code 137",
       "            target 10.0.0.1:8000 unhealthy — Target.Timeout",
-      "  next      aws logs tail /aws/ecs/alert-engine-stage --follow --region us-east-2 --profile stage-admin",
+      "  next      npm run orchestrate -- logs stage --since 1h --profile stage-admin",
     ]);
   });
 
@@ -100,7 +102,7 @@ describe("failure layout", () => {
     const refused: NodeResult = { kind: "failed", message: "termination protection could not be changed", durationMs: 0 };
     const lines = failureReport("network", refused, { env });
     expect(lines[0]).toBe("network failed: termination protection could not be changed");
-    expect(lines.join("\n")).not.toMatch(/aws logs/);
+    expect(lines.join("\n")).not.toMatch(/ logs /);
     expect(failureReport("network", { kind: "unchanged", outputs: {}, durationMs: 1 }, { env })).toEqual([]);
   });
 });

@@ -80,8 +80,8 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
         ? (name, body) => s3.uploadTemplate(options.templateBucket!, `${env.project}/${env.name}/${name}.json`, body)
         : undefined,
       afterStack: afterStackSteps({ env, clients, retry }),
-      diagnose: diagnoseStack({ env, clients, retry }),
-      watchWhileDeploying: serviceWatch({ env, clients, retry }),
+      diagnose: diagnoseStack({ env, clients, retry, command: (words) => commandLine(words, options) }),
+      watchWhileDeploying: serviceWatch({ env, clients, retry, command: (words) => commandLine(words, options) }),
       lowerings: protection.lowerings,
       reviewed: options.changeset ? { name: options.changeset, envName: env.name, check: isReviewedChangeSetCurrent, command: (words) => commandLine(words, options) } : undefined,
     });
@@ -89,7 +89,7 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
     const facts: RunFacts = {
       totalMs: session.clock.now() - started,
       image: { tag: imageTag ?? env.imageTag, uri: checked.context.ImageUri },
-      awsCliOptions: awsCliOptions(options),
+      command: (words) => commandLine(words, options),
     };
     const outputs = finish(session.log, report, options, facts);
     const retries = session.retrySummary();
@@ -122,12 +122,6 @@ function printSummary(log: (line: string) => void, report: DeployReport, options
   log(summaryText(report, facts, { verbose: options.verbose }));
   if (outputs?.written) log(`outputs written to ${outputs.path}`);
 }
-
-/** What the aws CLI needs to reach what this run reached, for the commands a failure suggests. */
-const awsCliOptions = (options: DeployOptions): string[] => [
-  ...(options.profile ? ["--profile", options.profile] : []),
-  ...(options.endpointUrl ? ["--endpoint-url", options.endpointUrl] : []),
-];
 
 /** Asks on a terminal, the live view paused meanwhile; without one, a needed approval is an error, never a silent yes. */
 function approver(session: Session, options: DeployOptions, progress: Progress) {

@@ -2,14 +2,19 @@
  * A stack that did not finish, explained once, at the end: the root cause first (the first failing resource
  * and CloudFormation's reason), then the evidence from outside CloudFormation, then what to run next.
  */
-import { logGroupName, type Environment } from "../env/model.js";
+import type { Environment } from "../env/model.js";
 import type { NodeId } from "../orchestrator/graph.js";
+import { logsWords } from "../orchestrator/logs/command-hint.js";
 import type { NodeResult } from "../orchestrator/results.js";
+import { commandText } from "./command-line.js";
 
 export interface FailureContext {
   readonly env: Pick<Environment, "name" | "project" | "region">;
-  /** Options the aws CLI needs to reach the same account as this run (`--profile x`), so a hint works as printed. */
-  readonly awsCliOptions?: readonly string[];
+  /**
+   * Turns words (`logs dev --since 1h`) into the command to paste, with the flags that chose this run's config,
+   * region, profile and endpoint (cli/invocation.ts), so a hint reaches what the run reached. Default: no flags.
+   */
+  readonly command?: (words: string) => string;
 }
 
 const label = (name: string) => `  ${name.padEnd(9)} `;
@@ -27,13 +32,8 @@ export function failureReport(node: NodeId, result: NodeResult, context: Failure
   return lines;
 }
 
-/**
- * A service that did not stabilise is the container's doing (it exits, or fails its health check): its logs
- * say why. `orchestrate logs` does not exist yet, so the hint is the aws CLI's own command.
- */
+/** A service that did not stabilise is the container's doing (it exits, or fails its health check): its logs say why. */
 function nextStep(result: Extract<NodeResult, { kind: "failed" }>, context: FailureContext): string {
-  if (result.rootCause?.resourceType === "AWS::ECS::Service") {
-    return ["aws logs tail", logGroupName(context.env), "--follow --region", context.env.region, ...(context.awsCliOptions ?? [])].join(" ");
-  }
+  if (result.rootCause?.resourceType === "AWS::ECS::Service") return (context.command ?? commandText)(logsWords(context.env));
   return "fix the cause named above, then run the same deploy again (stacks already done are skipped as unchanged)";
 }

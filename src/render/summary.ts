@@ -10,7 +10,8 @@ export interface RunFacts {
   readonly totalMs: number;
   /** The tag asked for and the URI deployed (by digest: `…/repo@sha256:…`). */
   readonly image?: { readonly tag: string; readonly uri: string };
-  readonly awsCliOptions?: readonly string[];
+  /** The command to paste for given words, with this run's placing flags (see FailureContext). */
+  readonly command?: (words: string) => string;
 }
 
 /** `latest (sha256:0123456789ab)`: the tag a person knows, and enough of the digest to tell two pushes apart. */
@@ -83,7 +84,7 @@ export function summaryText(report: DeployReport, facts?: RunFacts, options: { v
   const image = imageText(facts?.image);
   if (image) lines.push(`  ${"image".padEnd(11)} ${image}`);
   if (isSuccessful(report)) lines.push(`  ${"API".padEnd(11)} ${apiUrl(report.env)}`);
-  const context: FailureContext = { env: report.env, awsCliOptions: facts?.awsCliOptions };
+  const context: FailureContext = { env: report.env, command: facts?.command };
   for (const [node, result] of report.results) {
     const explained = failureReport(node, result, context);
     if (explained.length > 0) lines.push("", ...explained);

@@ -12,13 +12,21 @@ import type { RetryPolicy } from "../../aws/retry.js";
 import { S3Api } from "../../aws/s3.js";
 import { apiUrl, BUCKET_PREFIXES, clusterName, logGroupName, serviceName, stackName, type Environment, type StackId } from "../../env/model.js";
 import type { DeployReport } from "./deploy.js";
+import { logsWords } from "../logs/command-hint.js";
 import { succeeded, type NodeResult } from "../results.js";
 
 export interface PostDeployDeps {
   readonly env: Environment;
   readonly clients: AwsClients;
   readonly retry: RetryPolicy;
+  /**
+   * Words (`logs dev --since 1h`) → the command a person pastes, with the run's flags (the CLI's commandLine),
+   * for the hints that send them to the container's logs. Default: `npm run orchestrate -- <words>`, no flags.
+   */
+  readonly command?: (words: string) => string;
 }
+
+const logsCommand = (deps: PostDeployDeps) => (deps.command ?? ((words: string) => `npm run orchestrate -- ${words}`))(logsWords(deps.env));
 
 /** Runs after each stack that succeeded (also when unchanged, so a failed step is retried by the next deploy). */
 export function afterStackSteps(deps: PostDeployDeps): (node: StackId, outputs: Record<string, string>, signal?: AbortSignal) => Promise<string[]> {
@@ -82,10 +90,10 @@ export function diagnoseStack(deps: PostDeployDeps): (node: StackId, result: Nod
 
     const findings: string[] = [];
     if (state) findings.push(`ECS service ${service} in ${cluster}: ${state.running}/${state.desired} tasks running`);
-    findings.push(...stoppedReasons(stopped), ...healthReasons(health));
+    findings.push(...stoppedReasons(stopped, logsCommand(deps)), ...healthReasons(health));
     if (state) findings.push(...state.events.slice(0, 3).map((e) => `service event: ${e.message}`));
     if (findings.length === 0 && result.rootCause?.resourceType === "AWS::ECS::Service") {
-      findings.push(`ECS has no service ${service} or stopped tasks in ${cluster} any more (the rollback removed them); see the service's CloudWatch logs ${logGroupName(env)}`);
+      findings.push(`ECS has no service ${service} or stopped tasks in ${cluster} any more (the rollback removed them); their logs remain in ${logGroupName(env)}`);
     }
     return findings;
   };
@@ -115,23 +123,24 @@ export function serviceWatch(deps: PostDeployDeps): (node: StackId) => (() => Pr
       const seen = await known;
       const fresh = (await stoppedNow()).filter((t) => !seen.has(t.taskArn) && !ROUTINE_STOP.test(t.stoppedReason ?? ""));
       for (const task of fresh) seen.add(task.taskArn);
-      return stoppedReasons(fresh);
+      return stoppedReasons(fresh, logsCommand(deps));
     };
   };
 }
 
-const HINTS: [RegExp, string][] = [
-  [/CannotPullContainer|pull image manifest|not found: manifest/i, "the image cannot be pulled: check it is in ECR with that tag and that the tasks can reach ECR (NAT gateway or public IP)"],
-  [/ResourceInitializationError.*secret|secretsmanager|AccessDeniedException/i, "the task cannot read its secret: check secretsArn and the execution role's secretsmanager:GetSecretValue"],
-  [/Essential container in task exited/i, "the server exited: read its logs in CloudWatch"],
-  [/Target\.ResponseCodeMismatch/i, "the health check got the wrong status: /health must answer 200"],
-  [/Target\.Timeout|Target\.FailedHealthChecks/i, "the health check timed out: is the server listening on 0.0.0.0:8000?"],
+/** `logs`: the command that shows the container's logs, for the hints that send a person there. */
+const HINTS: [RegExp, (logs: string) => string][] = [
+  [/CannotPullContainer|pull image manifest|not found: manifest/i, () => "the image cannot be pulled: check it is in ECR with that tag and that the tasks can reach ECR (NAT gateway or public IP)"],
+  [/ResourceInitializationError.*secret|secretsmanager|AccessDeniedException/i, () => "the task cannot read its secret: check secretsArn and the execution role's secretsmanager:GetSecretValue"],
+  [/Essential container in task exited/i, (logs) => `the server exited: read its logs with ${logs}`],
+  [/Target\.ResponseCodeMismatch/i, () => "the health check got the wrong status: /health must answer 200"],
+  [/Target\.Timeout|Target\.FailedHealthChecks/i, () => "the health check timed out: is the server listening on 0.0.0.0:8000?"],
 ];
 
-const hintFor = (text: string) => HINTS.find(([pattern]) => pattern.test(text))?.[1];
+const hintFor = (text: string, logs = "") => HINTS.find(([pattern]) => pattern.test(text))?.[1](logs);
 
 /** Identical reasons collapse into one line with a count: ten restarts for one cause are one finding. */
-function stoppedReasons(tasks: StoppedTask[]): string[] {
+function stoppedReasons(tasks: StoppedTask[], logs: string): string[] {
   const counts = new Map<string, number>();
   for (const task of tasks) {
     const containers = task.containers
@@ -141,7 +150,7 @@ function stoppedReasons(tasks: StoppedTask[]): string[] {
     counts.set(reason, (counts.get(reason) ?? 0) + 1);
   }
   return [...counts].map(([reason, count]) => {
-    const hint = hintFor(reason);
+    const hint = hintFor(reason, logs);
     return `${count} stopped task${count === 1 ? "" : "s"}: ${reason}${hint ? ` (${hint})` : ""}`;
   });
 }
