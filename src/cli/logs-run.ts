@@ -2,7 +2,7 @@
 import { logGroupName } from "../env/model.js";
 import { filterPatternFor } from "../orchestrator/logs/filter-pattern.js";
 import { tailLogs } from "../orchestrator/logs/tail.js";
-import { requireAccount } from "../orchestrator/preflight.js";
+import { requireAccount } from "../orchestrator/deploy/preflight.js";
 import { logLineText } from "../render/logs.js";
 import { EXIT } from "./command.js";
 import { commandLine } from "./invocation.js";
