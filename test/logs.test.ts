@@ -103,6 +103,15 @@ describe("orchestrate logs", () => {
     expect(cli.lastOutput()).not.toMatch(/change sets|interrupted/i);
   });
 
+  it("says so when no line matches, instead of printing nothing (exit 0)", async () => {
+    h.cloud.logs.createGroup(GROUP);
+    h.cloud.logs.append(GROUP, stream(TASK_A), "too old", now - 20 * MINUTE);
+    expect(await cli.run(["logs", "dev"])).toBe(0);
+    expect(cli.lastOutput()).toBe(`no log lines in ${GROUP} in the last 10m (--since reaches further)`);
+    expect(await cli.run(["logs", "dev", "--since", "1h", "--filter", "ERROR timeout"])).toBe(0);
+    expect(cli.lastOutput()).toBe(`no log lines matching "ERROR timeout" in ${GROUP} in the last 1h (--since reaches further)`);
+  });
+
   it("a missing log group is an error that says to deploy first, with this run's flags (exit 1)", async () => {
     expect(await cli.run(["logs", "dev"])).toBe(1);
     expect(cli.lastOutput()).toContain(`error: no log group ${GROUP} in us-east-2 — has \`npm run orchestrate -- deploy dev --config ${config}\` run?`);
@@ -119,8 +128,11 @@ describe("orchestrate logs", () => {
     h.cloud.logs.createGroup(GROUP);
     expect(await cli.run(["logs", "dve"])).toBe(2);
     expect(cli.lastOutput()).toMatch(/did you mean "dev"/i);
+    const stderr: string[] = [];
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => (stderr.push(String(chunk)), true));
     expect(await cli.run(["logs", "dev", "--since", "10"])).toBe(2);
     expect(await cli.run(["logs", "dev", "--since", "5x"])).toBe(2);
+    expect(stderr.join("")).toMatch(/'--since <duration>' argument '5x' is invalid\. expected a duration such as 30s, 10m, 2h or 1d/);
     expect(await cli.run(["logs", "dev", "--filter", 'say "hi"'])).toBe(2);
     expect(cli.lastOutput()).toMatch(/--filter .*cannot hold a double quote/);
     expect(h.cloud.calls).toEqual([]);

@@ -2,6 +2,7 @@
 import { logGroupName } from "../env/model.js";
 import { filterPatternFor } from "../orchestrator/logs/filter-pattern.js";
 import { tailLogs } from "../orchestrator/logs/tail.js";
+import { elapsed } from "../duration.js";
 import { requireAccount } from "../orchestrator/deploy/preflight.js";
 import { logLineText } from "../render/logs.js";
 import { EXIT } from "./command.js";
@@ -14,6 +15,8 @@ export interface LogsOptions extends SessionOptions {
   follow?: boolean;
   filter?: string;
 }
+
+const sinceText = (ms: number) => elapsed(ms).replace(/^(\d+)m00s$/, "$1m").replace(/^(\d+)h00m$/, "$1h");
 
 export async function runLogs(envName: string, options: LogsOptions, overrides?: SessionOverrides): Promise<number> {
   // Bad input is refused before the first request, like every other command's.
@@ -39,6 +42,10 @@ export async function runLogs(envName: string, options: LogsOptions, overrides?:
     if (outcome.kind === "no-log-group") {
       console.error(`error: no log group ${outcome.group} in ${env.region} — has \`${commandLine(`deploy ${env.name}`, options)}\` run?`);
       return EXIT.failed;
+    }
+    // Silence would look like a command that does not work; on stderr, so a pipe gets only log lines.
+    if (outcome.kind === "done" && outcome.printed === 0) {
+      console.error(`no log lines${filterPattern ? ` matching ${filterPattern}` : ""} in ${group} in the last ${sinceText(options.since)} (--since reaches further)`);
     }
     return EXIT.ok;
   } finally {

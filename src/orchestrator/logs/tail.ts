@@ -26,8 +26,8 @@ export interface TailRequest {
   readonly pollMs?: number;
 }
 
-/** `stopped`: follow ended by Ctrl-C, which is how a person ends it (exit 0). */
-export type TailOutcome = { kind: "done" } | { kind: "stopped" } | { kind: "no-log-group"; group: string };
+/** `stopped`: follow ended by Ctrl-C, which is how a person ends it (exit 0). `printed`: how many lines were shown. */
+export type TailOutcome = { kind: "done"; printed: number } | { kind: "stopped"; printed: number } | { kind: "no-log-group"; group: string };
 
 const POLL_MS = 2_000;
 /**
@@ -53,6 +53,7 @@ export async function tailLogs(request: TailRequest): Promise<TailOutcome> {
   // Event ids already printed, with their timestamps: forgotten once the window has moved past them.
   const printed = new Map<string, number>();
   let newest = -Infinity;
+  let count = 0;
   try {
     for (;;) {
       const askedAt = clock.now();
@@ -61,17 +62,18 @@ export async function tailLogs(request: TailRequest): Promise<TailOutcome> {
           if (printed.has(event.id)) continue;
           printed.set(event.id, event.at);
           newest = Math.max(newest, event.at);
+          count += 1;
           request.print({ at: event.at, task: taskOfStream(event.stream), message: event.message.replace(/\r?\n$/, "") });
         }
       }
-      if (!request.follow) return { kind: "done" };
+      if (!request.follow) return { kind: "done", printed: count };
       startTime = Math.max(startTime, newest - LATE_LINE_MS, askedAt - CLOCK_SKEW_MS);
       for (const [id, at] of printed) if (at < startTime) printed.delete(id);
       await sleepUnlessAborted(clock, request.pollMs ?? POLL_MS, signal);
     }
   } catch (error) {
     if (error instanceof MissingLogGroupError) return { kind: "no-log-group", group: error.group };
-    if (request.follow && isInterruption(error)) return { kind: "stopped" };
+    if (request.follow && isInterruption(error)) return { kind: "stopped", printed: count };
     throw error;
   }
 }
