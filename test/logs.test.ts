@@ -103,6 +103,17 @@ describe("orchestrate logs", () => {
     expect(cli.lastOutput()).not.toMatch(/change sets|interrupted/i);
   });
 
+  it("--follow ends when its reader goes away (`logs dev --follow | head`): exit 0, no more polls", async () => {
+    h.cloud.logs.createGroup(GROUP);
+    h.cloud.logs.append(GROUP, stream(TASK_A), "already there", now - MINUTE);
+    const pipeClosed = new AbortController();
+    void h.cloud.clock.sleep(10_000).then(() => pipeClosed.abort());
+
+    expect(await cli.run(["logs", "dev", "--follow"], { outputClosed: pipeClosed.signal })).toBe(0);
+    expect(h.cloud.clock.now()).toBe(now + 10_000);
+    expect(h.cloud.callsOf("FilterLogEvents").length).toBeLessThanOrEqual(6);
+  });
+
   it("says so when no line matches, instead of printing nothing (exit 0)", async () => {
     h.cloud.logs.createGroup(GROUP);
     h.cloud.logs.append(GROUP, stream(TASK_A), "too old", now - 20 * MINUTE);

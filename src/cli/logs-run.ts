@@ -5,6 +5,7 @@ import { tailLogs } from "../orchestrator/logs/tail.js";
 import { elapsed } from "../duration.js";
 import { requireAccount } from "../orchestrator/deploy/preflight.js";
 import { logLineText } from "../render/logs.js";
+import { readerGone } from "./closed-output.js";
 import { EXIT } from "./command.js";
 import { commandLine } from "./invocation.js";
 import { openSession, type SessionOptions, type SessionOverrides } from "./session.js";
@@ -33,7 +34,8 @@ export async function runLogs(envName: string, options: LogsOptions, overrides?:
     const outcome = await tailLogs({
       read: (query) => api.events(group, query),
       clock: session.clock,
-      signal: session.signal,
+      // Ctrl-C ends --follow; so does the reader going away (`logs dev --follow | head`).
+      signal: AbortSignal.any([session.signal, overrides?.outputClosed ?? readerGone()]),
       sinceMs: options.since,
       filterPattern,
       follow: Boolean(options.follow),

@@ -63,6 +63,8 @@ export interface SessionOverrides {
   log?: (line: string) => void;
   ask?: (question: string) => Promise<string>;
   signal?: AbortSignal;
+  /** Aborted when stdout's reader went away (tests stand in for a closed pipe). */
+  outputClosed?: AbortSignal;
 }
 
 /**
