@@ -7,11 +7,11 @@ import { dirname } from "node:path";
 import type { AwsClients } from "../../aws/clients.js";
 import { CloudFormationApi } from "../../aws/cloudformation.js";
 import { EcsApi, type StoppedTask } from "../../aws/ecs.js";
-import type { TargetHealth } from "../../aws/elbv2.js";
 import type { RetryPolicy } from "../../aws/retry.js";
 import { S3Api } from "../../aws/s3.js";
 import { apiUrl, BUCKET_PREFIXES, clusterName, logGroupName, serviceName, stackName, type Environment, type StackId } from "../../env/model.js";
 import type { DeployReport } from "./deploy.js";
+import { healthReasons, isRoutineStop, stopCause, stoppedReasons } from "../ecs-evidence.js";
 import { logsWords } from "../logs/command-hint.js";
 import { succeeded, type NodeResult } from "../results.js";
 
@@ -83,7 +83,8 @@ export function diagnoseStack(deps: PostDeployDeps): (node: StackId, result: Nod
     const service = deployed?.outputs.ServiceName ?? serviceName(env);
     const ecs = new EcsApi(deps.clients.ecs, deps.retry);
     const state = await ecs.service(cluster, service);
-    const stopped = await ecs.stoppedTasks(cluster, service);
+    // A rolling deploy's own scale-in (and a rollback's) is not why the service failed.
+    const stopped = (await ecs.stoppedTasks(cluster, service)).filter((t) => !isRoutineStop(t));
     const groups = state?.targetGroupArns.length ? state.targetGroupArns : [deployed?.outputs.TargetGroupArn].filter((a): a is string => Boolean(a));
     const { LoadBalancerApi } = await import("../../aws/elbv2.js"); // only a failed backend needs it
     const health = (await Promise.all(groups.map((arn) => new LoadBalancerApi(deps.clients.elbv2, deps.retry).targetHealth(arn)))).flat();
@@ -99,9 +100,6 @@ export function diagnoseStack(deps: PostDeployDeps): (node: StackId, result: Nod
   };
 }
 
-/** Stops that are part of a normal rolling deploy, not a sign of trouble. */
-const ROUTINE_STOP = /Scaling activity initiated by|Service .* deployment|Task stopped by user/i;
-
 /**
  * While the backend deploys: tasks that stop on their own, named within a minute or two instead of when
  * CloudFormation gives up on the service (hours later without a circuit breaker). The first call notes
@@ -114,6 +112,8 @@ export function serviceWatch(deps: PostDeployDeps): (node: StackId) => (() => Pr
     const ecs = new EcsApi(deps.clients.ecs, deps.retry);
     const stoppedNow = () => ecs.stoppedTasks(clusterName(env), serviceName(env)).catch(() => [] as StoppedTask[]);
     let known: Promise<Set<string>> | undefined;
+    // A crash loop stops a new task every minute or so, each with its own ARN: each cause is said once.
+    const said = new Set<string>();
     return async () => {
       if (!known) {
         known = stoppedNow().then((tasks) => new Set(tasks.map((t) => t.taskArn)));
@@ -121,48 +121,13 @@ export function serviceWatch(deps: PostDeployDeps): (node: StackId) => (() => Pr
         return [];
       }
       const seen = await known;
-      const fresh = (await stoppedNow()).filter((t) => !seen.has(t.taskArn) && !ROUTINE_STOP.test(t.stoppedReason ?? ""));
+      const fresh = (await stoppedNow()).filter((t) => !seen.has(t.taskArn) && !isRoutineStop(t));
       for (const task of fresh) seen.add(task.taskArn);
-      return stoppedReasons(fresh, logsCommand(deps));
+      const untold = fresh.filter((t) => !said.has(stopCause(t)));
+      for (const task of untold) said.add(stopCause(task));
+      return stoppedReasons(untold, logsCommand(deps));
     };
   };
-}
-
-/** `logs`: the command that shows the container's logs, for the hints that send a person there. */
-const HINTS: [RegExp, (logs: string) => string][] = [
-  [/CannotPullContainer|pull image manifest|not found: manifest/i, () => "the image cannot be pulled: check it is in ECR with that tag and that the tasks can reach ECR (NAT gateway or public IP)"],
-  [/ResourceInitializationError.*secret|secretsmanager|AccessDeniedException/i, () => "the task cannot read its secret: check secretsArn and the execution role's secretsmanager:GetSecretValue"],
-  [/Essential container in task exited/i, (logs) => `the server exited: read its logs with ${logs}`],
-  [/Target\.ResponseCodeMismatch/i, () => "the health check got the wrong status: /health must answer 200"],
-  [/Target\.Timeout|Target\.FailedHealthChecks/i, () => "the health check timed out: is the server listening on 0.0.0.0:8000?"],
-];
-
-const hintFor = (text: string, logs = "") => HINTS.find(([pattern]) => pattern.test(text))?.[1](logs);
-
-/** Identical reasons collapse into one line with a count: ten restarts for one cause are one finding. */
-function stoppedReasons(tasks: StoppedTask[], logs: string): string[] {
-  const counts = new Map<string, number>();
-  for (const task of tasks) {
-    const containers = task.containers
-      .filter((c) => c.reason || (c.exitCode !== undefined && c.exitCode !== 0))
-      .map((c) => `${c.name}: ${c.reason ?? `exit code ${c.exitCode}`}`);
-    const reason = [task.stoppedReason ?? task.stopCode ?? "no reason given", ...containers].join("; ");
-    counts.set(reason, (counts.get(reason) ?? 0) + 1);
-  }
-  return [...counts].map(([reason, count]) => {
-    const hint = hintFor(reason, logs);
-    return `${count} stopped task${count === 1 ? "" : "s"}: ${reason}${hint ? ` (${hint})` : ""}`;
-  });
-}
-
-function healthReasons(targets: TargetHealth[]): string[] {
-  return targets
-    .filter((t) => t.state !== "healthy")
-    .map((t) => {
-      const why = [t.reason, t.description].filter(Boolean).join(": ");
-      const hint = t.reason ? hintFor(t.reason) : undefined;
-      return `target ${t.id}${t.port ? `:${t.port}` : ""} ${t.state}${why ? ` — ${why}` : ""}${hint ? ` (${hint})` : ""}`;
-    });
 }
 
 /**
