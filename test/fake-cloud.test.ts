@@ -546,6 +546,8 @@ describe("S3, ECR, EC2, ECS", () => {
 
   it("explains stopped ECS tasks when seeded with trouble", async () => {
     cloud.ecsTrouble({ stoppedReason: "Essential container in task exited", containerReason: "CannotPullContainerError: image not found" });
+    cloud.putService({ cluster: "app", name: "api", steady: false });
+    cloud.clock.advance(2 * 60_000);
     const ecs = new ECSClient(config);
     const { taskArns } = await ecs.send(new ListTasksCommand({ cluster: "app", serviceName: "api", desiredStatus: "STOPPED" }));
     const { tasks } = await ecs.send(new DescribeTasksCommand({ cluster: "app", tasks: taskArns }));

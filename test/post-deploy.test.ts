@@ -78,15 +78,19 @@ describe("diagnosis of a backend that does not stabilise", () => {
       outputs: { ServiceName: "alert-engine-backend-dev", TargetGroupArn: "arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/ae-dev/0123456789abcdef" },
     });
     cloud.ecsTrouble({ stoppedReason: "Essential container in task exited", exitCode: 3 });
+    cloud.putService({ cluster: "alert-engine-cluster-dev", name: "alert-engine-backend-dev", steady: false });
+    cloud.clock.advance(3 * 60_000); // long enough for the crash loop to stop a few tasks
     cloud.targetHealth([{ state: "unhealthy", reason: "Target.ResponseCodeMismatch", description: "Health checks failed with these codes: [404]", targetId: "10.0.16.10", port: 8000 }]);
 
     const command = (words: string) => `npm run orchestrate -- ${words} --profile dev-admin`;
     const findings = await diagnoseStack({ env, clients, retry: RETRY, command })("backend", FAILED);
     expect(findings).toEqual([
       "ECS service alert-engine-backend-dev in alert-engine-cluster-dev: 0/1 tasks running",
-      "2 stopped tasks: Essential container in task exited; app: exit code 3 (the server exited: read its logs with npm run orchestrate -- logs dev --since 1h --profile dev-admin)",
+      expect.stringMatching(/^[2-9] stopped tasks: Essential container in task exited; app: exit code 3 \(the server exited: read its logs with npm run orchestrate -- logs dev --since 1h --profile dev-admin\)$/),
       "target 10.0.16.10:8000 unhealthy — Target.ResponseCodeMismatch: Health checks failed with these codes: [404] (the health check got the wrong status: /health must answer 200)",
       expect.stringMatching(/^service event: \(service alert-engine-backend-dev\) has started 1 tasks/),
+      expect.stringMatching(/^service event: \(service alert-engine-backend-dev\) /),
+      expect.stringMatching(/^service event: \(service alert-engine-backend-dev\) /),
     ]);
     expect(cloud.callsOf("ListTasks")[0]!.input).toMatchObject({ cluster: "alert-engine-cluster-dev", serviceName: "alert-engine-backend-dev", desiredStatus: "STOPPED" });
     expect(cloud.mutatingCalls()).toEqual([]);
@@ -94,6 +98,8 @@ describe("diagnosis of a backend that does not stabilise", () => {
 
   it("names a pull failure with its container reason", async () => {
     cloud.ecsTrouble({ stoppedReason: "CannotPullContainerError: pull image manifest has been retried 5 time(s)", containerReason: "CannotPullContainerError: ref not found" });
+    cloud.putService({ cluster: "alert-engine-cluster-dev", name: "alert-engine-backend-dev", steady: false });
+    cloud.clock.advance(2 * 60_000);
     const findings = await diagnoseStack({ env, clients, retry: RETRY })("backend", FAILED);
     expect(findings[1]).toContain("app: CannotPullContainerError: ref not found");
     expect(findings[1]).toContain("the image cannot be pulled");
@@ -154,7 +160,7 @@ describe("a deploy whose backend fails (through the engine)", () => {
 
     const backend = report.results.get("backend");
     expect(backend?.kind).toBe("failed");
-    expect(backend?.kind === "failed" && backend.evidence?.join("\n")).toContain("stopped tasks: Essential container in task exited");
+    expect(backend?.kind === "failed" && backend.evidence?.join("\n")).toMatch(/stopped tasks?: Essential container in task exited/);
 
     const network = report.results.get("network");
     expect(network?.kind === "deployed" && network.notes?.join()).toContain("(CIS 5.4)");

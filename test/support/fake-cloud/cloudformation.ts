@@ -10,6 +10,7 @@ import type { DriftBook } from "./drift.js";
 import { attributeOf, physicalIdFor, type ResourceIdentity } from "./resource-types.js";
 import { advanceOperation, EMPTY_TEMPLATE, type ChangeSetRecord, type OutputRecord, type ResourceRecord, type StackRecord } from "./stack-state.js";
 import { snapshot, StackOperations, type OperationHost } from "./stack-operations.js";
+import type { Stabilization } from "./stack-steps.js";
 import { Evaluator, type EvaluationScope } from "./evaluator.js";
 import type { TemplateResource } from "./template.js";
 import type { World } from "./world.js";
@@ -17,6 +18,12 @@ import type { World } from "./world.js";
 /** What happens elsewhere in the cloud when a stack creates or deletes certain resources. */
 export interface ResourceHooks {
   created(resource: ResourceRecord, identity: ResourceIdentity): void;
+  /** CloudFormation called the resource's create/update API at `at` (before it waits for the resource). */
+  started(resource: ResourceRecord, identity: ResourceIdentity, action: "create" | "update", at: number): void;
+  stabilization(resource: ResourceRecord, at: number): Stabilization;
+  reverted(resource: ResourceRecord, at: number): void;
+  /** The physical id another part of the cloud decides (a task definition's next revision), if it does. */
+  physicalId(identity: ResourceIdentity): string | undefined;
   deletionBlocker(resource: ResourceRecord): string | undefined;
   deleted(resource: ResourceRecord): void;
 }
@@ -155,7 +162,8 @@ export class FakeCloudFormation implements OperationHost {
   }
 
   physicalIdFor(stack: StackRecord, logicalId: string, definition: TemplateResource, generation: number): string {
-    return physicalIdFor(this.identity(stack, snapshot(stack), logicalId, definition, generation));
+    const identity = this.identity(stack, snapshot(stack), logicalId, definition, generation);
+    return this.hooks.physicalId(identity) ?? physicalIdFor(identity);
   }
 
   resolveOutputs(stack: StackRecord): OutputRecord[] {
@@ -173,6 +181,18 @@ export class FakeCloudFormation implements OperationHost {
 
   resourceCreated(stack: StackRecord, resource: ResourceRecord): void {
     this.hooks.created(resource, this.identity(stack, snapshot(stack), resource.logicalId, resource.definition, resource.generation));
+  }
+
+  resourceStarted(stack: StackRecord, resource: ResourceRecord, action: "create" | "update", at: number): void {
+    this.hooks.started(resource, this.identity(stack, snapshot(stack), resource.logicalId, resource.definition, resource.generation), action, at);
+  }
+
+  stabilization(_stack: StackRecord, resource: ResourceRecord, at: number): Stabilization {
+    return this.hooks.stabilization(resource, at);
+  }
+
+  resourceReverted(_stack: StackRecord, resource: ResourceRecord, at: number): void {
+    this.hooks.reverted(resource, at);
   }
 
   deletionBlocker(_stack: StackRecord, resource: ResourceRecord): string | undefined {
@@ -233,6 +253,10 @@ export class FakeCloudFormation implements OperationHost {
       generation,
       region: stack.region,
       account: this.world.account,
+      value: (name) => {
+        const value = definition.Properties?.[name];
+        return value === undefined ? undefined : new Evaluator(this.scope(stack, desired)).value(value);
+      },
       property: (name) => {
         const value = definition.Properties?.[name];
         if (value === undefined) return undefined;

@@ -23,7 +23,9 @@ import { cloudFormationHandlers } from "./cloudformation-api.js";
 import { FakeCloudFormation } from "./cloudformation.js";
 import { FakeEc2 } from "./ec2.js";
 import { FakeEcr } from "./ecr.js";
-import { FakeEcsAndElb } from "./ecs-elb.js";
+import { FakeEcs } from "./ecs.js";
+import type { EcsTiming } from "./ecs-state.js";
+import { FakeElb } from "./elb.js";
 import { abortError, awsError, connectionError, networkError, throttlingError, UnexpectedCommandError, type ErrorClass } from "./errors.js";
 import { Ids } from "./ids.js";
 import { FakeLogs } from "./logs.js";
@@ -40,7 +42,10 @@ export type { RetainedResource } from "./cloudformation.js";
 export type { StackSeed } from "./stack-seeds.js";
 export type { StackView, ResourceFailure } from "./seeding.js";
 export type { StackRecord } from "./stack-state.js";
-export type { EcsTrouble, TargetHealthSeed } from "./ecs-elb.js";
+export type { EcsTrouble, EcsTiming, UnhealthySeed } from "./ecs-state.js";
+export { DEFAULT_ECS_TIMING } from "./ecs-state.js";
+export type { TargetHealthSeed } from "./elb.js";
+export type { EcsServiceView, ServiceSeed } from "./ecs-seeding.js";
 export { defaultResourceMs, realisticResourceMs } from "./resource-types.js";
 export { validationRecord } from "./acm.js";
 export { TEMPLATE_BODY_LIMIT } from "./cloudformation-api.js";
@@ -61,6 +66,8 @@ export interface FakeCloudOptions {
   certificateRecordMs?: number;
   certificateValidationMs?: number;
   dnsPropagationMs?: number;
+  /** ECS rollout latencies (task start, crash, restart); health checks and draining come from the target group. */
+  ecs?: Partial<EcsTiming>;
 }
 
 export interface CallRecord {
@@ -144,17 +151,18 @@ export class FakeCloud extends SeedingApi {
     const ecr = new FakeEcr(world);
     const route53 = new FakeRoute53(world);
     const acm = new FakeAcm(world, route53);
-    const ecsElb = new FakeEcsAndElb(world);
+    // ELB's targets are ECS's tasks, and ECS rolls out by ELB's health check settings: each asks the other.
+    const elb: FakeElb = new FakeElb((arn) => registeredTasks(ecs, arn));
+    const ecs: FakeEcs = new FakeEcs(world, (arn) => elb.targetGroups.get(arn), options.ecs);
     const logs = new FakeLogs(world);
-    const cloudFormation = new FakeCloudFormation(world, resourceHooks(world, s3, ec2, ecr, ecsElb, logs));
-    super({ world, cloudFormation, s3, ec2, ecr, route53, acm, ecsElb });
+    const cloudFormation = new FakeCloudFormation(world, resourceHooks(world, s3, ec2, ecr, ecs, elb, logs));
+    super({ world, cloudFormation, s3, ec2, ecr, route53, acm, ecs, elb });
     this.clock = clock;
     this.timing = timing;
     this.account = world.account;
     this.region = world.region;
     this.logs = logs;
 
-    const { ecs, elb } = ecsElb.handlers();
     this.handlers = {
       CloudFormation: cloudFormationHandlers(cloudFormation, world, (bucket, key) => s3.readText(bucket, key)),
       ACM: acm.handlers(),
@@ -165,8 +173,8 @@ export class FakeCloud extends SeedingApi {
         GetCallerIdentity: () => ({ Account: world.account, Arn: `arn:aws:iam::${world.account}:user/fake-deployer`, UserId: "AIDAFAKEFAKEFAKEFAKE0" }),
       },
       EC2: ec2.handlers(),
-      ECS: ecs,
-      ELBv2: elb,
+      ECS: ecs.handlers(),
+      ELBv2: elb.handlers(),
       Logs: logs.handlers(),
     };
 
@@ -272,6 +280,14 @@ export class FakeCloud extends SeedingApi {
 
 export function createFakeCloud(options: FakeCloudOptions = {}): FakeCloud {
   return new FakeCloud(options);
+}
+
+/** The tasks of the services registered in a target group, brought up to now; undefined when no service uses it. */
+function registeredTasks(ecs: FakeEcs, targetGroupArn: string) {
+  ecs.model.advance();
+  const services = [...ecs.model.services.values()].filter((s) => s.loadBalancers.some((l) => l.targetGroupArn === targetGroupArn));
+  if (services.length === 0) return undefined;
+  return services.flatMap((s) => s.tasks.map((task) => ({ task, port: s.loadBalancers.find((l) => l.targetGroupArn === targetGroupArn)!.containerPort })));
 }
 
 /** Pending until the request is aborted; then rejects as the SDK's HTTP handler does. */

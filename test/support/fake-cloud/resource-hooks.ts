@@ -6,13 +6,15 @@
 import type { ResourceHooks } from "./cloudformation.js";
 import type { FakeEc2 } from "./ec2.js";
 import type { FakeEcr } from "./ecr.js";
-import type { FakeEcsAndElb } from "./ecs-elb.js";
+import type { FakeEcs } from "./ecs.js";
+import type { FakeElb } from "./elb.js";
+import type { ResourceIdentity } from "./resource-types.js";
 import type { FakeLogs } from "./logs.js";
 import type { FakeS3 } from "./s3.js";
 import type { ResourceRecord } from "./stack-state.js";
 import type { World } from "./world.js";
 
-export function resourceHooks(world: World, s3: FakeS3, ec2: FakeEc2, ecr: FakeEcr, elb: FakeEcsAndElb, logs: FakeLogs): ResourceHooks {
+export function resourceHooks(world: World, s3: FakeS3, ec2: FakeEc2, ecr: FakeEcr, ecs: FakeEcs, elb: FakeElb, logs: FakeLogs): ResourceHooks {
   const handlerFailure = (message: string, code = "GeneralServiceException") =>
     `Resource handler returned message: "${message}" (RequestToken: ${world.ids.uuid("request-token")}, HandlerErrorCode: ${code})`;
   return {
@@ -32,7 +34,32 @@ export function resourceHooks(world: World, s3: FakeS3, ec2: FakeEc2, ecr: FakeE
         case "AWS::Logs::LogGroup":
           logs.createGroup(resource.physicalId);
           break;
+        case "AWS::ECS::TaskDefinition":
+          ecs.taskDefinitionCreated(resource.physicalId, evaluatedProperties(resource, identity));
+          break;
+        case "AWS::ECS::Service":
+          // A stack seeded as already deployed: its service is already running, steady.
+          if (!ecs.model.services.has(resource.physicalId)) ecs.serviceSeeded(resource.physicalId, evaluatedProperties(resource, identity));
+          break;
+        case "AWS::ElasticLoadBalancingV2::TargetGroup":
+          elb.targetGroupCreated(resource.physicalId, evaluatedProperties(resource, identity));
+          break;
       }
+    },
+    started(resource, identity, action, at) {
+      if (resource.type === "AWS::ECS::Service") ecs.serviceStarted(resource.physicalId, evaluatedProperties(resource, identity), action, at);
+    },
+    stabilization(resource, at) {
+      return resource.type === "AWS::ECS::Service" ? ecs.stabilization(resource.physicalId, at) : { state: "stable" };
+    },
+    reverted(resource, at) {
+      if (resource.type === "AWS::ECS::Service") ecs.serviceReverted(resource.physicalId, at);
+    },
+    physicalId(identity) {
+      // The next revision of the family: CloudFormation registers it, after whatever the API registered.
+      if (identity.type !== "AWS::ECS::TaskDefinition") return undefined;
+      const family = identity.property("Family");
+      return family ? ecs.registry.nextArn(family) : undefined;
     },
     deletionBlocker(resource: ResourceRecord) {
       if (resource.type === "AWS::S3::Bucket" && s3.buckets.has(resource.physicalId) && !s3.isEmpty(resource.physicalId)) {
@@ -54,8 +81,14 @@ export function resourceHooks(world: World, s3: FakeS3, ec2: FakeEc2, ecr: FakeE
       if (resource.type === "AWS::EC2::VPC") ec2.removeVpc(resource.physicalId);
       if (resource.type === "AWS::ECR::Repository") ecr.repositories.delete(resource.physicalId);
       if (resource.type === "AWS::Logs::LogGroup") logs.deleteGroup(resource.physicalId);
+      if (resource.type === "AWS::ECS::Service") ecs.serviceDeleted(resource.physicalId);
+      if (resource.type === "AWS::ECS::TaskDefinition") ecs.taskDefinitionDeleted(resource.physicalId);
     },
   };
+}
+
+function evaluatedProperties(resource: ResourceRecord, identity: ResourceIdentity): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(resource.definition.Properties ?? {}).map((name) => [name, identity.value(name)]));
 }
 
 /** The template's attribute, unless someone changed it through the API since. */

@@ -16,6 +16,8 @@ export interface ResourceIdentity {
   account: string;
   /** Evaluated string value of a property, if set. */
   property(name: string): string | undefined;
+  /** Evaluated value of a property (objects and lists too), if set. */
+  value(name: string): unknown;
 }
 
 const EC2_PREFIXES: Record<string, string> = {

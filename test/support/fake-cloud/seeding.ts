@@ -8,7 +8,10 @@ import type { FakeCloudFormation, RetainedResource } from "./cloudformation.js";
 import type { ValidationFindingSeed } from "./early-validation.js";
 import type { FakeEc2, FakeSecurityGroup } from "./ec2.js";
 import type { FakeEcr } from "./ecr.js";
-import type { EcsTrouble, FakeEcsAndElb, TargetHealthSeed } from "./ecs-elb.js";
+import type { FakeEcs } from "./ecs.js";
+import type { EcsTrouble, UnhealthySeed } from "./ecs-state.js";
+import { ecsServiceView, putService, type EcsServiceView, type ServiceSeed } from "./ecs-seeding.js";
+import type { FakeElb, TargetHealthSeed } from "./elb.js";
 import type { FakeRoute53 } from "./route53.js";
 import type { FakeS3 } from "./s3.js";
 import { seedStack, type StackSeed } from "./stack-seeds.js";
@@ -24,8 +27,10 @@ export interface Services {
   ecr: FakeEcr;
   route53: FakeRoute53;
   acm: FakeAcm;
-  ecsElb: FakeEcsAndElb;
+  ecs: FakeEcs;
+  elb: FakeElb;
 }
+
 
 export interface StackView {
   name: string;
@@ -215,14 +220,43 @@ export class SeedingApi {
     return group ? structuredClone(group) : undefined;
   }
 
-  /** ECS tasks keep stopping for this reason (undefined: healthy again). */
+  /** Every ECS task started from now on stops for this reason (undefined: healthy again). */
   ecsTrouble(trouble: EcsTrouble | undefined): void {
-    this.services.ecsElb.trouble = trouble;
+    this.services.ecs.trouble = trouble;
   }
 
-  targetHealth(targets: TargetHealthSeed[]): void {
-    this.services.ecsElb.targets = targets;
+  /**
+   * Tasks whose image (or task definition ARN) contains `match` stop this way: a pull failure
+   * (containerReason "CannotPullContainerError: …") before RUNNING, anything else a few seconds after it starts.
+   */
+  imageTrouble(match: string, trouble: EcsTrouble): void {
+    this.services.ecs.troubleByImage.unshift({ match, trouble });
   }
+
+  /** Tasks whose image (or task definition ARN) contains `match` start but fail the load balancer's health checks. */
+  unhealthyImage(match: string, seed: UnhealthySeed = { reason: "Target.ResponseCodeMismatch", description: "Health checks failed with these codes: [500]" }): void {
+    this.services.ecs.unhealthyByImage.unshift({ match, seed });
+  }
+
+  /** DescribeTargetHealth answers exactly this for any target group (undefined: the tasks registered in it). */
+  targetHealth(targets: TargetHealthSeed[] | undefined): void {
+    this.services.elb.targets = targets;
+  }
+
+  /**
+   * An ECS service that has been running, steady, all along (as if created long ago), with a task definition
+   * registered for `image`. Services of stacks a test deploys or seeds come from CloudFormation instead.
+   */
+  putService(options: ServiceSeed): { serviceArn: string; taskDefinitionArn: string } {
+    return putService(this.services.ecs, this.services.elb, this.services.world, options);
+  }
+
+  /** The service as the fake ECS holds it now (by name in a cluster, or by ARN). */
+  ecsService(cluster: string, service: string): EcsServiceView | undefined {
+    this.services.cloudFormation.settle();
+    return ecsServiceView(this.services.ecs, cluster, service);
+  }
+
 }
 
 function view(stack: StackRecord): StackView {

@@ -24,9 +24,11 @@ export class StackOperations extends StackSteps {
       let record: ResourceRecord;
       op.then(EVENT_GAP_MS, (at) => {
         record = this.startResource(stack, change.logicalId, desired.template.Resources[change.logicalId]!, "CREATE_IN_PROGRESS", at);
+        this.host.resourceStarted(stack, record, "create", at);
       });
       op.then(this.host.resourceMs(change.type), (at) => {
-        const reason = this.host.takeFailure(stack.name, change.logicalId, "create");
+        const reason = this.outcome(stack, record, "create", at);
+        if (typeof reason === "number") return reason;
         if (reason === undefined) {
           this.settleResource(stack, record, "CREATE_COMPLETE", at);
           this.host.resourceCreated(stack, record);
@@ -78,10 +80,12 @@ export class StackOperations extends StackSteps {
         let record: ResourceRecord;
         op.then(EVENT_GAP_MS, (at) => {
           record = this.startResource(stack, id, definition, "CREATE_IN_PROGRESS", at);
+          this.host.resourceStarted(stack, record, "create", at);
         });
         op.then(this.host.resourceMs(change.type), (at) => {
+          const reason = this.outcome(stack, record, "create", at);
+          if (typeof reason === "number") return reason;
           applied.push({ change });
-          const reason = this.host.takeFailure(stack.name, id, "create");
           if (reason !== undefined) {
             this.settleResource(stack, record, "CREATE_FAILED", at, reason);
             return fail([id], "create");
@@ -95,10 +99,13 @@ export class StackOperations extends StackSteps {
           record = stack.resources.get(id) ?? this.startResource(stack, id, definition, "CREATE_IN_PROGRESS", at);
           const why = change.replace ? "Requested update requires the creation of a new physical resource; hence creating one." : undefined;
           this.settleResource(stack, record, "UPDATE_IN_PROGRESS", at, why);
+          // A replacement is a new resource, created when the step completes; an update calls the service now.
+          if (!change.replace) this.host.resourceStarted(stack, { ...record, definition }, "update", at);
         });
         op.then(this.host.resourceMs(change.type), (at) => {
+          const reason = change.replace ? this.host.takeFailure(stack.name, id, "update") : this.outcome(stack, record, "update", at);
+          if (typeof reason === "number") return reason;
           applied.push({ change, before: { ...record } });
-          const reason = this.host.takeFailure(stack.name, id, "update");
           if (reason !== undefined) {
             this.settleResource(stack, record, "UPDATE_FAILED", at, reason);
             return fail([id], "update");
@@ -246,6 +253,7 @@ export class StackOperations extends StackSteps {
           return stop(at, logicalId, { reverts: pending.reverts.slice(index), removals: pending.removals });
         }
         Object.assign(record, { physicalId: before.physicalId, definition: before.definition, generation: before.generation });
+        this.host.resourceReverted(stack, record, at);
         this.settleResource(stack, record, "UPDATE_COMPLETE", at);
       });
     });

@@ -65,7 +65,8 @@ export interface PendingRollback {
 
 export interface Step {
   afterMs: number;
-  run(at: number): void;
+  /** A number: the step is not done yet (CloudFormation still waits on the resource); run it again that much later. */
+  run(at: number): void | number;
 }
 
 /** A stack operation unfolding in virtual time: steps run lazily when a caller looks and the clock has passed them. */
@@ -79,7 +80,7 @@ export class Operation {
     private readonly onFinish: (succeeded: boolean) => void,
   ) {}
 
-  then(afterMs: number, run: (at: number) => void): this {
+  then(afterMs: number, run: (at: number) => void | number): this {
     this.queue.push({ afterMs, run });
     return this;
   }
@@ -137,7 +138,8 @@ export function advanceOperation(stack: StackRecord, now: number): void {
     if (at > now) break;
     const step = op.queue.shift()!;
     op.lastAt = at;
-    step.run(at);
+    const again = step.run(at);
+    if (typeof again === "number" && stack.operation === op && !op.finished) op.queue.unshift({ afterMs: again, run: step.run });
   }
   if (stack.operation === op && (op.finished || op.queue.length === 0)) stack.operation = undefined;
 }

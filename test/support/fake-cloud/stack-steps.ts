@@ -10,6 +10,12 @@ import type { TemplateResource } from "./template.js";
 /** Virtual gap between consecutive events, so timestamps are distinct and ordered. */
 export const EVENT_GAP_MS = 100;
 
+/** How often CloudFormation checks again whether a resource it waits for has stabilised (an ECS service). */
+export const STABILIZATION_POLL_MS = 15_000;
+
+/** How CloudFormation's wait for a resource to stabilise stands. */
+export type Stabilization = { state: "stable" } | { state: "waiting" } | { state: "failed"; reason: string };
+
 /** What operations need from the rest of the fake cloud. */
 export interface OperationHost {
   resourceMs(type: string): number;
@@ -19,6 +25,12 @@ export interface OperationHost {
   resolveOutputs(stack: StackRecord): OutputRecord[];
   exportConflict(stack: StackRecord, outputs: OutputRecord[]): string | undefined;
   resourceCreated(stack: StackRecord, resource: ResourceRecord): void;
+  /** CloudFormation has called the resource's create or update API (ECS CreateService / UpdateService) at `at`. */
+  resourceStarted(stack: StackRecord, resource: ResourceRecord, action: "create" | "update", at: number): void;
+  /** Whether the resource has stabilised at `at` (an ECS service's deployment completed), as CloudFormation waits for it. */
+  stabilization(stack: StackRecord, resource: ResourceRecord, at: number): Stabilization;
+  /** An update rollback put the resource back as it was (an ECS service returns to its task definition). */
+  resourceReverted(stack: StackRecord, resource: ResourceRecord, at: number): void;
   /** Why deleting this resource fails right now (e.g. a non-empty bucket), if it does. */
   deletionBlocker(stack: StackRecord, resource: ResourceRecord): string | undefined;
   resourceDeleted(stack: StackRecord, resource: ResourceRecord): void;
@@ -48,6 +60,18 @@ export class StackSteps {
     const op = new Operation(this.host.now(), options.token, (ok) => options.onFinish?.(ok));
     stack.operation = op;
     return op;
+  }
+
+  /**
+   * What a resource's create or update came to at `at`: a failure's reason; a number when CloudFormation still waits
+   * for it to stabilise (check again that much later); undefined when it is done.
+   */
+  protected outcome(stack: StackRecord, record: ResourceRecord, operation: "create" | "update", at: number): string | number | undefined {
+    const injected = this.host.takeFailure(stack.name, record.logicalId, operation);
+    if (injected !== undefined) return injected;
+    const stabilization = this.host.stabilization(stack, record, at);
+    if (stabilization.state === "waiting") return STABILIZATION_POLL_MS;
+    return stabilization.state === "failed" ? stabilization.reason : undefined;
   }
 
   protected deleteSteps(
