@@ -37,3 +37,6 @@ export class LoadBalancerApi extends RetryingApi<ElasticLoadBalancingV2Client> {
     await this.send(new ModifyLoadBalancerAttributesCommand({ LoadBalancerArn: loadBalancerArn, Attributes: [{ Key: "deletion_protection.enabled", Value: "false" }] }));
   }
 }
+
+/** The name the ECS layer's contract uses for the load balancer wrapper. */
+export { LoadBalancerApi as ElbApi };
