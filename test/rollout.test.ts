@@ -81,11 +81,12 @@ describe("followRollout", () => {
     const { ecs, elb, v1, v2 } = await service({ circuitBreaker: true });
     cloud.imageTrouble("repo/api:v2", { stoppedReason: "Essential container in task exited", exitCode: 137 });
     const deployment = await ecs.updateService("apps", "api", v2);
-    const outcome = await followRollout({ ecs, elb, cluster: "apps", service: "api", deploymentId: deployment.id, timeoutMs: 10 * 60_000, clock: cloud.clock });
+    const logsCommand = "npm run orchestrate -- logs dev --since 1h";
+    const outcome = await followRollout({ ecs, elb, cluster: "apps", service: "api", deploymentId: deployment.id, timeoutMs: 10 * 60_000, clock: cloud.clock, logsCommand });
     expect(outcome.status).toBe("failed");
     if (outcome.status !== "failed") return;
     expect(outcome.reason).toBe(`the rollout failed: ECS deployment circuit breaker: tasks failed to start.; ECS is rolling back to ${v1}`);
-    expect(outcome.evidence).toEqual([expect.stringMatching(/^[34] stopped tasks: Essential container in task exited; app: exit code 137 \(the server exited: read its logs in CloudWatch\)$/)]);
+    expect(outcome.evidence).toEqual([expect.stringMatching(/^[34] stopped tasks: Essential container in task exited; app: exit code 137 \(the server exited: read its logs with npm run orchestrate -- logs dev --since 1h\)$/)]);
   });
 
   it("times out on tasks that keep stopping without a circuit breaker, with the counts and the stop reasons", async () => {

@@ -45,6 +45,8 @@ export interface FollowRolloutArgs {
   clock: Clock;
   signal?: AbortSignal;
   onProgress?: (snapshot: RolloutSnapshot) => void;
+  /** The command that shows the container's logs, named in the hint of a crash (e.g. from logs/command-hint.ts). */
+  logsCommand?: string;
 }
 
 type Verdict = { status: "completed"; deployment: EcsDeployment } | { status: "failed"; reason: string } | { status: "rolling"; deployment: EcsDeployment };
@@ -101,7 +103,7 @@ async function evidence(args: FollowRolloutArgs, details: ServiceDetails | undef
   const ours = stopped.filter((t) => !isRoutineStop(t) && (t.startedBy === undefined || t.startedBy === args.deploymentId));
   const groups = details?.targetGroupArns ?? [];
   const health = args.elb ? (await Promise.all(groups.map((arn) => args.elb!.targetHealth(arn)))).flat() : [];
-  return [...stoppedReasons(ours), ...healthReasons(health.filter((t) => t.state === "unhealthy"))];
+  return [...stoppedReasons(ours, args.logsCommand ?? "orchestrate logs"), ...healthReasons(health.filter((t) => t.state === "unhealthy"))];
 }
 
 /**
