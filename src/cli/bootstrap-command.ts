@@ -1,11 +1,8 @@
 /** `orchestrate bootstrap <env>`: its options; the work loads on use (see bootstrap-run.ts). */
 import { InvalidArgumentError, type Command } from "commander";
 import { awsCommand, runOnUse } from "./command.js";
-import type { SessionOptions, SessionOverrides } from "./session.js";
-
-export interface BootstrapOptions extends SessionOptions {
-  keepImages?: number;
-}
+import type { SessionOverrides } from "./session.js";
+import type { BootstrapOptions } from "./bootstrap-run.js";
 
 const keepCount = (value: string): number => {
   const n = Number(value);

@@ -1,8 +1,11 @@
 /** `orchestrate bootstrap <env>`: the ECR repository, then the commands that fill it. */
 import { bootstrap } from "../orchestrator/bootstrap.js";
-import type { BootstrapOptions } from "./bootstrap-command.js";
 import { EXIT } from "./command.js";
-import { openSession, type SessionOverrides } from "./session.js";
+import { openSession, type SessionOverrides, type SessionOptions } from "./session.js";
+
+export interface BootstrapOptions extends SessionOptions {
+  keepImages?: number;
+}
 
 export async function runBootstrap(envName: string, options: BootstrapOptions, overrides?: SessionOverrides): Promise<number> {
   const session = openSession(envName, options, overrides);

@@ -3,19 +3,9 @@ import type { Command } from "commander";
 import { UserInputError } from "../errors.js";
 import { FAIL_ON_LEVELS, type FailOnLevel } from "../orchestrator/review/review-gate.js";
 import { awsCommand, runOnUse } from "./command.js";
-import type { SessionOptions, SessionOverrides } from "./session.js";
+import type { SessionOverrides } from "./session.js";
+import type { ChangesetOptions } from "./changeset-run.js";
 import { NODE_IDS, splitStackList } from "./stack-selection.js";
-
-export interface ChangesetOptions extends SessionOptions {
-  /** true: every reviewed change set; a string: only that review's. */
-  discard?: true | string;
-  markdown?: string;
-  imageTag?: string;
-  /** As typed: short ids or stack names, resolved against the environment by selectNodes. */
-  stacks?: string[];
-  failOn?: FailOnLevel;
-  drift?: boolean;
-}
 
 /** Said here, before any AWS call, in words that name the valid levels. */
 function failOnLevel(value: string): FailOnLevel {

@@ -5,14 +5,24 @@ import { preflight, requireAccount } from "../orchestrator/deploy/preflight.js";
 import { refuseWhileAnotherDeployIsLive } from "../orchestrator/deploy/live-runs.js";
 import { lookUpCertificate } from "../orchestrator/deploy/certificate.js";
 import { reviewJson, reviewMarkdown, reviewText } from "../render/review.js";
-import type { ChangesetOptions } from "./changeset-command.js";
 import { gateReasons, type FailOnLevel } from "../orchestrator/review/review-gate.js";
 import { StackDriftApi } from "../aws/cloudformation-drift.js";
 import { selectNodes } from "./stack-selection.js";
 import { EXIT } from "./command.js";
 import { commandLine, place } from "./invocation.js";
 import { checkOutputPaths, writeAtEnd, type WriteOutcome } from "./output-paths.js";
-import { openSession, type Session, type SessionOverrides } from "./session.js";
+import { openSession, type Session, type SessionOverrides, type SessionOptions } from "./session.js";
+
+export interface ChangesetOptions extends SessionOptions {
+  /** true: every reviewed change set; a string: only that review's. */
+  discard?: true | string;
+  markdown?: string;
+  imageTag?: string;
+  /** As typed: short ids or stack names, resolved against the environment by selectNodes. */
+  stacks?: string[];
+  failOn?: FailOnLevel;
+  drift?: boolean;
+}
 
 export async function runChangeset(envName: string, options: ChangesetOptions, overrides?: SessionOverrides): Promise<number> {
   const session = openSession(envName, options, overrides);

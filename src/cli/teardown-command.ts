@@ -1,15 +1,8 @@
 /** `orchestrate teardown <env>`: its options; the work is in teardown-run.ts. */
 import type { Command } from "commander";
 import { awsCommand, positiveInt, runOnUse } from "./command.js";
-import type { SessionOptions, SessionOverrides } from "./session.js";
-
-export interface TeardownOptions extends SessionOptions {
-  yes?: boolean;
-  force?: boolean;
-  confirm?: string;
-  includeRepository?: boolean;
-  concurrency?: number;
-}
+import type { SessionOverrides } from "./session.js";
+import type { TeardownOptions } from "./teardown-run.js";
 
 export function registerTeardown(program: Command, overrides?: SessionOverrides): void {
   awsCommand(program, "teardown", "delete an environment's stacks in reverse dependency order, keeping what is retained", (command) =>

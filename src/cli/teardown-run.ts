@@ -15,8 +15,15 @@ import { planTeardown, TeardownReadError, type PlanReaders, type TeardownPlan } 
 import { hasAnythingToDelete, planText, readFailureText, summaryJson, summaryText, teardownSink, teardownSucceeded } from "../render/teardown.js";
 import { EXIT } from "./command.js";
 import { commandLine } from "./invocation.js";
-import { openSession, type Session, type SessionOverrides } from "./session.js";
-import type { TeardownOptions } from "./teardown-command.js";
+import { openSession, type Session, type SessionOverrides, type SessionOptions } from "./session.js";
+
+export interface TeardownOptions extends SessionOptions {
+  yes?: boolean;
+  force?: boolean;
+  confirm?: string;
+  includeRepository?: boolean;
+  concurrency?: number;
+}
 
 export async function runTeardown(envName: string, options: TeardownOptions, overrides?: SessionOverrides): Promise<number> {
   const session = openSession(envName, options, overrides);
