@@ -15,6 +15,11 @@ export type EngineEvent =
   | { type: "node-progress"; node: NodeId; at: number; status: string; done?: number; total?: number; current?: string; waitingSince?: number }
   | { type: "resource-event"; node: NodeId; at: number; logicalId: string; resourceType: string; status: string; reason?: string }
   | { type: "node-message"; node: NodeId; at: number; text: string }
+  /**
+   * One look at the ECS service a stack is rolling out: its newest PRIMARY deployment's tasks and rolloutState.
+   * `rolloutSince`: when the engine first saw that deployment (this machine's clock, so renderers can tick it).
+   */
+  | { type: "node-service"; node: NodeId; at: number; running: number; desired: number; pending: number; rolloutState: string; rolloutSince: number }
   | { type: "node-finished"; node: NodeId; at: number; result: NodeResult };
 
 export type EventSink = (event: EngineEvent) => void;

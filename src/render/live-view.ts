@@ -7,11 +7,14 @@ import type { EngineEvent } from "../orchestrator/events.js";
 import type { NodeId } from "../orchestrator/graph.js";
 import type { NodeResult } from "../orchestrator/results.js";
 import { describeResult, progressText, type ProgressEvent } from "./describe.js";
+import { describeServiceProgress, serviceProgressAt, type ServiceProgressEvent } from "./service-progress.js";
 
 interface NodeState {
   startedAt?: number;
   /** The latest progress, kept as the event so a wait can be worded at any later moment. */
   state?: ProgressEvent | { text: string };
+  /** The latest look at the ECS service the stack rolls out; shown in place of the resource count. */
+  service?: ServiceProgressEvent;
   result?: NodeResult;
 }
 
@@ -36,13 +39,17 @@ export class LiveState {
     switch (event.type) {
       case "node-started":
         node.startedAt = event.at;
-        node.state = { text: "starting" };
         return;
       case "node-progress":
         node.state = event;
         return;
       case "node-message":
         node.state = { text: event.text };
+        return;
+      case "node-service":
+        // Not in place of a message: a stop cause said while deploying stays until CloudFormation moves on,
+        // or the next look, 5 s later, would wipe it before a person could read it.
+        node.service = event;
         return;
       case "node-finished":
         node.result = event.result;
@@ -65,8 +72,7 @@ export class LiveState {
     const state = this.nodes.get(node)!;
     if (state.result) return `${node.padEnd(NAME_WIDTH)} ${describeResult(state.result)}`;
     if (state.startedAt === undefined) return line(node, "", "waiting");
-    const text = !state.state ? "starting" : "text" in state.state ? state.state.text : progressText(state.state, now);
-    return line(node, elapsed(now - state.startedAt), text);
+    return line(node, elapsed(now - state.startedAt), stateText(state, now));
   }
 
   total(now: number): string {
@@ -78,4 +84,12 @@ export class LiveState {
   snapshot(now: number): string[] {
     return [...this.order.map((node) => this.title(node, now)), this.total(now)];
   }
+}
+
+/** A running node's state: a message as said; else the stack's state, with the rollout in place of the resource count. */
+function stateText(state: NodeState, now: number): string {
+  if (state.state && "text" in state.state) return state.state.text;
+  const service = state.service && describeServiceProgress(serviceProgressAt(state.service, now));
+  if (!state.state) return service ?? "starting";
+  return service ? `${state.state.status}  ${service}` : progressText(state.state, now);
 }

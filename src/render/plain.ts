@@ -2,6 +2,7 @@
 import type { EngineEvent, EventSink } from "../orchestrator/events.js";
 import { succeeded } from "../orchestrator/results.js";
 import { describeResult, progressText } from "./describe.js";
+import { describeServiceProgress, serviceProgressAt, serviceProgressKey } from "./service-progress.js";
 
 /** A progress line is repeated at most this often, so a long quiet wait (the certificate) still shows it is alive. */
 const HEARTBEAT_MS = 60_000;
@@ -25,6 +26,9 @@ function plainLines(write: (line: string) => void): EventSink {
     lastProgress.set(node, { state, at });
     return true;
   };
+  // The engine looks at the service every few seconds; a CI log wants the moments something changed.
+  const lastService = new Map<string, string>();
+  const serviceChanged = (node: string, key: string) => lastService.get(node) !== key && Boolean(lastService.set(node, key));
   return (event: EngineEvent) => {
     const stamp = new Date(event.at).toISOString().replace(/\.\d+Z$/, "Z");
     const node = event.node.padEnd(11);
@@ -38,6 +42,9 @@ function plainLines(write: (line: string) => void): EventSink {
         return write(`${stamp} ${node} ${event.status.padEnd(20)} ${event.logicalId} (${event.resourceType})${event.reason ? ` ${event.reason}` : ""}`);
       case "node-message":
         return write(`${stamp} ${node} ${event.text}`);
+      case "node-service":
+        if (!serviceChanged(event.node, serviceProgressKey(event))) return;
+        return write(`${stamp} ${node} ${describeServiceProgress(serviceProgressAt(event, event.at))}`);
       case "node-finished":
         return write(`${stamp} ${node} ${describeResult(event.result)}`);
     }
