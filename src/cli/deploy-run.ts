@@ -9,6 +9,7 @@ import { buildGraph, subgraph, type NodeId } from "../orchestrator/graph.js";
 import { buildAndPush } from "../orchestrator/deploy/image-build.js";
 import { afterStackSteps, diagnoseStack, serviceWatch, writeOutputsFile } from "../orchestrator/deploy/post-deploy.js";
 import { preflight, requireAccount } from "../orchestrator/deploy/preflight.js";
+import { serviceLook } from "../orchestrator/deploy/service-look.js";
 import { isReviewedChangeSetCurrent, readReview, verifyReviewedDeploy, withReviewedImage } from "../orchestrator/deploy/reviewed-change-sets.js";
 import { refuseWhileAnotherDeployIsLive } from "../orchestrator/deploy/live-runs.js";
 import { isSuccessful, summaryJson, summaryText, type RunFacts } from "../render/summary.js";
@@ -82,6 +83,7 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
       afterStack: afterStackSteps({ env, clients, retry }),
       diagnose: diagnoseStack({ env, clients, retry, command: (words) => commandLine(words, options) }),
       watchWhileDeploying: serviceWatch({ env, clients, retry, command: (words) => commandLine(words, options) }),
+      serviceLook: serviceLook({ env, clients, retry }),
       lowerings: protection.lowerings,
       reviewed: options.changeset ? { name: options.changeset, envName: env.name, check: isReviewedChangeSetCurrent, command: (words) => commandLine(words, options) } : undefined,
     });

@@ -15,6 +15,7 @@ import { deploy, type DeployReport, type DeployRequest } from "../../src/orchest
 import type { EngineEvent } from "../../src/orchestrator/events.js";
 import { afterStackSteps, diagnoseStack, serviceWatch } from "../../src/orchestrator/deploy/post-deploy.js";
 import { preflight } from "../../src/orchestrator/deploy/preflight.js";
+import { serviceLook } from "../../src/orchestrator/deploy/service-look.js";
 import { DEFAULT_POLL } from "../../src/orchestrator/watch.js";
 import { createFakeCloud, type FakeCloud, type FakeCloudOptions } from "./fake-cloud/index.js";
 
@@ -76,6 +77,7 @@ export function deployHarness(options: FakeCloudOptions = {}): Harness {
         afterStack: afterStackSteps({ env, clients, retry: FAST_RETRY }),
         diagnose: diagnoseStack({ env, clients, retry: FAST_RETRY }),
         watchWhileDeploying: serviceWatch({ env, clients, retry: FAST_RETRY }),
+        serviceLook: serviceLook({ env, clients, retry: FAST_RETRY }),
         ...overrides,
       });
     },

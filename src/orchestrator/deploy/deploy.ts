@@ -15,6 +15,7 @@ import { resolveInputs, type InputSources } from "../inputs.js";
 import { outputsOf, type NodeResult } from "../results.js";
 import type { WatchContext } from "../watch.js";
 import { runGraph } from "../work-graph.js";
+import { serviceProgressWatch, type ServiceLook } from "./service-progress-watch.js";
 
 /** Runs the certificate node: finds or requests the certificate and waits until it is issued. */
 export type CertificateRunner = (signal?: AbortSignal) => Promise<NodeResult>;
@@ -42,6 +43,8 @@ export interface DeployRequest extends WatchContext {
   readonly afterStack?: (node: StackId, outputs: Record<string, string>, signal?: AbortSignal) => Promise<string[]>;
   /** A look at a stack's workload while it deploys (ECS tasks stopping), for nodes it watches; new findings are shown. */
   readonly watchWhileDeploying?: (node: StackId) => (() => Promise<string[]>) | undefined;
+  /** A look at the ECS service a stack rolls out (one DescribeServices), for nodes that have one: shown in its line. */
+  readonly serviceLook?: (node: StackId) => ServiceLook | undefined;
   /** Extra diagnosis for a failed stack (e.g. ECS stop reasons), added to its report. */
   readonly diagnose?: (node: StackId, result: NodeResult) => Promise<string[]>;
 }
@@ -88,7 +91,9 @@ export async function deploy(request: DeployRequest): Promise<DeployReport> {
     const definition = stackDefinition(node);
     const parameters = await resolveInputs(inputSources, definition, results);
     if (typeof parameters === "string") return { kind: "failed", message: parameters, durationMs: 0 };
-    const deploying = deployStack(stackContext, {
+    const look = request.serviceLook?.(node);
+    const rollout = look && serviceProgressWatch(request, node, look);
+    const deploying = deployStack(rollout ? { ...stackContext, emit: rollout.emit } : stackContext, {
       node,
       name: stackName(env, node),
       template: synthesize(definition, env),
@@ -96,7 +101,7 @@ export async function deploy(request: DeployRequest): Promise<DeployReport> {
       tags: stackTags(env),
       terminationProtection: env.terminationProtection,
     });
-    const result = await alongside(request, node, deploying);
+    const result = await alongside(request, node, rollout ? rollout.until(deploying) : deploying);
     return withFollowUp(request, node, result);
   };
 
