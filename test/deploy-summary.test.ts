@@ -96,11 +96,32 @@ describe("a failed deploy, explained once", () => {
     expect(summary.join("\n")).toContain(`(the server exited: read its logs with npm run orchestrate -- logs dev --since 1h --config ${config})`);
     // Printed once: neither the live lines nor the stack table repeat the evidence or the cause.
     const all = cli.output();
-    // The crash, seen live while ECS rolls out the update, is told once as it happens ("while deploying: …").
-    expect(all.split("\n").filter((l) => /exit code 1/.test(l) && !/while deploying: /.test(l))).toHaveLength(1);
-    expect(all.match(/exit code 1/g)!.length).toBeLessThanOrEqual(2);
+    // The render rule for a cause ECS shows before CloudFormation gives up: CI lines (these) are a log read later,
+    // so the crash is told once as it happens ("while deploying: …", with its time) and once in the summary, never
+    // more (a crash loop's next tasks are not news). On a terminal the live view shows it in the stack's line and
+    // clears its frame at the end, so a person reads it once on screen, in the summary (live-view.test.ts).
+    const crashLines = all.split("\n").filter((l) => /exit code 1/.test(l));
+    expect(crashLines.filter((l) => / backend +while deploying: /.test(l))).toHaveLength(1);
+    expect(crashLines.filter((l) => !/while deploying: /.test(l))).toHaveLength(1);
+    expect(crashLines).toHaveLength(2);
     expect(all.match(/Service \(AWS::ECS::Service\): Resource handler/g)).toHaveLength(1);
     expect(summary).toContainEqual(expect.stringMatching(/^  backend\s+FAILED after \S+: update failed \(UPDATE_ROLLBACK_COMPLETE\)$/));
+  });
+
+  it("on a terminal, a crash ECS showed while deploying is read once: in the summary, the live view's frame cleared", async () => {
+    h = deployHarness();
+    h.cloud.putImage("alert-engine-dev", "latest");
+    expect(await cliHarness(h, writeConfig(h.cloud.account)).run(["deploy", "dev"])).toBe(0);
+    vi.restoreAllMocks();
+
+    h.cloud.putImage("alert-engine-dev", "broken");
+    h.cloud.failResource({ stack: "alert-engine-backend-dev", logicalId: "Service", operation: "update", reason: "Resource handler returned message: \"Service did not stabilize\"" });
+    h.cloud.ecsTrouble({ stoppedReason: "Essential container in task exited", exitCode: 1 });
+    const cli = cliHarness(h, writeConfig(h.cloud.account));
+    vi.spyOn(process.stdout, "write").mockImplementation(() => true); // listr's frames: drawn, then cleared
+    expect(await cli.run(["deploy", "dev", "--image-tag", "broken"], { interactive: true })).toBe(1);
+    const onScreen = cli.lines.join("\n").split("\n");
+    expect(onScreen.filter((l) => /exit code 1/.test(l))).toEqual([expect.stringMatching(/^ {12}\d+ stopped tasks?: Essential container in task exited; mcp-server: exit code 1/)]);
   });
 
   it("a stack failing outside ECS names its resource and reason, with no logs command", async () => {

@@ -91,6 +91,27 @@ describe("CI lines during a rollout", () => {
     ]);
   });
 
+  it("a crash loop's cycle (starting, running, crashed, again) is printed once, then at most every 5 minutes", () => {
+    const { written, sink } = lines();
+    const cycle = (from: number) => {
+      sink(service(from, { running: 0, pending: 1 }));
+      sink(service(from + 35_000, { running: 1, pending: 0 }));
+      sink(service(from + 40_000, { running: 0, pending: 0 }));
+    };
+    for (let minute = 0; minute < 6; minute++) cycle(T0 + minute * 60_000);
+    expect(written).toEqual([
+      "2026-11-25T09:00:00Z backend     service 0/1 running, 1 pending, rollout IN_PROGRESS, 0s",
+      "2026-11-25T09:00:35Z backend     service 1/1 running, rollout IN_PROGRESS, 35s",
+      "2026-11-25T09:00:40Z backend     service 0/1 running, rollout IN_PROGRESS, 40s",
+      "2026-11-25T09:05:00Z backend     service 0/1 running, 1 pending, rollout IN_PROGRESS, 5m00s",
+      "2026-11-25T09:05:35Z backend     service 1/1 running, rollout IN_PROGRESS, 5m35s",
+      "2026-11-25T09:05:40Z backend     service 0/1 running, rollout IN_PROGRESS, 5m40s",
+    ]);
+    // A new rollout (the circuit breaker's rollback) is news at once, whatever its counts.
+    sink(service(T0 + 6 * 60_000, { running: 0, pending: 1, rolloutSince: T0 + 6 * 60_000 }));
+    expect(written.at(-1)).toBe("2026-11-25T09:06:00Z backend     service 0/1 running, 1 pending, rollout IN_PROGRESS, 0s");
+  });
+
   it("errors-only leaves the rollout out (the summary says how it ended)", () => {
     const { written, sink } = lines("errors");
     sink(service(T0 + 5_000));

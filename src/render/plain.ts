@@ -2,7 +2,7 @@
 import type { EngineEvent, EventSink } from "../orchestrator/events.js";
 import { succeeded } from "../orchestrator/results.js";
 import { describeResult, progressText } from "./describe.js";
-import { describeServiceProgress, serviceProgressAt, serviceProgressKey } from "./service-progress.js";
+import { describeServiceProgress, serviceProgressAt, serviceProgressKey, type ServiceProgressEvent } from "./service-progress.js";
 
 /** A progress line is repeated at most this often, so a long quiet wait (the certificate) still shows it is alive. */
 const HEARTBEAT_MS = 60_000;
@@ -26,9 +26,7 @@ function plainLines(write: (line: string) => void): EventSink {
     lastProgress.set(node, { state, at });
     return true;
   };
-  // The engine looks at the service every few seconds; a CI log wants the moments something changed.
-  const lastService = new Map<string, string>();
-  const serviceChanged = (node: string, key: string) => lastService.get(node) !== key && Boolean(lastService.set(node, key));
+  const serviceWorthPrinting = serviceNews();
   return (event: EngineEvent) => {
     const stamp = new Date(event.at).toISOString().replace(/\.\d+Z$/, "Z");
     const node = event.node.padEnd(11);
@@ -43,10 +41,32 @@ function plainLines(write: (line: string) => void): EventSink {
       case "node-message":
         return write(`${stamp} ${node} ${event.text}`);
       case "node-service":
-        if (!serviceChanged(event.node, serviceProgressKey(event))) return;
+        if (!serviceWorthPrinting(event)) return;
         return write(`${stamp} ${node} ${describeServiceProgress(serviceProgressAt(event, event.at))}`);
       case "node-finished":
         return write(`${stamp} ${node} ${describeResult(event.result)}`);
     }
+  };
+}
+
+/** A crash loop cycles through the same counts every minute or so, for as long as CloudFormation waits (hours). */
+const SERVICE_REPEAT_MS = 5 * 60_000;
+
+/**
+ * The engine looks at the service every few seconds; a CI log wants the moments something changed: new counts or
+ * state, and a state this rollout already printed only after SERVICE_REPEAT_MS (a crash loop is not news each cycle).
+ */
+function serviceNews(): (event: ServiceProgressEvent) => boolean {
+  const nodes = new Map<string, { rolloutSince: number; last: string; printedAt: Map<string, number> }>();
+  return (event) => {
+    const key = serviceProgressKey(event);
+    let seen = nodes.get(event.node);
+    if (!seen || seen.rolloutSince !== event.rolloutSince) nodes.set(event.node, (seen = { rolloutSince: event.rolloutSince, last: "", printedAt: new Map() }));
+    if (key === seen.last) return false;
+    seen.last = key;
+    const printed = seen.printedAt.get(key);
+    if (printed !== undefined && event.at - printed < SERVICE_REPEAT_MS) return false;
+    seen.printedAt.set(key, event.at);
+    return true;
   };
 }
