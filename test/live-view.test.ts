@@ -99,6 +99,24 @@ describe("the live view", () => {
     await s.view.done;
   });
 
+  it("the backend's line shows the ECS rollout in place of the resource count, its time ticking every second", async () => {
+    const s = screen();
+    s.emit({ type: "node-started", node: "backend" });
+    s.emit({ type: "node-progress", node: "backend", status: "UPDATE_IN_PROGRESS", done: 1, total: 2, current: "AWS::ECS::Service" });
+    await s.advance(5_000);
+    s.emit({ type: "node-service", node: "backend", running: 0, desired: 2, pending: 2, rolloutState: "IN_PROGRESS", rolloutSince: T0 + 5_000 });
+    await s.advance(1_000);
+    expect(s.line("backend")).toBe("backend         6s  UPDATE_IN_PROGRESS  service 0/2 running, 2 pending, rollout IN_PROGRESS, 1s");
+    await s.advance(1_000);
+    expect(s.line("backend")).toBe("backend         7s  UPDATE_IN_PROGRESS  service 0/2 running, 2 pending, rollout IN_PROGRESS, 2s");
+    await s.advance(70_000);
+    s.emit({ type: "node-service", node: "backend", running: 1, desired: 2, pending: 1, rolloutState: "IN_PROGRESS", rolloutSince: T0 + 5_000 });
+    await s.advance(0);
+    expect(s.line("backend")).toBe("backend      1m17s  UPDATE_IN_PROGRESS  service 1/2 running, 1 pending, rollout IN_PROGRESS, 1m12s");
+    finish(s);
+    await s.view.done;
+  });
+
   it("a failure's line says FAILED and its time; the cause is left to the summary, said once", async () => {
     const s = screen();
     s.emit({ type: "node-started", node: "backend" });
