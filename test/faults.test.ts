@@ -25,7 +25,7 @@ const ENGINE_COMMANDS = [
   "ListCertificates", "ListTagsForCertificate", "RequestCertificate", "DescribeCertificate", "ChangeResourceRecordSets", "ListResourceRecordSets",
   "DescribeStacks", "GetTemplate", "CreateChangeSet", "ListChangeSets", "DescribeChangeSet", "ExecuteChangeSet", "DeleteChangeSet", "DescribeStackEvents", "DescribeEvents", "UpdateTerminationProtection",
   "DescribeSecurityGroups", "RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress", "HeadObject", "PutObject",
-  "ListTasks", "DescribeTasks",
+  "ListTasks", "DescribeTasks", "DescribeServices",
 ];
 
 let h: Harness;

@@ -36,6 +36,8 @@ export function serviceProgressWatch(ctx: { clock: Clock; emit: EventSink; signa
   // When the resource settles, one more look shows how the rollout ended (COMPLETED, or the counts it failed at).
   let finalLookOwed = false;
   const firstSeen = new Map<string, number>();
+  const due = () => inProgress || finalLookOwed;
+  let wake: (() => void) | undefined;
 
   const emit: EventSink = (event: EngineEvent) => {
     ctx.emit(event);
@@ -43,7 +45,21 @@ export function serviceProgressWatch(ctx: { clock: Clock; emit: EventSink; signa
     const now = /_IN_PROGRESS$/.test(event.status);
     if (inProgress && !now) finalLookOwed = true;
     inProgress = now;
+    if (due()) wake?.();
   };
+
+  /** No timer runs while nothing is due: the loop waits for the service resource's event (or the end). */
+  const whenDue = (stop: AbortSignal) =>
+    new Promise<void>((resolve) => {
+      if (due() || stop.aborted) return resolve();
+      const done = () => {
+        wake = undefined;
+        stop.removeEventListener("abort", done);
+        resolve();
+      };
+      wake = done;
+      stop.addEventListener("abort", done, { once: true });
+    });
 
   const lookOnce = async () => {
     const rollout = await look().catch(() => undefined); // a look only informs: its failure never fails the deploy
@@ -58,12 +74,13 @@ export function serviceProgressWatch(ctx: { clock: Clock; emit: EventSink; signa
     const stop = ctx.signal ? AbortSignal.any([settled.signal, ctx.signal]) : settled.signal;
     const looking = (async () => {
       for (;;) {
+        await whenDue(stop);
         try {
           await sleepUnlessAborted(ctx.clock, SERVICE_LOOK_EVERY_MS, stop);
         } catch {
           return;
         }
-        if (!inProgress && !finalLookOwed) continue;
+        if (!due()) continue;
         finalLookOwed = false;
         await lookOnce();
       }
