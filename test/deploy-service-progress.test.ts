@@ -119,4 +119,35 @@ describe("the service's rollout while the backend stack deploys", () => {
     expect(told).toHaveLength(1);
     expect((told[0] as { text: string }).text).toMatch(/stopped task.*Essential container in task exited.*exit code 1/);
   });
+  it("a crash loop CloudFormation keeps waiting on (dev: no circuit breaker) is looked at every 5 s for 5 min, then every 30 s", async () => {
+    h = deployHarness();
+    await h.deploy("dev");
+    h.events.length = 0;
+    const { digest } = h.cloud.putImage("alert-engine-dev", "v2");
+    h.cloud.imageTrouble(digest, { stoppedReason: "Essential container in task exited", exitCode: 1 });
+    const interrupt = new AbortController();
+    const callsBefore = h.cloud.callsOf("DescribeServices").length;
+    let inProgressAt = 0;
+    await h.deploy("dev", {
+      env: { ...h.environment("dev"), imageTag: "v2" },
+      signal: interrupt.signal,
+      emit: (event) => {
+        h.events.push(event);
+        if (!inProgressAt && event.type === "resource-event" && event.node === "backend" && event.resourceType === "AWS::ECS::Service" && event.status === "UPDATE_IN_PROGRESS") {
+          inProgressAt = event.at;
+          void h.cloud.clock.sleep(30 * 60_000).then(() => interrupt.abort(new Error("Ctrl-C")));
+        }
+      },
+    });
+    const looksAt = looksOf(h.events).map((l) => l.at - inProgressAt);
+    expect(h.cloud.callsOf("DescribeServices").length - callsBefore).toBeGreaterThanOrEqual(looksAt.length);
+    const gaps = looksAt.slice(1).map((at, i) => at - looksAt[i]!);
+    const early = gaps.filter((_, i) => looksAt[i + 1]! <= 5 * 60_000);
+    const late = gaps.filter((_, i) => looksAt[i]! >= 6 * 60_000);
+    expect(Math.max(...early)).toBeLessThanOrEqual(LOOK_EVERY_MS);
+    expect(late.length).toBeGreaterThan(0);
+    expect(Math.min(...late)).toBeGreaterThanOrEqual(30_000);
+    // 30 minutes of a crash loop: about 60 looks in the first 5 minutes and 50 after, not 360.
+    expect(looksAt.length).toBeLessThanOrEqual(120);
+  });
 });

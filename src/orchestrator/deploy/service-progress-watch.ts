@@ -21,6 +21,12 @@ export interface ServiceRollout {
 
 /** A rollout takes a minute or more; a look every 5 s keeps the line current for one DescribeServices each. */
 export const SERVICE_LOOK_EVERY_MS = 5_000;
+/**
+ * A rollout still going after 5 minutes is stuck (a crash loop CloudFormation may wait hours on without a circuit
+ * breaker): the counts barely change, so a look every 30 s says as much for a sixth of the calls.
+ */
+const SLOW_LOOKS_AFTER_MS = 5 * 60_000;
+const SLOW_LOOK_EVERY_MS = 30_000;
 
 const SERVICE_TYPE = "AWS::ECS::Service";
 
@@ -33,6 +39,7 @@ export interface ServiceProgressWatch {
 
 export function serviceProgressWatch(ctx: { clock: Clock; emit: EventSink; signal?: AbortSignal }, node: NodeId, look: ServiceLook): ServiceProgressWatch {
   let inProgress = false;
+  let inProgressSince: number | undefined;
   // When the resource settles, one more look shows how the rollout ended (COMPLETED, or the counts it failed at).
   let finalLookOwed = false;
   const firstSeen = new Map<string, number>();
@@ -44,6 +51,7 @@ export function serviceProgressWatch(ctx: { clock: Clock; emit: EventSink; signa
     if (event.type !== "resource-event" || event.node !== node || event.resourceType !== SERVICE_TYPE) return;
     const now = /_IN_PROGRESS$/.test(event.status);
     if (inProgress && !now) finalLookOwed = true;
+    if (now && !inProgress) inProgressSince = ctx.clock.now();
     inProgress = now;
     if (due()) wake?.();
   };
@@ -61,6 +69,9 @@ export function serviceProgressWatch(ctx: { clock: Clock; emit: EventSink; signa
       stop.addEventListener("abort", done, { once: true });
     });
 
+  const lookEvery = () =>
+    inProgressSince !== undefined && ctx.clock.now() - inProgressSince >= SLOW_LOOKS_AFTER_MS ? SLOW_LOOK_EVERY_MS : SERVICE_LOOK_EVERY_MS;
+
   const lookOnce = async () => {
     const rollout = await look().catch(() => undefined); // a look only informs: its failure never fails the deploy
     if (!rollout) return;
@@ -76,7 +87,7 @@ export function serviceProgressWatch(ctx: { clock: Clock; emit: EventSink; signa
       for (;;) {
         await whenDue(stop);
         try {
-          await sleepUnlessAborted(ctx.clock, SERVICE_LOOK_EVERY_MS, stop);
+          await sleepUnlessAborted(ctx.clock, lookEvery(), stop);
         } catch {
           return;
         }
