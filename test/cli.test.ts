@@ -41,8 +41,18 @@ describe("orchestrate CLI", () => {
   });
 
   it("exits 2 listing the valid commands for an unknown command", async () => {
-    expect(await main(["deplyo", "dev"])).toBe(2);
-    expect(stderr.join("")).toMatch(/Unknown command "deplyo"\. Valid commands: synth, bootstrap, deploy, changeset, teardown, status/);
+    expect(await main(["launch", "dev"])).toBe(2);
+    expect(stderr.join("\n")).toMatch(/^error: Unknown command "launch"\. Valid commands: synth, bootstrap, deploy, changeset, teardown, status\.$/m);
+  });
+
+  it.each([
+    ["deplyo", "deploy"],
+    ["stauts", "status"],
+    ["chageset", "changeset"],
+    ["teardwon", "teardown"],
+  ])("exits 2 suggesting the command a typo meant: %s → %s", async (typed, meant) => {
+    expect(await main([typed, "dev"])).toBe(2);
+    expect(stderr.join("\n")).toMatch(new RegExp(`^error: Unknown command "${typed}"\\. Did you mean "${meant}"\\? Valid commands: synth, bootstrap, deploy, changeset, teardown, status\\.$`, "m"));
   });
 
   it("answers --help on every command with exit 0", async () => {

@@ -2,6 +2,7 @@
 import { Argument, Command, CommanderError, Option } from "commander";
 // Read at build time by esbuild (inlined into the bundle) and at run time by tsx and vitest: one source of truth.
 import packageJson from "../../package.json" with { type: "json" };
+import { didYouMean } from "../did-you-mean.js";
 import { ENVIRONMENT_NAMES } from "../env/model.js";
 import { loadEnvironments } from "../env/load.js";
 import { isInterruption, UserInputError } from "../errors.js";
@@ -48,8 +49,9 @@ function buildProgram(overrides?: SessionOverrides): Command {
   registerLogs(program, overrides);
 
   program.on("command:*", (operands: string[]) => {
-    const valid = program.commands.map((c) => c.name()).join(", ");
-    throw new UserInputError(`Unknown command "${operands[0]}". Valid commands: ${valid}.`);
+    const names = program.commands.map((c) => c.name());
+    const typed = operands[0] ?? "";
+    throw new UserInputError(`Unknown command "${typed}".${didYouMean(typed, names)} Valid commands: ${names.join(", ")}.`);
   });
   return program;
 }
