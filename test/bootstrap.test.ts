@@ -106,6 +106,13 @@ describe("bootstrap command", () => {
     expect(lines.join("\n")).toContain("already in place: nothing changed");
   });
 
+  it("the deploy it names next repeats this run's --region and --endpoint-url", async () => {
+    const lines: string[] = [];
+    const overrides = { clients, retry: RETRY, log: (line: string) => lines.push(line), signal: new AbortController().signal };
+    expect(await runBootstrap("dev", { region: "us-east-2", endpointUrl: "http://localhost:4566" }, overrides)).toBe(0);
+    expect(lines).toContain("\nthen: npm run orchestrate -- deploy dev --region us-east-2 --endpoint-url http://localhost:4566   (or: deploy dev --build DIR to do both)");
+  });
+
   it("registers `bootstrap <env>` with --keep-images", async () => {
     const program = new Command("orchestrate").exitOverride().configureOutput({ writeErr: () => {} });
     const lines: string[] = [];

@@ -129,6 +129,22 @@ describe("hints name the profile and the config file actually used", () => {
     }
   });
 
+  describe("no ECR repository yet: the bootstrap command printed repeats this run's --config and --region", () => {
+    it.each([
+      ["deploy", ["deploy", "dev"]],
+      ["changeset", ["changeset", "dev"]],
+      ["deploy --build", ["deploy", "dev", "--build", "BUILD_DIR"]],
+    ])("%s", async (_, argv) => {
+      h = deployHarness();
+      const config = writeConfig(h.cloud.account);
+      const cli = cliHarness(h, config);
+      const dir = mkdtempSync(join(tmpdir(), "app-"));
+      expect(await cli.run([...argv.map((word) => (word === "BUILD_DIR" ? dir : word)), "--region", "us-east-2"])).toBe(2);
+      expect(cli.lastOutput()).toContain(`'npm run orchestrate -- bootstrap dev --config ${config} --region us-east-2'`);
+      expect(h.cloud.mutatingCalls()).toEqual([]);
+    });
+  });
+
   it("--config other.yaml: the fix is named in other.yaml, not orchestrate.config.yaml", async () => {
     h = deployHarness();
     h.cloud.putImage("alert-engine-dev", "latest");

@@ -1,6 +1,7 @@
 /** `orchestrate bootstrap <env>`: the ECR repository, then the commands that fill it. */
 import { bootstrap } from "../orchestrator/bootstrap.js";
 import { EXIT } from "./command.js";
+import { commandLine } from "./invocation.js";
 import { openSession, type SessionOverrides, type SessionOptions } from "./session.js";
 
 export interface BootstrapOptions extends SessionOptions {
@@ -17,7 +18,7 @@ export async function runBootstrap(envName: string, options: BootstrapOptions, o
     if (result.changes.length === 0) log("  already in place: nothing changed");
     log("\nPush the service image (from the directory with its Dockerfile):");
     for (const line of result.pushCommands) log(`  ${line}`);
-    log(`\nthen: npm run orchestrate -- deploy ${env.name}   (or: deploy ${env.name} --build DIR to do both)`);
+    log(`\nthen: ${commandLine(`deploy ${env.name}`, options)}   (or: deploy ${env.name} --build DIR to do both)`);
     return EXIT.ok;
   } finally {
     session.close();

@@ -32,7 +32,7 @@ export async function runChangeset(envName: string, options: ChangesetOptions, o
     const { env, clients, retry } = session;
     const only = options.stacks && selectNodes(env, options.stacks);
     const imageTag = options.imageTag ?? env.imageTag;
-    const checked = await preflight({ env, clients, retry, imageTag, purpose: "review" });
+    const checked = await preflight({ env, clients, retry, imageTag, purpose: "review", command: (words) => commandLine(words, options) });
     await refuseWhileAnotherDeployIsLive(session, "review", (words) => commandLine(words, options));
     const certificate = await lookUpCertificate(env, clients, retry);
     const report = await review({

@@ -42,12 +42,12 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
     // --changeset: the review says which image; it must exist and cover the whole deploy before anything changes.
     const reviewed = options.changeset ? await readReviewedDeploy(session, options) : undefined;
     // Building takes minutes: first make sure the credentials and account are right (no image needed yet).
-    if (options.build) await preflight({ env, clients, retry, imageTag: options.imageTag, purpose: "build" });
+    if (options.build) await preflight({ env, clients, retry, imageTag: options.imageTag, purpose: "build", command: (words) => commandLine(words, options) });
     const nodes = only ?? NODE_IDS;
     // Pushing the image is a change in AWS (ECR): every refusal that needs no image is made before it.
     const refusedBeforeBuild = options.build ? await refuseUnsafeDeploy(session, options, approval, nodes) : undefined;
     const imageTag = reviewed?.record.imageTag ?? (options.build ? await buildImage(session, options) : options.imageTag);
-    const preflighted = await preflight({ env, clients, retry, imageTag, purpose: "deploy" });
+    const preflighted = await preflight({ env, clients, retry, imageTag, purpose: "deploy", command: (words) => commandLine(words, options) });
     const checked = reviewed ? { ...preflighted, context: withReviewedImage(preflighted.context, reviewed) } : preflighted;
     const verifyReview = reviewed
       ? async () => verifyReviewedDeploy({ env, cfn: session.cfn, review: reviewed, nodes, context: checked.context, certificate: await certificateState(session), command: (words) => commandLine(words, options) })
@@ -182,6 +182,6 @@ function approvalSummary(review: ChangeSetReview, flagged: readonly ChangeConcer
 }
 
 async function buildImage(session: Session, options: DeployOptions): Promise<string> {
-  const result = await buildAndPush({ env: session.env, clients: session.clients, retry: session.retry, dir: options.build!, tag: options.imageTag, log: session.log });
+  const result = await buildAndPush({ env: session.env, clients: session.clients, retry: session.retry, dir: options.build!, tag: options.imageTag, log: session.log, command: (words) => commandLine(words, options) });
   return result.tag;
 }

@@ -9,6 +9,7 @@ import { EcrApi } from "../../aws/ecr.js";
 import type { RetryPolicy } from "../../aws/retry.js";
 import { repositoryName, type Environment } from "../../env/model.js";
 import { UserInputError } from "../../errors.js";
+import { npmCommand, type CommandLine } from "./reviewed-change-sets.js";
 
 export interface RunResult {
   readonly code: number;
@@ -19,7 +20,10 @@ export interface RunResult {
 /** Runs a program without a shell; `input` is written to its stdin; `onLine` sees its output as it comes. */
 export type Runner = (command: string, args: string[], options?: { cwd?: string; input?: string; onLine?: (line: string) => void }) => Promise<RunResult>;
 
-export type BuildTarget = { repositoryUri: string; ecr: EcrApi } | { env: Environment; clients: AwsClients; retry: RetryPolicy };
+export type BuildTarget =
+  | { repositoryUri: string; ecr: EcrApi }
+  /** `command`: how a refusal names the command to run next (the CLI's repeats this run's flags). */
+  | { env: Environment; clients: AwsClients; retry: RetryPolicy; command?: CommandLine };
 
 export type BuildRequest = BuildTarget & {
   readonly dir: string;
@@ -62,7 +66,7 @@ async function target(request: BuildRequest): Promise<{ repositoryUri: string; e
   const name = repositoryName(request.env);
   const repository = await ecr.describeRepository(name);
   if (!repository) {
-    throw new UserInputError(`ECR repository ${name} does not exist in ${request.env.region}: create it with 'npm run orchestrate -- bootstrap ${request.env.name}', then rerun with --build`);
+    throw new UserInputError(`ECR repository ${name} does not exist in ${request.env.region}: create it with '${(request.command ?? npmCommand)(`bootstrap ${request.env.name}`)}', then rerun with --build`);
   }
   return { repositoryUri: repository.uri, ecr };
 }

@@ -11,6 +11,7 @@ import { repositoryName, type Environment } from "../../env/model.js";
 import { configFileHint, deployProblems, environmentProblems, imageTagProblem } from "../../env/validate.js";
 import { inputErrors } from "../../errors.js";
 import { pushCommands } from "./image-build.js";
+import { npmCommand, type CommandLine } from "./reviewed-change-sets.js";
 
 export interface PreflightRequest {
   readonly env: Environment;
@@ -20,6 +21,8 @@ export interface PreflightRequest {
   readonly imageTag?: string;
   /** Only "build" may run before the image is pushed (the build pushes it); a review needs it as a deploy does. */
   readonly purpose: "deploy" | "review" | "build";
+  /** How a refusal names the command to run next (the CLI's repeats this run's --config, --region…); without this run's flags when absent. */
+  readonly command?: CommandLine;
 }
 
 export interface PreflightResult {
@@ -142,7 +145,7 @@ async function image(request: PreflightRequest, identity: CallerIdentity, tag: s
 
   const push = pushCommands(uri, tag, env.region).map((line) => `      ${line}`).join("\n");
   if (!repository) {
-    problems.push(`ECR repository ${name} does not exist in ${env.region}: create it with 'npm run orchestrate -- bootstrap ${env.name}', then push the image:\n${push}\n    (or deploy with --build DIR to build and push in one step)`);
+    problems.push(`ECR repository ${name} does not exist in ${env.region}: create it with '${(request.command ?? npmCommand)(`bootstrap ${env.name}`)}', then push the image:\n${push}\n    (or deploy with --build DIR to build and push in one step)`);
   } else {
     problems.push(`image ${uri}:${tag} is not in ECR: push it, or pass --image-tag with a tag that is there ('aws ecr describe-images --repository-name ${name}'):\n${push}\n    (or deploy with --build DIR to build and push in one step)`);
   }

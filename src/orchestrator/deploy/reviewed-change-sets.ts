@@ -32,7 +32,7 @@ export interface FoundReview {
 
 /** A command a message tells a person to run, as they can paste it (the CLI passes one with this run's flags). */
 export type CommandLine = (words: string) => string;
-const npmCommand: CommandLine = (words) => `npm run orchestrate -- ${words}`;
+export const npmCommand: CommandLine = (words) => `npm run orchestrate -- ${words}`;
 
 const again = (env: Environment, command: CommandLine) => `review again with '${command(`changeset ${env.name}`)}' and run the command it prints`;
 
