@@ -584,6 +584,32 @@ describe("more of CloudFormation's behaviour", () => {
     expect((await settled()).Tags).toEqual([{ Key: "Team", Value: "alerts" }]);
   });
 
+  it("compares resolved values: a parameter renamed with the same value changes nothing; renamed with another value, it does", async () => {
+    // CloudFormation compares what the submitted template and parameters resolve to with what the stack has:
+    // a change set lists a resource only when a property's value changes, statically (DirectModification) or
+    // through a parameter whose value changed (Evaluation Dynamic, ChangeSource ParameterReference: API reference,
+    // ResourceChangeDetail). The parameter's name is not part of any resource, so renaming it (and every Ref and
+    // ${} to it) while keeping its value leaves nothing to change: "The submitted information didn't contain changes."
+    const usesEnv = structuredClone(template) as TestTemplate;
+    (usesEnv.Resources.Vpc.Properties as Record<string, unknown>)["Tags"] = [{ Key: "Env", Value: { Ref: "Env" } }];
+    await deploy({ TemplateBody: body(usesEnv) });
+    const { Env, ...others } = usesEnv.Parameters;
+    const renamed = JSON.parse(
+      JSON.stringify({ ...usesEnv, Parameters: { ...others, Environment: Env } })
+        .replaceAll('{"Ref":"Env"}', '{"Ref":"Environment"}')
+        .replaceAll("${Env}", "${Environment}"),
+    ) as TestTemplate;
+    expect(JSON.stringify(renamed)).not.toMatch(/"Env"}|\$\{Env\}/);
+
+    const same = await changeSet({ ChangeSetType: "UPDATE", TemplateBody: body(renamed), Parameters: [{ ParameterKey: "Environment", ParameterValue: "dev" }] });
+    expect(same.Status).toBe("FAILED");
+    expect(same.StatusReason).toBe(NO_CHANGES_REASON);
+
+    const other = await changeSet({ ChangeSetType: "UPDATE", TemplateBody: body(renamed), Parameters: [{ ParameterKey: "Environment", ParameterValue: "stage" }] });
+    expect(other.Status).toBe("CREATE_COMPLETE");
+    expect(other.Changes!.map((c) => [c.ResourceChange!.LogicalResourceId, c.ResourceChange!.Scope])).toEqual([["Vpc", ["Properties"]]]);
+  });
+
   it("pages change set Changes and stack events by 100", async () => {
     const many = { ...template, Resources: Object.fromEntries(Array.from({ length: 130 }, (_, i) => [`Group${i}`, { Type: "AWS::Logs::LogGroup" }])), Outputs: {} };
     const cs = await changeSet({ TemplateBody: body(many), Parameters: [{ ParameterKey: "Env", ParameterValue: "dev" }] });

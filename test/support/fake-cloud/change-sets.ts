@@ -5,7 +5,7 @@
  */
 import type { Change, ResourceChangeDetail } from "@aws-sdk/client-cloudformation";
 import { requiresReplacement } from "./resource-types.js";
-import { referencesIn, sameJson, type Json, type ParsedTemplate, type TemplateResource } from "./template.js";
+import { referencesIn, sameJson, withParameterValues, type Json, type ParsedTemplate, type TemplateResource } from "./template.js";
 
 export interface DesiredStack {
   templateBody: string;
@@ -42,8 +42,10 @@ export function planChanges(
 ): { changes: PlannedChange[]; hasChanges: boolean } {
   const oldResources = before ? pick(before.desired.template, before.active) : new Map<string, TemplateResource>();
   const newResources = pick(after.desired.template, after.active);
+  // A parameter counts as changed when the stack had it with another value. One added or removed (renamed)
+  // matters only through what refers to it, which the resolved comparisons below see.
   const changedParameters = new Set(
-    Object.keys(after.desired.parameters).filter((k) => before !== undefined && before.desired.parameters[k] !== after.desired.parameters[k]),
+    Object.keys(after.desired.parameters).filter((k) => before !== undefined && k in before.desired.parameters && before.desired.parameters[k] !== after.desired.parameters[k]),
   );
   const tagsChanged = before !== undefined && !sameJson(before.desired.tags, after.desired.tags);
 
@@ -51,7 +53,7 @@ export function planChanges(
   for (const [id, next] of newResources) {
     const previous = oldResources.get(id);
     if (!previous) continue;
-    const details = [...staticDetails(previous, next), ...dynamicDetails(next, changedParameters, "ParameterReference")];
+    const details = [...staticDetails(previous, next, before!.desired.parameters, after.desired.parameters), ...dynamicDetails(next, changedParameters, "ParameterReference")];
     if (tagsChanged) details.push({ Target: { Attribute: "Tags", RequiresRecreation: "Never" }, Evaluation: "Static", ChangeSource: "DirectModification" });
     modifications.set(id, { details, typeChanged: previous.Type !== next.Type });
   }
@@ -104,7 +106,7 @@ export function planChanges(
     });
   }
 
-  const outputsChanged = before !== undefined && !sameJson(activeOutputs(before), activeOutputs(after));
+  const outputsChanged = before !== undefined && !sameJson(resolvedOutputs(before), resolvedOutputs(after));
   return { changes, hasChanges: changes.length > 0 || outputsChanged || changedParameters.size > 0 || tagsChanged };
 }
 
@@ -112,20 +114,26 @@ function pick(template: ParsedTemplate, active: string[]): Map<string, TemplateR
   return new Map(active.map((id) => [id, template.Resources[id]!]));
 }
 
-function activeOutputs(side: Side): Json {
-  return side.desired.template.Outputs as unknown as Json;
+function resolvedOutputs(side: Side): Json {
+  return withParameterValues(side.desired.template.Outputs as unknown as Json, side.desired.parameters);
 }
 
 function recreates(detail: ResourceChangeDetail): boolean {
   return detail.Target?.RequiresRecreation === "Always";
 }
 
-function staticDetails(previous: TemplateResource, next: TemplateResource): ResourceChangeDetail[] {
+/**
+ * Properties edited in the template. An edit that resolves to the same value (a Ref to a renamed parameter
+ * holding the same value) is none: CloudFormation compares values, not how the template spells them.
+ */
+function staticDetails(previous: TemplateResource, next: TemplateResource, oldParameters: Record<string, string>, newParameters: Record<string, string>): ResourceChangeDetail[] {
   const details: ResourceChangeDetail[] = [];
   const oldProps = previous.Properties ?? {};
   const newProps = next.Properties ?? {};
+  const sameValue = (name: string) =>
+    oldProps[name] !== undefined && newProps[name] !== undefined && sameJson(withParameterValues(oldProps[name], oldParameters), withParameterValues(newProps[name], newParameters));
   for (const name of new Set([...Object.keys(oldProps), ...Object.keys(newProps)])) {
-    if (sameJson(oldProps[name], newProps[name])) continue;
+    if (sameJson(oldProps[name], newProps[name]) || sameValue(name)) continue;
     details.push({
       Target: {
         Attribute: "Properties",
@@ -170,16 +178,9 @@ function show(value: Json | undefined): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-/** A resource's context as the API encodes it: its properties, with parameter Refs replaced by the stack's values. */
+/** A resource's context as the API encodes it: its properties, with the stack's parameter values put in. */
 function context(resource: TemplateResource, parameters: Record<string, string>): string {
-  const resolve = (value: Json): Json => {
-    if (Array.isArray(value)) return value.map(resolve);
-    if (value === null || typeof value !== "object") return value;
-    const ref = value.Ref;
-    if (Object.keys(value).length === 1 && typeof ref === "string" && parameters[ref] !== undefined) return parameters[ref];
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]));
-  };
-  return JSON.stringify({ Properties: resolve((resource.Properties ?? {}) as Json) });
+  return JSON.stringify({ Properties: withParameterValues((resource.Properties ?? {}) as Json, parameters) });
 }
 
 function planned(action: PlannedChange["action"], logicalId: string, type: string, replace: boolean, extra: Record<string, unknown>): Omit<PlannedChange, "contexts"> {

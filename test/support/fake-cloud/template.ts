@@ -165,6 +165,28 @@ export function referencesIn(value: Json | undefined, found: References = { refs
   return found;
 }
 
+/**
+ * `value` with the stack's parameters put in: `{ Ref: P }` becomes P's value, and `${P}` in an Fn::Sub string
+ * (not shadowed by the Sub's own variables) becomes it too. Resources and attributes stay as written. What a
+ * template resolves to does not depend on its parameters' names: CloudFormation compares these values.
+ */
+export function withParameterValues(value: Json, parameters: Readonly<Record<string, string>>): Json {
+  if (Array.isArray(value)) return value.map((item) => withParameterValues(item, parameters));
+  if (!isObject(value)) return value;
+  const entries = Object.entries(value);
+  const [key, arg] = entries.length === 1 ? entries[0]! : [undefined, undefined];
+  if (key === "Ref" && typeof arg === "string" && parameters[arg] !== undefined) return parameters[arg];
+  if (key === "Fn::Sub") {
+    const [text, variables] = Array.isArray(arg) ? [arg[0], arg[1]] : [arg, undefined];
+    const local = new Set(isObject(variables) ? Object.keys(variables) : []);
+    const put = typeof text === "string"
+      ? text.replace(/\$\{([^}!][^}]*)\}/g, (whole, name: string) => (!local.has(name.trim()) && parameters[name.trim()] !== undefined ? parameters[name.trim()]! : whole))
+      : text;
+    return { "Fn::Sub": Array.isArray(arg) ? [put as Json, withParameterValues(variables as Json, parameters)] : (put as Json) };
+  }
+  return Object.fromEntries(entries.map(([k, v]) => [k, withParameterValues(v, parameters)]));
+}
+
 function subVariables(text: string): string[] {
   return [...text.matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1]!.trim()).filter((name) => !name.startsWith("!"));
 }
