@@ -1,7 +1,8 @@
 /**
  * The deploy's skip check and CloudFormation's own "no changes" answer, driven end to end: a stack
  * that differs only in what CloudFormation compares (tags) is updated, and one that differs only in
- * what CloudFormation ignores (a Description, a resource whose Condition is false) is left unchanged.
+ * what CloudFormation ignores (a Description, a resource whose Condition is false, a parameter renamed
+ * with the same value) is left unchanged.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { cliHarness, environmentFrom, writeConfig } from "./support/cli-harness.js";
@@ -25,6 +26,30 @@ function editWhatCloudFormationIgnores(stack: StackRecord) {
   stack.template = JSON.parse(stack.templateBody) as StackRecord["template"];
 }
 
+/**
+ * Renames a parameter of the deployed stack, with every Ref and ${} to it, keeping its value: the deployed
+ * template differs from ours, but resolves to the same resources (CloudFormation compares values; see the
+ * fake-cloud test "compares resolved values").
+ */
+const renameParameter = (from: string, to: string) => (stack: StackRecord) => {
+  const template = JSON.parse(stack.templateBody) as { Parameters: Record<string, unknown> };
+  const { [from]: declaration, ...others } = template.Parameters;
+  const renamed = JSON.stringify({ ...template, Parameters: { ...others, [to]: declaration } })
+    .replaceAll(`{"Ref":"${from}"}`, `{"Ref":"${to}"}`)
+    .replaceAll(`\${${from}}`, `\${${to}}`);
+  if (renamed.includes(`{"Ref":"${from}"}`) || !renamed.includes(`{"Ref":"${to}"}`)) throw new Error(`no Ref to ${from} to rename`);
+  stack.templateBody = renamed;
+  stack.template = JSON.parse(renamed) as StackRecord["template"];
+  const { [from]: value, ...otherValues } = stack.parameters;
+  stack.parameters = { ...otherValues, [to]: value! };
+};
+
+/** Edits CloudFormation finds nothing to change in, and a stack each applies to. */
+const IGNORED_EDITS = [
+  { what: "a Description and a false Condition", stack: "storage", edit: editWhatCloudFormationIgnores },
+  { what: "a parameter renamed with the same value", stack: "domain", edit: renameParameter("HostedZoneId", "ZoneId") },
+] as const;
+
 describe("deploy: what differs for CloudFormation, and what does not", () => {
   let h: Harness;
   afterEach(() => {
@@ -46,43 +71,51 @@ describe("deploy: what differs for CloudFormation, and what does not", () => {
     for (const id of ["network", "auth", "backend", "domain"] as const) expect(report.results.get(id)?.kind).toBe("unchanged");
   });
 
-  it("calls a stack unchanged when CloudFormation finds no changes in a template that differs, and removes the empty change set", async () => {
-    h = deployHarness();
-    await h.deploy("dev");
-    h.cloud.changeStackBehindOurBack("alert-engine-storage-dev", editWhatCloudFormationIgnores);
-    const before = h.cloud.calls.length;
+  describe.each(IGNORED_EDITS)("$what ($stack)", ({ stack: id, edit }) => {
+    it("calls the stack unchanged when CloudFormation finds no changes in a template that differs, and removes the empty change set", async () => {
+      h = deployHarness();
+      await h.deploy("dev");
+      const name = `alert-engine-${id}-dev`;
+      const deployed = h.cloud.stack(name)!.templateBody;
+      h.cloud.changeStackBehindOurBack(name, edit);
+      expect(h.cloud.stack(name)!.templateBody).not.toBe(deployed);
+      const before = h.cloud.calls.length;
 
-    const report = await h.deploy("dev");
-    expect(report.results.get("storage")).toMatchObject({ kind: "unchanged" });
-    const storageCalls = h.cloud.calls.slice(before).filter((c) => stackOf(c) === "alert-engine-storage-dev").map((c) => c.command);
-    expect(storageCalls.filter((c) => /ChangeSet$/.test(c) && c !== "DescribeChangeSet" && c !== "ListChangeSets")).toEqual(["CreateChangeSet", "DeleteChangeSet"]);
-    expect(h.cloud.stack("alert-engine-storage-dev")!.changeSets.filter((c) => c.status === "FAILED")).toEqual([]);
-  });
-
-  it("restores prod's termination protection when CloudFormation finds no changes to make", async () => {
-    h = deployHarness();
-    await h.deploy("prod");
-    h.cloud.changeStackBehindOurBack("alert-engine-storage-prod", (stack) => {
-      editWhatCloudFormationIgnores(stack);
-      stack.terminationProtection = false;
+      const report = await h.deploy("dev");
+      expect(report.results.get(id)).toMatchObject({ kind: "unchanged" });
+      const stackCalls = h.cloud.calls.slice(before).filter((c) => stackOf(c) === name).map((c) => c.command);
+      expect(stackCalls.filter((c) => /ChangeSet$/.test(c) && c !== "DescribeChangeSet" && c !== "ListChangeSets")).toEqual(["CreateChangeSet", "DeleteChangeSet"]);
+      expect(h.cloud.stack(name)!.changeSets.filter((c) => c.status === "FAILED")).toEqual([]);
+      expect(h.cloud.callsOf("ExecuteChangeSet").filter((c) => stackOf(c) === name)).toHaveLength(1); // the first deploy's
     });
 
-    const report = await h.deploy("prod");
-    expect(report.results.get("storage")).toMatchObject({ kind: "unchanged", notes: expect.arrayContaining(["termination protection enabled"]) });
-    expect(h.cloud.stack("alert-engine-storage-prod")!.terminationProtection).toBe(true);
-    expect(h.cloud.callsOf("ExecuteChangeSet").filter((c) => stackOf(c) === "alert-engine-storage-prod")).toHaveLength(1); // the first deploy's
-  });
+    it("restores prod's termination protection when CloudFormation finds no changes to make", async () => {
+      h = deployHarness();
+      await h.deploy("prod");
+      const name = `alert-engine-${id}-prod`;
+      h.cloud.changeStackBehindOurBack(name, (stack) => {
+        edit(stack);
+        stack.terminationProtection = false;
+      });
 
-  it("reviews such a stack as having no changes, keeping no change set for it", async () => {
-    h = deployHarness();
-    const config = writeConfig(h.cloud.account);
-    await h.deploy("prod", { env: environmentFrom(config, "prod") });
-    h.cloud.changeStackBehindOurBack("alert-engine-storage-prod", editWhatCloudFormationIgnores);
-    const cli = cliHarness(h, config);
+      const report = await h.deploy("prod");
+      expect(report.results.get(id)).toMatchObject({ kind: "unchanged", notes: expect.arrayContaining(["termination protection enabled"]) });
+      expect(h.cloud.stack(name)!.terminationProtection).toBe(true);
+      expect(h.cloud.callsOf("ExecuteChangeSet").filter((c) => stackOf(c) === name)).toHaveLength(1); // the first deploy's
+    });
 
-    expect(await cli.run(["changeset", "prod"])).toBe(0);
-    expect(cli.lastOutput()).toContain("alert-engine-storage-prod: no changes");
-    expect(cli.lastOutput()).not.toMatch(/change set failed/);
-    expect(h.cloud.stack("alert-engine-storage-prod")!.changeSets.filter((c) => c.name.startsWith("review-"))).toEqual([]);
+    it("reviews the stack as having no changes, keeping no change set for it", async () => {
+      h = deployHarness();
+      const config = writeConfig(h.cloud.account);
+      await h.deploy("prod", { env: environmentFrom(config, "prod") });
+      const name = `alert-engine-${id}-prod`;
+      h.cloud.changeStackBehindOurBack(name, edit);
+      const cli = cliHarness(h, config);
+
+      expect(await cli.run(["changeset", "prod"])).toBe(0);
+      expect(cli.lastOutput()).toContain(`${name}: no changes`);
+      expect(cli.lastOutput()).not.toMatch(/change set failed/);
+      expect(h.cloud.stack(name)!.changeSets.filter((c) => c.name.startsWith("review-"))).toEqual([]);
+    });
   });
 });
