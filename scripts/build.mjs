@@ -25,7 +25,8 @@ export async function buildCli({ keepOldChunks = false } = {}) {
   const staging = `${DIST}.${process.pid}.tmp`;
   rmSync(staging, { recursive: true, force: true });
   await build({
-    entryPoints: { main: join(ROOT, "src/cli/main.ts") },
+    // program: also an entry of its own, so writeHelp can render the help from the very code it bundled.
+    entryPoints: { main: join(ROOT, "src/cli/main.ts"), program: join(ROOT, "src/cli/program.ts") },
     outdir: staging,
     bundle: true,
     splitting: true,
@@ -47,6 +48,7 @@ export async function buildCli({ keepOldChunks = false } = {}) {
     logLevel: "warning",
   });
   writeFileSync(join(staging, "package.json"), '{ "type": "module" }\n');
+  await writeHelp(staging);
   if (keepOldChunks) {
     mkdirSync(DIST, { recursive: true });
     const files = readdirSync(staging).sort((a, b) => Number(a.startsWith("main.js")) - Number(b.startsWith("main.js")));
@@ -57,6 +59,26 @@ export async function buildCli({ keepOldChunks = false } = {}) {
   // Swap in whole so a run starting meanwhile sees the old build or the new one, never half of each.
   rmSync(DIST, { recursive: true, force: true });
   renameSync(staging, DIST);
+}
+
+/**
+ * dist/help.json: the top-level `--help` as the bundled program prints it, which bin/quick-answers.mjs prints
+ * without loading the program. Two widths: 80 columns (commander's width when stdout is not a terminal) and
+ * the narrowest at which no line wraps (every wider terminal prints the same). Written only when it is the
+ * program's output whatever the terminal: were help ever styled for colour terminals, there would be no
+ * file, and the program would answer.
+ */
+async function writeHelp(dir) {
+  const { helpText } = await import(pathToFileURL(join(dir, "program.js")).href);
+  const unwrapped = helpText(10_000);
+  const widest = Math.max(...unwrapped.split("\n").map((line) => line.length));
+  const stored = { narrow: { width: 80, text: helpText(80) }, wide: { width: widest, text: helpText(widest) } };
+  const sameEverywhere = stored.wide.text === unwrapped && helpText(80, true) === stored.narrow.text && helpText(widest, true) === stored.wide.text;
+  if (!sameEverywhere) {
+    console.warn("build: the top-level --help depends on colour or wraps oddly: dist/help.json not written; the program answers --help itself");
+    return;
+  }
+  writeFileSync(join(dir, "help.json"), `${JSON.stringify(stored)}\n`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

@@ -56,6 +56,14 @@ function buildProgram(overrides?: SessionOverrides): Command {
   return program;
 }
 
+/**
+ * The top-level `--help` as the program prints it on a terminal `width` columns wide: scripts/build.mjs stores
+ * it in dist/help.json, which bin/orchestrate.mjs prints without loading the program.
+ */
+export function helpText(width: number, colors = false): string {
+  return buildProgram().configureOutput({ getOutHelpWidth: () => width, getOutHasColors: () => colors }).helpInformation();
+}
+
 export async function main(argv: string[], overrides?: SessionOverrides): Promise<number> {
   const program = buildProgram(overrides);
   try {
