@@ -55,6 +55,11 @@ describe("orchestrate CLI", () => {
     expect(stderr.join("\n")).toMatch(new RegExp(`^error: Unknown command "${typed}"\\. Did you mean "${meant}"\\? Valid commands: synth, bootstrap, deploy, changeset, teardown, status\\.$`, "m"));
   });
 
+  it("reports its own run's exit code, not one an earlier run left in the process", async () => {
+    process.exitCode = 2; // as a refused command run earlier in the same process (a test file, a script) leaves it
+    expect(await main(["synth", "dev", "--out", join(cwd, "out")])).toBe(0);
+  });
+
   it("answers --help on every command with exit 0", async () => {
     for (const argv of [["--help"], ["synth", "--help"], ["deploy", "--help"]]) {
       expect(await main(argv)).toBe(0);

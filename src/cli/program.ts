@@ -66,6 +66,9 @@ export function helpText(width: number, colors = false): string {
 
 export async function main(argv: string[], overrides?: SessionOverrides): Promise<number> {
   const program = buildProgram(overrides);
+  // A command's action reports its exit code in process.exitCode (runOnUse): one left by an earlier run in the
+  // same process (a test file, a script calling main twice) is not this run's.
+  process.exitCode = undefined;
   try {
     await program.parseAsync(argv, { from: "user" });
     return process.exitCode === undefined ? EXIT.ok : Number(process.exitCode);
