@@ -133,6 +133,8 @@ export class FakeCloud extends SeedingApi {
   readonly mocks: Mocks;
   private readonly handlers: Record<ServiceName, Handlers>;
   private readonly faults: Fault[] = [];
+  private readonly answeredCount = new Map<string, number>();
+  private readonly answerWaiters: { command: string; count: number; resolve: () => void }[] = [];
   private readonly timing: Timing;
 
   constructor(options: FakeCloudOptions = {}) {
@@ -203,6 +205,26 @@ export class FakeCloud extends SeedingApi {
     return this.calls.filter((c) => c.command === name);
   }
 
+  /**
+   * Resolves once `count` calls of `command` have been answered, in that same virtual instant: the waiting
+   * test resumes before the clock can move (it moves only when every awake caller is done), so it can start
+   * a second run at an exact point of the first, whatever the real time the first took to get there.
+   */
+  answered(command: string, count: number): Promise<void> {
+    const name = command.replace(/Command$/, "");
+    if ((this.answeredCount.get(name) ?? 0) >= count) return Promise.resolve();
+    return new Promise((resolve) => this.answerWaiters.push({ command: name, count, resolve }));
+  }
+
+  private noteAnswered(name: string): void {
+    const count = (this.answeredCount.get(name) ?? 0) + 1;
+    this.answeredCount.set(name, count);
+    for (const waiter of this.answerWaiters.filter((w) => w.command === name && w.count <= count)) {
+      this.answerWaiters.splice(this.answerWaiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  }
+
   /** Calls that change something in AWS (by operation-name prefix). */
   mutatingCalls(): CallRecord[] {
     return this.calls.filter((c) => MUTATING_PREFIXES.some((prefix) => c.command.startsWith(prefix)));
@@ -270,6 +292,7 @@ export class FakeCloud extends SeedingApi {
       if (!handler) throw new UnexpectedCommandError(service, command.constructor.name);
       this.services.cloudFormation.settle();
       const output = await handler(cloneInput(command.input), { region });
+      this.noteAnswered(name);
       return { ...(output as object), $metadata: { httpStatusCode: 200, requestId: this.services.world.ids.uuid("request"), attempts: 1, totalRetryDelay: 0 } };
     } catch (error) {
       record.error = (error as Error).name;
