@@ -38,10 +38,13 @@ const version = versionAnswer(argv, root);
 if (version !== undefined) {
   process.stdout.write(version);
 } else {
-  if (isStale()) await rebuild();
+  // Help current with the files it came from is printed at once; otherwise the bundle, rebuilt when stale, answers.
   const help = helpAnswer(argv, process.stdout, root);
   if (help !== undefined) process.stdout.write(help);
-  else await import(pathToFileURL(entry).href);
+  else {
+    if (isStale()) await rebuild();
+    await import(pathToFileURL(entry).href);
+  }
 }
 
 async function rebuild() {

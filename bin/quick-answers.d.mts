@@ -2,6 +2,8 @@
 export interface StoredHelp {
   readonly narrow: { readonly width: number; readonly text: string };
   readonly wide: { readonly width: number; readonly text: string };
+  /** The project's files the text was made from, relative to the project. */
+  readonly sources: readonly string[];
 }
 export interface Output {
   readonly isTTY?: boolean | undefined;

@@ -6,7 +6,7 @@
  * Anything else (other arguments, a terminal width the stored text does not fit) goes to the program.
  * Plain JavaScript: it runs before anything is built.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 /** dist/help.json, written by scripts/build.mjs. */
@@ -18,11 +18,19 @@ export function versionAnswer(argv, root) {
   return `${JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version}\n`;
 }
 
-/** The program's top-level `--help` output for this stdout, or undefined when the program must render it. */
+/**
+ * The program's top-level `--help` output for this stdout, or undefined when the program must render it:
+ * no dist/help.json, or one older than a file it was made from (an edit since the build; the launcher then
+ * rebuilds). Only those files are checked (about 50, not all of src/): the check is most of this path's cost.
+ */
 export function helpAnswer(argv, stdout, root) {
   if (argv.length !== 1 || (argv[0] !== "--help" && argv[0] !== "-h")) return undefined;
   const file = join(root, "dist", HELP_FILE);
-  return existsSync(file) ? helpFor(stdout, JSON.parse(readFileSync(file, "utf8"))) : undefined;
+  if (!existsSync(file)) return undefined;
+  const stored = JSON.parse(readFileSync(file, "utf8"));
+  const builtMs = statSync(file).mtimeMs;
+  const current = Array.isArray(stored.sources) && stored.sources.every((source) => (statSync(join(root, source), { throwIfNoEntry: false })?.mtimeMs ?? Infinity) <= builtMs);
+  return current ? helpFor(stdout, stored) : undefined;
 }
 
 /**

@@ -24,7 +24,10 @@ export async function buildCli({ keepOldChunks = false } = {}) {
   const { build } = await import("esbuild");
   const staging = `${DIST}.${process.pid}.tmp`;
   rmSync(staging, { recursive: true, force: true });
-  await build({
+  const { metafile } = await build({
+    // Paths in the metafile relative to the project, as help.json records them.
+    absWorkingDir: ROOT,
+    metafile: true,
     // program: also an entry of its own, so writeHelp can render the help from the very code it bundled.
     entryPoints: { main: join(ROOT, "src/cli/main.ts"), program: join(ROOT, "src/cli/program.ts") },
     outdir: staging,
@@ -48,7 +51,7 @@ export async function buildCli({ keepOldChunks = false } = {}) {
     logLevel: "warning",
   });
   writeFileSync(join(staging, "package.json"), '{ "type": "module" }\n');
-  await writeHelp(staging);
+  await writeHelp(staging, helpSources(metafile, staging));
   if (keepOldChunks) {
     mkdirSync(DIST, { recursive: true });
     const files = readdirSync(staging).sort((a, b) => Number(a.startsWith("main.js")) - Number(b.startsWith("main.js")));
@@ -68,7 +71,7 @@ export async function buildCli({ keepOldChunks = false } = {}) {
  * program's output whatever the terminal: were help ever styled for colour terminals, there would be no
  * file, and the program would answer.
  */
-async function writeHelp(dir) {
+async function writeHelp(dir, sources) {
   const { helpText } = await import(pathToFileURL(join(dir, "program.js")).href);
   const unwrapped = helpText(10_000);
   const widest = Math.max(...unwrapped.split("\n").map((line) => line.length));
@@ -78,7 +81,27 @@ async function writeHelp(dir) {
     console.warn("build: the top-level --help depends on colour or wraps oddly: dist/help.json not written; the program answers --help itself");
     return;
   }
-  writeFileSync(join(dir, "help.json"), `${JSON.stringify(stored)}\n`);
+  writeFileSync(join(dir, "help.json"), `${JSON.stringify({ ...stored, sources })}\n`);
+}
+
+/**
+ * The project's files the help text is made from: what the program entry imports statically (the commands'
+ * work is imported on use, and is not part of --help), plus package.json and this build. When none is newer
+ * than dist/help.json, the help is current: the launcher checks these few instead of all of src/.
+ */
+function helpSources(metafile, dir) {
+  const outputs = metafile.outputs;
+  const entry = Object.keys(outputs).find((path) => join(ROOT, path) === join(dir, "program.js"));
+  const seen = new Set();
+  const inputs = new Set(["package.json", "scripts/build.mjs"]);
+  const visit = (output) => {
+    if (seen.has(output) || !outputs[output]) return;
+    seen.add(output);
+    for (const input of Object.keys(outputs[output].inputs)) if (!input.startsWith("node_modules/")) inputs.add(input);
+    for (const imported of outputs[output].imports) if (imported.kind === "import-statement") visit(imported.path);
+  };
+  visit(entry);
+  return [...inputs].sort();
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

@@ -4,7 +4,8 @@
  * real bin is run as a person runs it, and its output compared with the program's own.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { helpAnswer, helpFor, versionAnswer } from "../bin/quick-answers.mjs";
@@ -56,6 +57,26 @@ describe("bin/orchestrate.mjs answers --version and --help as the program does",
       expect(versionAnswer(argv, root)).toBeUndefined();
       expect(helpAnswer(argv, { isTTY: false }, root)).toBeUndefined();
     }
+  });
+
+  it("lists the program's own files as the help's sources, and leaves help older than one of them to the program (which rebuilds)", () => {
+    const stored = JSON.parse(readFileSync(join(root, "dist", "help.json"), "utf8")) as { sources: string[] };
+    expect(stored.sources).toEqual(expect.arrayContaining(["package.json", "scripts/build.mjs", "src/cli/program.ts", "src/cli/deploy-command.ts", "src/env/model.ts"]));
+    expect(stored.sources.filter((source) => /-run\.ts$/.test(source))).toEqual([]); // the commands' work is not part of --help
+
+    const copy = mkdtempSync(join(tmpdir(), "quick-help-"));
+    mkdirSync(join(copy, "dist"));
+    mkdirSync(join(copy, "src"));
+    writeFileSync(join(copy, "dist", "help.json"), JSON.stringify({ ...stored, sources: ["src/program.ts"] }));
+    writeFileSync(join(copy, "src", "program.ts"), "// edited after the build");
+    const built = new Date("2026-01-01T00:00:00Z");
+    utimesSync(join(copy, "dist", "help.json"), built, built);
+    utimesSync(join(copy, "src", "program.ts"), new Date(built.getTime() - 1_000), new Date(built.getTime() - 1_000));
+    expect(helpAnswer(["--help"], { isTTY: false }, copy)).toBe(helpText(80));
+    utimesSync(join(copy, "src", "program.ts"), new Date(built.getTime() + 1_000), new Date(built.getTime() + 1_000));
+    expect(helpAnswer(["--help"], { isTTY: false }, copy)).toBeUndefined();
+    writeFileSync(join(copy, "dist", "help.json"), JSON.stringify({ ...stored, sources: ["src/gone.ts"] }));
+    expect(helpAnswer(["--help"], { isTTY: false }, copy)).toBeUndefined();
   });
 
   it("on a terminal, prints the help commander would wrap for its width, or leaves it to the program", () => {
