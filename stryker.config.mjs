@@ -5,7 +5,7 @@
 export default {
   testRunner: "vitest",
   // related: vitest cannot map our ".js" import specifiers back to the .ts sources, so it would find no tests.
-  vitest: { configFile: "vitest.config.ts", related: false },
+  vitest: { configFile: "vitest.stryker.config.ts", related: false },
   checkers: ["typescript"],
   tsconfigFile: "tsconfig.json",
   // Mutants that do not typecheck are counted as compile errors, not run.
