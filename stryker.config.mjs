@@ -36,6 +36,8 @@ export default {
     "src/orchestrator/deploy/reviewed-change-sets.ts",
     "src/orchestrator/review/review-record.ts",
     "src/orchestrator/deploy/live-runs.ts",
+    // which differences deploy --hotswap may skip CloudFormation for
+    "src/orchestrator/hotswap/eligibility.ts",
   ],
   reporters: ["clear-text", "progress-append-only", "json"],
   jsonReporter: { fileName: "reports/mutation/mutation.json" },
