@@ -2,6 +2,7 @@
 import { Argument, InvalidArgumentError, type Command } from "commander";
 import type { LoadOptions } from "../env/load.js";
 import { ENVIRONMENT_NAMES } from "../env/model.js";
+import { parseDuration } from "../duration.js";
 import type { SessionOverrides } from "./session.js";
 
 /** 0 done, 1 failed, 2 usage or input error, 130 interrupted. */
@@ -35,6 +36,13 @@ export function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number >= 1");
   return n;
+}
+
+/** A duration flag (`--rollout-timeout 10m`) as milliseconds. */
+export function durationMs(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new InvalidArgumentError("expected a duration such as 90s, 10m, 1h or 1m30s");
+  return ms;
 }
 
 /**

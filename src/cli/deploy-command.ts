@@ -1,7 +1,7 @@
 /** `orchestrate deploy <env>`: its options; the work is in deploy-run.ts. */
 import { Option, type Command } from "commander";
 import { APPROVAL_LEVELS, type ApprovalLevel } from "../orchestrator/review/approval.js";
-import { awsCommand, positiveInt, PROGRESS_LINES, runOnUse, type ProgressLines } from "./command.js";
+import { awsCommand, durationMs, positiveInt, PROGRESS_LINES, runOnUse, type ProgressLines } from "./command.js";
 import type { SessionOptions, SessionOverrides } from "./session.js";
 import { NODE_IDS, splitStackList } from "./stack-selection.js";
 
@@ -22,6 +22,12 @@ export interface DeployOptions extends SessionOptions {
   progress?: ProgressLines;
   /** Drift-aware change sets (DeploymentMode REVERT_DRIFT): also put back what was changed outside CloudFormation. */
   revertDrift?: boolean;
+  /** Skip CloudFormation when only the backend's image and plain container variables differ (hotswap-run.ts). */
+  hotswap?: boolean;
+  /** Hotswap what can be, deploy the rest through change sets; implies --hotswap. */
+  hotswapFallback?: boolean;
+  /** How long a hotswap waits for the ECS rollout to complete, in ms. */
+  rolloutTimeout: number;
 }
 
 export { NODE_IDS } from "./stack-selection.js";
@@ -36,6 +42,9 @@ export function registerDeploy(program: Command, overrides?: SessionOverrides): 
       .option("--allow-protection-lowering", "allow a deploy that lowers the protection of data the environment retains (Retain → Delete, deletion or termination protection off, versioning suspended, shorter log retention); --yes does not imply it, and it is still shown for approval")
       .option("--changeset <name>", "execute only the change sets review NAME (orchestrate changeset) kept, with the image it recorded; refuses before any change when a stack would change without a current one")
       .option("--revert-drift", "use drift-aware change sets: also put resources changed outside CloudFormation back to the template (shown for approval like any change); not with --changeset")
+      .option("--hotswap", "when only the backend's image and plain container variables differ, skip CloudFormation: register a new task definition revision and follow the ECS rollout to its end (not in prod; anything else that differs is refused before any change)")
+      .option("--hotswap-fallback", "like --hotswap, but deploy what cannot be hotswapped through change sets")
+      .option("--rollout-timeout <duration>", "how long --hotswap waits for the ECS rollout to complete (e.g. 90s, 10m)", durationMs, 10 * 60_000)
       .option("--continue-rollback", "run ContinueUpdateRollback on stacks in UPDATE_ROLLBACK_FAILED before deploying")
       .option("--image-tag <tag>", "image tag to deploy (default: the environment's imageTag, or the git short sha with --build)")
       .option("--build <dir>", "docker build and push DIR to the environment's ECR repository first")

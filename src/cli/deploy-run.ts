@@ -25,6 +25,7 @@ import { checkProtection, requireWayToApprove } from "./deploy-checks.js";
 import { checkOutputPaths, writeAtEnd, type WriteOutcome } from "./output-paths.js";
 import { openSession, type Progress, type Session, type SessionOverrides } from "./session.js";
 import { selectNodes } from "./stack-selection.js";
+import { checkHotswap, hotswapWiring, isHotswap, refuseHotswapUpFront } from "./hotswap-setup.js";
 
 export async function runDeploy(envName: string, options: DeployOptions, overrides?: SessionOverrides): Promise<number> {
   const session = openSession(envName, options, overrides);
@@ -36,14 +37,17 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
     if (options.revertDrift && options.changeset) {
       throw new UserInputError("--revert-drift and --changeset cannot be combined: --changeset executes the ordinary change sets a review made, --revert-drift makes new drift-aware ones. Run deploy with --revert-drift alone (its changes are shown for approval), or without it.");
     }
+    refuseHotswapUpFront(session, options);
     const approval = options.requireApproval ?? (env.base === "prod" ? "broadening" : "never");
     // Building pushes an image: a deploy that cannot be approved is refused before that.
     if (options.build) requireWayToApprove(session, options, approval);
     // --changeset: the review says which image; it must exist and cover the whole deploy before anything changes.
     const reviewed = options.changeset ? await readReviewedDeploy(session, options) : undefined;
     // Building takes minutes: first make sure the credentials and account are right (no image needed yet).
-    if (options.build) await preflight({ env, clients, retry, imageTag: options.imageTag, purpose: "build", command: (words) => commandLine(words, options) });
+    const beforeBuild = options.build ? await preflight({ env, clients, retry, imageTag: options.imageTag, purpose: "build", command: (words) => commandLine(words, options) }) : undefined;
     const nodes = only ?? NODE_IDS;
+    // A hotswap that would be refused is refused before the build pushes anything.
+    if (beforeBuild && isHotswap(options)) await checkHotswap(session, options, stacksIn(nodes), beforeBuild.context, true);
     // Pushing the image is a change in AWS (ECR): every refusal that needs no image is made before it.
     const refusedBeforeBuild = options.build ? await refuseUnsafeDeploy(session, options, approval, nodes) : undefined;
     const imageTag = reviewed?.record.imageTag ?? (options.build ? await buildImage(session, options) : options.imageTag);
@@ -53,10 +57,12 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
       ? async () => verifyReviewedDeploy({ env, cfn: session.cfn, review: reviewed, nodes, context: checked.context, certificate: await certificateState(session), command: (words) => commandLine(words, options) })
       : undefined;
     const protection = refusedBeforeBuild ?? (await refuseUnsafeDeploy(session, options, approval, nodes, verifyReview));
+    if (isHotswap(options)) await checkHotswap(session, options, stacksIn(nodes), checked.context);
     const graph = subgraph(buildGraph(STACKS), nodes);
     // Prod too gets the live view: a question pauses it (approver), it is not a reason to fall back to lines.
     const progress = session.progress(graph.nodes.map((n) => n.id), { lines: options.progress });
     const s3 = new S3Api(clients.s3, retry);
+    const hotswap = hotswapWiring(session, options, progress.sink, imageTag ?? env.imageTag);
 
     const report = await deploy({
       env,
@@ -82,6 +88,7 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
         : undefined,
       afterStack: afterStackSteps({ env, clients, retry }),
       diagnose: diagnoseStack({ env, clients, retry, command: (words) => commandLine(words, options) }),
+      runInstead: hotswap.runInstead,
       watchWhileDeploying: serviceWatch({ env, clients, retry, command: (words) => commandLine(words, options) }),
       serviceLook: serviceLook({ env, clients, retry }),
       lowerings: protection.lowerings,
@@ -185,3 +192,5 @@ async function buildImage(session: Session, options: DeployOptions): Promise<str
   const result = await buildAndPush({ env: session.env, clients: session.clients, retry: session.retry, dir: options.build!, tag: options.imageTag, log: session.log, command: (words) => commandLine(words, options) });
   return result.tag;
 }
+
+const stacksIn = (nodes: readonly NodeId[]): StackId[] => nodes.filter((n): n is StackId => n !== "certificate");

@@ -9,11 +9,13 @@ export interface RootCause {
 }
 
 export type NodeResult =
-  | { kind: "deployed"; action: "create" | "update"; outputs: Record<string, string>; durationMs: number; notes?: string[] }
+  /** `hotswap`: CloudFormation was skipped, the service was moved to a new task definition revision; `swapped` says what changed. */
+  | { kind: "deployed"; action: "create" | "update" | "hotswap"; outputs: Record<string, string>; durationMs: number; notes?: string[]; swapped?: string }
   | { kind: "unchanged"; outputs: Record<string, string>; durationMs: number; notes?: string[] }
   /** `refused`: the engine declined before CloudFormation ran anything, so there is no operation to diagnose. */
   /** `evidence`: what the diagnosis found outside CloudFormation (ECS stop reasons, target health), one finding a line. */
-  | { kind: "failed"; status?: string; rootCause?: RootCause; message: string; durationMs: number; refused?: boolean; evidence?: string[] }
+  /** `containersAtFault`: the service's containers failed (a hotswap's rollout): their logs are the next thing to read. */
+  | { kind: "failed"; status?: string; rootCause?: RootCause; message: string; durationMs: number; refused?: boolean; evidence?: string[]; containersAtFault?: boolean }
   /** Left alone because something it needs did not finish. */
   | { kind: "skipped"; because: NodeId[]; message: string }
   /** A state only a person can resolve; `recovery` is the exact next step. */

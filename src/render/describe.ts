@@ -18,6 +18,7 @@ export const causeText = (rootCause: RootCause | undefined): string =>
 export function describeResult(result: NodeResult): string {
   switch (result.kind) {
     case "deployed":
+      if (result.action === "hotswap") return `hotswapped  ${result.swapped ?? ""}  ${duration(result.durationMs)}`;
       return `${result.action === "create" ? "created" : "updated"} in ${duration(result.durationMs)}`;
     case "unchanged":
       return `no changes (${duration(result.durationMs)})`;

@@ -34,6 +34,6 @@ export function failureReport(node: NodeId, result: NodeResult, context: Failure
 
 /** A service that did not stabilise is the container's doing (it exits, or fails its health check): its logs say why. */
 function nextStep(result: Extract<NodeResult, { kind: "failed" }>, context: FailureContext): string {
-  if (result.rootCause?.resourceType === "AWS::ECS::Service") return (context.command ?? commandText)(logsWords(context.env));
+  if (result.rootCause?.resourceType === "AWS::ECS::Service" || result.containersAtFault) return (context.command ?? commandText)(logsWords(context.env));
   return "fix the cause named above, then run the same deploy again (stacks already done are skipped as unchanged)";
 }

@@ -45,6 +45,11 @@ export interface DeployRequest extends WatchContext {
   readonly watchWhileDeploying?: (node: StackId) => (() => Promise<string[]>) | undefined;
   /** A look at the ECS service a stack rolls out (one DescribeServices), for nodes that have one: shown in its line. */
   readonly serviceLook?: (node: StackId) => ServiceLook | undefined;
+  /**
+   * A stack run some other way than a change set (`deploy --hotswap`: the backend's service moved to a new task
+   * definition), given its resolved parameters; undefined: deploy it through a change set as usual.
+   */
+  readonly runInstead?: (node: StackId, parameters: Record<string, string>) => Promise<NodeResult | undefined>;
   /** Extra diagnosis for a failed stack (e.g. ECS stop reasons), added to its report. */
   readonly diagnose?: (node: StackId, result: NodeResult) => Promise<string[]>;
 }
@@ -91,6 +96,8 @@ export async function deploy(request: DeployRequest): Promise<DeployReport> {
     const definition = stackDefinition(node);
     const parameters = await resolveInputs(inputSources, definition, results);
     if (typeof parameters === "string") return { kind: "failed", message: parameters, durationMs: 0 };
+    const instead = await request.runInstead?.(node, parameters);
+    if (instead) return withFollowUp(request, node, instead);
     const look = request.serviceLook?.(node);
     const rollout = look && serviceProgressWatch(request, node, look);
     const deploying = deployStack(rollout ? { ...stackContext, emit: rollout.emit } : stackContext, {
@@ -166,7 +173,8 @@ async function withFollowUp(request: DeployRequest, node: StackId, result: NodeR
     return { ...result, notes: [...(result.notes ?? []), ...notes] };
   }
   // A refusal ran nothing in CloudFormation: an ECS "diagnosis" would explain an operation that never happened.
-  if (result.kind === "failed" && !result.refused && request.diagnose) {
+  // A result that brings its own evidence (a hotswap's rollout) is explained by it already.
+  if (result.kind === "failed" && !result.refused && !result.evidence && request.diagnose) {
     const findings = await request.diagnose(node, result).catch((error: Error) => [`diagnosis failed: ${error.message}`]);
     if (findings.length > 0) return { ...result, evidence: findings };
   }

@@ -1,0 +1,82 @@
+/**
+ * The service moved to another task definition without CloudFormation, and followed until ECS says the
+ * rollout COMPLETED. Two callers: a hotswap (a new revision first) and the heal of a hotswap's drift (back to
+ * the stack's own revision). UpdateService carries only the task definition: the service keeps its own
+ * minimum/maximum healthy percent and circuit breaker, so there is no downtime (the CDK forces
+ * minimumHealthyPercent 0, aws-cdk#29618), and success is only reported after the rollout (aws-cdk#27882).
+ */
+import type { NodeId } from "../graph.js";
+import type { Clock } from "../clock.js";
+import type { EventSink } from "../events.js";
+import { elapsed } from "../../duration.js";
+import type { FollowRollout, HotswapEcs } from "./ecs-port.js";
+import { nextRevision, type HotswapChange } from "./revision.js";
+
+export interface ServiceTarget {
+  readonly cluster: string;
+  readonly service: string;
+}
+
+export interface SwapContext {
+  readonly ecs: HotswapEcs;
+  /** Target health for the failure's evidence (LoadBalancerApi), handed to followRollout. */
+  readonly elb?: unknown;
+  readonly follow: FollowRollout;
+  readonly clock: Clock;
+  readonly signal?: AbortSignal;
+  readonly emit: EventSink;
+  readonly node: NodeId;
+  readonly timeoutMs: number;
+}
+
+export type SwapOutcome =
+  | { readonly ok: true; readonly taskDefinitionArn: string; readonly previous: string }
+  | { readonly ok: false; readonly message: string; readonly evidence: readonly string[] };
+
+/** A new revision of the running task definition with `change`, then the service rolled onto it. */
+export async function hotswapService(ctx: SwapContext, target: ServiceTarget, change: HotswapChange, tags: Readonly<Record<string, string>>): Promise<SwapOutcome> {
+  const running = await ctx.ecs.serviceDetails(target.cluster, target.service);
+  if (!running) return { ok: false, message: `ECS service ${target.service} was not found in cluster ${target.cluster}`, evidence: [] };
+  const current = await ctx.ecs.taskDefinition(running.taskDefinition);
+  const input = nextRevision(current, change, tags);
+  // Registering changes AWS (a new revision): a Ctrl-C that came in while we read stops it here.
+  ctx.signal?.throwIfAborted();
+  say(ctx, `registering a new revision of ${input.family} (from ${revisionName(running.taskDefinition)})`);
+  const arn = await ctx.ecs.registerTaskDefinition(input);
+  return rollServiceTo(ctx, target, arn, running.taskDefinition);
+}
+
+/** UpdateService to `taskDefinitionArn` (nothing else), then the rollout followed to its end. */
+export async function rollServiceTo(ctx: SwapContext, target: ServiceTarget, taskDefinitionArn: string, previous: string): Promise<SwapOutcome> {
+  // Moving the service replaces its tasks: the last point at which a Ctrl-C leaves it as it was.
+  ctx.signal?.throwIfAborted();
+  say(ctx, `updating service ${target.service} to ${revisionName(taskDefinitionArn)}`);
+  const deployment = await ctx.ecs.updateService(target.cluster, target.service, taskDefinitionArn);
+  const outcome = await ctx.follow({
+    ecs: ctx.ecs,
+    elb: ctx.elb,
+    cluster: target.cluster,
+    service: target.service,
+    deploymentId: deployment.id,
+    timeoutMs: ctx.timeoutMs,
+    clock: ctx.clock,
+    signal: ctx.signal,
+    onProgress: (s) => {
+      ctx.emit({ type: "node-progress", node: ctx.node, at: ctx.clock.now(), status: `rollout ${s.rolloutState}`, current: `service ${s.running}/${s.desired} running, ${s.pending} pending, ${elapsed(s.elapsedMs)}` });
+      for (const text of s.newEvents) say(ctx, `service event: ${text}`);
+    },
+  });
+  if (outcome.status === "completed") return { ok: true, taskDefinitionArn, previous };
+  const message =
+    outcome.status === "failed"
+      ? `the ECS rollout to ${revisionName(taskDefinitionArn)} failed: ${outcome.reason}`
+      : `the ECS rollout to ${revisionName(taskDefinitionArn)} did not complete within ${elapsed(outcome.afterMs)} (--rollout-timeout); ECS carries on with it`;
+  return { ok: false, message, evidence: outcome.evidence };
+}
+
+/** `alert-engine-backend-dev:7` from its ARN. */
+export const revisionName = (arn: string): string => arn.split("/").pop() ?? arn;
+
+function say(ctx: SwapContext, text: string): void {
+  ctx.emit({ type: "node-message", node: ctx.node, at: ctx.clock.now(), text });
+}
