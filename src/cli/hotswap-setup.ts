@@ -31,15 +31,16 @@ export function refuseHotswapUpFront(session: Session, options: DeployOptions & 
   for (const [given, other, why] of clashes) {
     if (given) throw new UserInputError(`${flag} and ${other} cannot be combined: ${why}. Run one of them alone.`);
   }
-  refuseInEnvironmentRetainingData(session, flag, []);
+  refuseInEnvironmentRetainingData(session, options, []);
 }
 
-function refuseInEnvironmentRetainingData(session: Session, flag: string, snapshots: Parameters<typeof retainsData>[1]): void {
+function refuseInEnvironmentRetainingData(session: Session, options: DeployOptions, snapshots: Parameters<typeof retainsData>[1]): void {
+  const flag = options.hotswapFallback ? "--hotswap-fallback" : "--hotswap";
   if (!retainsData(session.env, snapshots)) return;
   const env = session.env.name;
   throw new UserInputError(
     `${flag} refused: ${env} retains data, and production changes go through CloudFormation and review. Nothing was changed. ` +
-      `Review with '${commandLine(`changeset ${env}`, {})}', then deploy without ${flag}.`,
+      `Review with '${commandLine(`changeset ${env}`, options)}', then deploy without ${flag}.`,
   );
 }
 
@@ -49,7 +50,6 @@ function refuseInEnvironmentRetainingData(session: Session, flag: string, snapsh
  */
 export async function checkHotswap(session: Session, options: DeployOptions, nodes: readonly StackId[], context: Readonly<Record<string, string>>, imageNotYetBuilt = false) {
   const { env, clients, retry } = session;
-  const flag = options.hotswapFallback ? "--hotswap-fallback" : "--hotswap";
   const plan = await planHotswap({
     env,
     cfn: session.cfn,
@@ -60,7 +60,7 @@ export async function checkHotswap(session: Session, options: DeployOptions, nod
     certificateOutputs: async () => (await lookUpCertificate(env, clients, retry)).outputs,
   });
   // The config cannot switch this off: stacks that protect data today make it an environment that retains data.
-  refuseInEnvironmentRetainingData(session, flag, plan.map((p) => p.snapshot));
+  refuseInEnvironmentRetainingData(session, options, plan.map((p) => p.snapshot));
   const blocking = blockingDifferences(plan);
   if (blocking.length > 0 && !options.hotswapFallback) {
     throw new UserInputError(

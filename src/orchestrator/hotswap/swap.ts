@@ -39,18 +39,18 @@ export async function hotswapService(ctx: SwapContext, target: ServiceTarget, ch
   if (!running) return { ok: false, message: `ECS service ${target.service} was not found in cluster ${target.cluster}`, evidence: [] };
   const current = await ctx.ecs.taskDefinition(running.taskDefinition);
   const input = nextRevision(current, change, tags);
+  say(ctx, `registering a new revision of ${input.family} (from ${revisionName(running.taskDefinition)})`);
   // Registering changes AWS (a new revision): a Ctrl-C that came in while we read stops it here.
   ctx.signal?.throwIfAborted();
-  say(ctx, `registering a new revision of ${input.family} (from ${revisionName(running.taskDefinition)})`);
   const arn = await ctx.ecs.registerTaskDefinition(input);
   return rollServiceTo(ctx, target, arn, running.taskDefinition);
 }
 
 /** UpdateService to `taskDefinitionArn` (nothing else), then the rollout followed to its end. */
 export async function rollServiceTo(ctx: SwapContext, target: ServiceTarget, taskDefinitionArn: string, previous: string): Promise<SwapOutcome> {
+  say(ctx, `updating service ${target.service} to ${revisionName(taskDefinitionArn)}`);
   // Moving the service replaces its tasks: the last point at which a Ctrl-C leaves it as it was.
   ctx.signal?.throwIfAborted();
-  say(ctx, `updating service ${target.service} to ${revisionName(taskDefinitionArn)}`);
   const deployment = await ctx.ecs.updateService(target.cluster, target.service, taskDefinitionArn);
   const outcome = await ctx.follow({
     ecs: ctx.ecs,
