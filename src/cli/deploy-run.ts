@@ -25,6 +25,7 @@ import { checkProtection, requireWayToApprove } from "./deploy-checks.js";
 import { checkOutputPaths, writeAtEnd, type WriteOutcome } from "./output-paths.js";
 import { openSession, type Progress, type Session, type SessionOverrides } from "./session.js";
 import { selectNodes } from "./stack-selection.js";
+import { healingHotswapDrift } from "../orchestrator/hotswap/heal.js";
 import { checkHotswap, hotswapWiring, isHotswap, refuseHotswapUpFront } from "./hotswap-setup.js";
 
 export async function runDeploy(envName: string, options: DeployOptions, overrides?: SessionOverrides): Promise<number> {
@@ -86,7 +87,8 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
       stageTemplate: options.templateBucket
         ? (name, body) => s3.uploadTemplate(options.templateBucket!, `${env.project}/${env.name}/${name}.json`, body)
         : undefined,
-      afterStack: afterStackSteps({ env, clients, retry }),
+      // After the backend: a service a hotswap left on another revision is put back on the stack's (hotswap/heal.ts).
+      afterStack: healingHotswapDrift(afterStackSteps({ env, clients, retry }), hotswap.heal),
       diagnose: diagnoseStack({ env, clients, retry, command: (words) => commandLine(words, options) }),
       runInstead: hotswap.runInstead,
       watchWhileDeploying: serviceWatch({ env, clients, retry, command: (words) => commandLine(words, options) }),

@@ -6,6 +6,7 @@ import type { StackId } from "../env/model.js";
 import { UserInputError } from "../errors.js";
 import { lookUpCertificate } from "../orchestrator/deploy/certificate.js";
 import { ecsLayer } from "../orchestrator/hotswap/ecs-wiring.js";
+import { logsWords } from "../orchestrator/logs/command-hint.js";
 import type { HealDeps } from "../orchestrator/hotswap/heal.js";
 import { blockingDifferences, planHotswap } from "../orchestrator/hotswap/plan.js";
 import { hotswapInstead } from "../orchestrator/hotswap/run-node.js";
@@ -86,7 +87,14 @@ export function hotswapWiring(session: Session, options: DeployOptions, emit: Ev
   let swap: Omit<SwapContext, "node"> | undefined;
   // Built on first use: a deploy whose backend is untouched never loads the ECS layer.
   const swapContext = () =>
-    (swap ??= { ...ecsLayer(session.clients, session.retry), clock: session.clock, signal: session.signal, emit, timeoutMs: options.rolloutTimeout });
+    (swap ??= {
+      ...ecsLayer(session.clients, session.retry),
+      clock: session.clock,
+      signal: session.signal,
+      emit,
+      timeoutMs: options.rolloutTimeout,
+      logsCommand: commandLine(logsWords(session.env), options),
+    });
   const instead = isHotswap(options)
     ? hotswapInstead({
         env: session.env,

@@ -8,6 +8,7 @@ import { commandLine } from "./invocation.js";
 import { openSession, type SessionOverrides } from "./session.js";
 import type { StatusOptions } from "./status-command.js";
 import { StackDriftApi } from "../aws/cloudformation-drift.js";
+import { hotswapDriftText } from "../orchestrator/hotswap/drift.js";
 
 export async function runStatus(envName: string, options: StatusOptions, overrides?: SessionOverrides): Promise<number> {
   const session = openSession(envName, options, overrides);
@@ -21,6 +22,7 @@ export async function runStatus(envName: string, options: StatusOptions, overrid
       signal: session.signal,
       drift: options.drift ? new StackDriftApi(clients.cloudformation, retry) : undefined,
       certificate: async () => (await lookUpCertificate(env, clients, retry)).description,
+      serviceDrift: hotswapDriftText(clients, retry, env),
     });
     if (options.json) console.log(JSON.stringify(status, null, 2));
     else session.log(statusText(status, (words) => commandLine(words, options)));

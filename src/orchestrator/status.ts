@@ -29,6 +29,8 @@ export interface StackState {
   readonly drift?: DriftState;
   /** Change sets `changeset` kept on this stack for review, oldest first. */
   readonly reviews?: readonly KeptReview[];
+  /** The backend's service runs another task definition than the stack's (a hotswap), in words. */
+  readonly serviceDrift?: string;
 }
 
 export interface KeptReview {
@@ -57,6 +59,8 @@ export interface StatusRequest {
   readonly drift?: StackDriftApi;
   /** The certificate's state in words, from the ACM lookup. */
   readonly certificate: () => Promise<string>;
+  /** Whether the backend's service runs what its stack declares (hotswap/drift.ts), from the stack's outputs. */
+  readonly serviceDrift?: (backendOutputs: Record<string, string>) => Promise<string | undefined>;
 }
 
 const DRIFT_TIMEOUT_MS = 10 * 60_000;
@@ -87,6 +91,7 @@ async function stackState(request: StatusRequest, node: StackId): Promise<StackS
     outputs: deployed.outputs,
     drift: request.drift ? await detectStackDrift(request, request.drift, deployed) : undefined,
     reviews: await keptReviews(request, deployed.name),
+    serviceDrift: node === "backend" ? await request.serviceDrift?.(deployed.outputs) : undefined,
   };
 }
 

@@ -27,6 +27,7 @@ export function statusText(status: EnvironmentStatus, command: (words: string) =
     const protection = stack.terminationProtection ? "  protected" : "";
     lines.push(`  ${stack.stack.padEnd(32)} ${stack.status}${updated}${protection}${driftWords(stack)}`);
     if (stack.statusReason && stack.status !== "NOT_DEPLOYED") lines.push(`      ${stack.statusReason}`);
+    if (stack.serviceDrift) lines.push(`      ${stack.serviceDrift}`);
   }
   lines.push(...reviewLines(status, command));
   lines.push(`  certificate: ${status.certificate}`);

@@ -4,7 +4,10 @@
  */
 import { clusterName, serviceName, type Environment } from "../../env/model.js";
 import { CONTAINER_NAME } from "../../templates/backend/shared.js";
-import type { HotswapEcs } from "./ecs-port.js";
+import type { AwsClients } from "../../aws/clients.js";
+import type { RetryPolicy } from "../../aws/retry.js";
+import type { EcsApi } from "../../aws/ecs.js";
+import { ecsLayer } from "./ecs-wiring.js";
 
 export interface ServiceDrift {
   readonly cluster: string;
@@ -15,7 +18,7 @@ export interface ServiceDrift {
 }
 
 /** The drift, or undefined when the service runs the stack's own revision (or there is no service to compare). */
-export async function serviceDrift(ecs: Pick<HotswapEcs, "serviceDetails">, env: Environment, backendOutputs: Readonly<Record<string, string>>): Promise<ServiceDrift | undefined> {
+export async function serviceDrift(ecs: Pick<EcsApi, "serviceDetails">, env: Environment, backendOutputs: Readonly<Record<string, string>>): Promise<ServiceDrift | undefined> {
   const declared = backendOutputs.TaskDefinitionArn;
   if (!declared) return undefined;
   const target = { cluster: clusterName(env), service: backendOutputs.ServiceName ?? serviceName(env) };
@@ -25,7 +28,7 @@ export async function serviceDrift(ecs: Pick<HotswapEcs, "serviceDetails">, env:
 }
 
 /** `backend: service runs image X (hotswapped at T) — CloudFormation has Y; the next deploy restores it`. */
-export async function driftText(ecs: Pick<HotswapEcs, "taskDefinition">, drift: ServiceDrift): Promise<string> {
+export async function driftText(ecs: Pick<EcsApi, "taskDefinition">, drift: ServiceDrift): Promise<string> {
   const [running, declared] = await Promise.all([ecs.taskDefinition(drift.running), ecs.taskDefinition(drift.declared)]);
   const image = (definition: typeof running) => shortImage(definition.containerDefinitions?.find((c) => c.name === CONTAINER_NAME)?.image ?? "(unknown image)");
   const at = running.registeredAt ? ` (hotswapped at ${running.registeredAt.toISOString()})` : " (hotswapped)";
@@ -36,4 +39,13 @@ export async function driftText(ecs: Pick<HotswapEcs, "taskDefinition">, drift: 
 export function shortImage(uri: string): string {
   const name = uri.split("/").pop() ?? uri;
   return name.replace(/@sha256:([0-9a-f]{12})[0-9a-f]*$/, "@sha256:$1");
+}
+
+/** For `status`: the backend's drift in words, or undefined when there is none. */
+export function hotswapDriftText(clients: AwsClients, retry: RetryPolicy, env: Environment): (backendOutputs: Record<string, string>) => Promise<string | undefined> {
+  return async (outputs) => {
+    const { ecs } = ecsLayer(clients, retry);
+    const drift = await serviceDrift(ecs, env, outputs);
+    return drift && driftText(ecs, drift);
+  };
 }

@@ -9,7 +9,7 @@ import type { NodeId } from "../graph.js";
 import type { Clock } from "../clock.js";
 import type { EventSink } from "../events.js";
 import { elapsed } from "../../duration.js";
-import type { FollowRollout, HotswapEcs } from "./ecs-port.js";
+import type { EcsLayer } from "./ecs-wiring.js";
 import { nextRevision, type HotswapChange } from "./revision.js";
 
 export interface ServiceTarget {
@@ -17,11 +17,9 @@ export interface ServiceTarget {
   readonly service: string;
 }
 
-export interface SwapContext {
-  readonly ecs: HotswapEcs;
-  /** Target health for the failure's evidence (LoadBalancerApi), handed to followRollout. */
-  readonly elb?: unknown;
-  readonly follow: FollowRollout;
+export interface SwapContext extends EcsLayer {
+  /** The command that shows the container's logs, named in a crash's hint. */
+  readonly logsCommand?: string;
   readonly clock: Clock;
   readonly signal?: AbortSignal;
   readonly emit: EventSink;
@@ -61,6 +59,7 @@ export async function rollServiceTo(ctx: SwapContext, target: ServiceTarget, tas
     timeoutMs: ctx.timeoutMs,
     clock: ctx.clock,
     signal: ctx.signal,
+    logsCommand: ctx.logsCommand,
     onProgress: (s) => {
       ctx.emit({ type: "node-progress", node: ctx.node, at: ctx.clock.now(), status: `rollout ${s.rolloutState}`, current: `service ${s.running}/${s.desired} running, ${s.pending} pending, ${elapsed(s.elapsedMs)}` });
       for (const text of s.newEvents) say(ctx, `service event: ${text}`);
@@ -69,7 +68,7 @@ export async function rollServiceTo(ctx: SwapContext, target: ServiceTarget, tas
   if (outcome.status === "completed") return { ok: true, taskDefinitionArn, previous };
   const message =
     outcome.status === "failed"
-      ? `the ECS rollout to ${revisionName(taskDefinitionArn)} failed: ${outcome.reason}`
+      ? `ECS rollout of ${revisionName(taskDefinitionArn)} — ${outcome.reason}`
       : `the ECS rollout to ${revisionName(taskDefinitionArn)} did not complete within ${elapsed(outcome.afterMs)} (--rollout-timeout); ECS carries on with it`;
   return { ok: false, message, evidence: outcome.evidence };
 }
