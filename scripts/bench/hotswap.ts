@@ -53,12 +53,15 @@ export async function measureHotswap(): Promise<Section> {
       title: "6. Image-only change of dev (virtual time: what a user would wait)",
       rows: [
         { figure: "(a) through a change set (deploy --image-tag)", measured: seconds(changeSetMs), goal: "", pass: undefined },
-        { figure: "(b) deploy --hotswap", measured: seconds(hotswapMs), goal: `≤ (c) + 5 s, ≤ ⅓ (a)`, pass: hotswapMs <= floorMs + 5_000 && hotswapMs <= changeSetMs / 3 },
+        { figure: "(b) deploy --hotswap", measured: seconds(hotswapMs), goal: "", pass: undefined },
         { figure: "(c) floor: the ECS rollout alone (UpdateService → COMPLETED)", measured: seconds(floorMs), goal: "", pass: undefined },
         { figure: "(b) / (a)", measured: ratio(hotswapMs / changeSetMs), goal: "≤ 0.33", pass: hotswapMs / changeSetMs <= 1 / 3 },
         { figure: "(b) − (c): what the orchestrator adds to ECS", measured: seconds(hotswapMs - floorMs), goal: "≤ 5 s", pass: hotswapMs - floorMs <= 5_000 },
       ],
-      notes: ["each is the whole CLI run (preflight and every safety check included), the fake's ECS with its default task start and the target group's health check and draining"],
+      notes: [
+        "each is the whole CLI run (preflight and every safety check included), the fake's ECS with its default task start and the target group's health check and draining",
+        "(a) contains the same ECS rollout as (c): CloudFormation waits for the service to stabilise; so (b) can only be ⅓ of (a) where the rollout itself is under about a third of it",
+      ],
     };
   } finally {
     h.cloud.restore();
