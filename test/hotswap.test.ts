@@ -188,4 +188,14 @@ describe("deploy --hotswap", () => {
     expect(out).toMatch(/exit(?: code)? 137\b/);
     expect(out).toMatch(/^  next\s+npm run orchestrate -- logs dev /m);
   });
+
+  it("status still answers when ECS cannot be read: it says the service could not be compared", async () => {
+    await deployedDev();
+    push(h, "v2");
+    expect(await cli.run(["deploy", "dev", "--hotswap", "--image-tag", "v2"])).toBe(0);
+    h.cloud.mocks.ECS.on(DescribeTaskDefinitionCommand).rejects(Object.assign(new Error("User is not authorized to perform: ecs:DescribeTaskDefinition"), { name: "AccessDeniedException" }));
+    expect(await cli.run(["status", "dev"])).toBe(0);
+    expect(cli.lastOutput()).toMatch(/backend: could not compare the service with the stack \(User is not authorized to perform: ecs:DescribeTaskDefinition\)/);
+    expect(cli.lastOutput()).toMatch(/alert-engine-domain-dev\s+CREATE_COMPLETE/);
+  });
 });

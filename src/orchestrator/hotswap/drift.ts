@@ -45,7 +45,12 @@ export function shortImage(uri: string): string {
 export function hotswapDriftText(clients: AwsClients, retry: RetryPolicy, env: Environment): (backendOutputs: Record<string, string>) => Promise<string | undefined> {
   return async (outputs) => {
     const { ecs } = ecsLayer(clients, retry);
-    const drift = await serviceDrift(ecs, env, outputs);
-    return drift && driftText(ecs, drift);
+    try {
+      const drift = await serviceDrift(ecs, env, outputs);
+      return drift && (await driftText(ecs, drift));
+    } catch (error) {
+      // status is read-only and reports what it can: an ECS read that fails is said, not fatal.
+      return `backend: could not compare the service with the stack (${(error as Error).message})`;
+    }
   };
 }
