@@ -198,4 +198,16 @@ describe("deploy --hotswap", () => {
     expect(cli.lastOutput()).toMatch(/backend: could not compare the service with the stack \(User is not authorized to perform: ecs:DescribeTaskDefinition\)/);
     expect(cli.lastOutput()).toMatch(/alert-engine-domain-dev\s+CREATE_COMPLETE/);
   });
+
+  it("--hotswap-fallback sends a backend with a difference only CloudFormation can make through its change set, image and all", async () => {
+    await deployedDev();
+    push(h, "v2");
+    const twoTasks = cliHarness(h, writeConfig(h.cloud.account, { dev: { desiredTasks: 2, maxTasks: 2 } }));
+    const registrations = h.cloud.callsOf("RegisterTaskDefinition").length;
+    expect(await twoTasks.run(["deploy", "dev", "--hotswap-fallback", "--image-tag", "v2"])).toBe(0);
+    expect(twoTasks.lastOutput()).toMatch(/^  backend\s+updated in/m);
+    expect(h.cloud.callsOf("RegisterTaskDefinition").length).toBe(registrations);
+    expect((await service(h)).taskDefinition).toBe((await stackOutputs(h)).TaskDefinitionArn);
+    expect(await runningImage(h)).toContain(digestOf(h, "v2"));
+  });
 });
