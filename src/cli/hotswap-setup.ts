@@ -78,35 +78,22 @@ export async function checkHotswap(session: Session, options: DeployOptions, nod
 export interface HotswapWiring {
   readonly runInstead?: (node: StackId, parameters: Record<string, string>) => Promise<NodeResult | undefined>;
   /** For the drift heal after a normal deploy's backend (heal.ts). */
-  readonly heal: () => HealDeps;
+  readonly heal: HealDeps;
 }
 
 /** The engine's hooks: hotswap where asked, and heal a hotswap's drift after any deploy's backend. */
 export function hotswapWiring(session: Session, options: DeployOptions, emit: EventSink, imageTag: string): HotswapWiring {
   const hotswapped = new Set<StackId>();
-  let swap: Omit<SwapContext, "node"> | undefined;
-  // Built on first use: a deploy whose backend is untouched never loads the ECS layer.
-  const swapContext = () =>
-    (swap ??= {
-      ...ecsLayer(session.clients, session.retry),
-      clock: session.clock,
-      signal: session.signal,
-      emit,
-      timeoutMs: options.rolloutTimeout,
-      logsCommand: commandLine(logsWords(session.env), options),
-    });
-  const instead = isHotswap(options)
-    ? hotswapInstead({
-        env: session.env,
-        cfn: session.cfn,
-        clock: session.clock,
-        mode: options.hotswapFallback ? "fallback" : "strict",
-        get swap() {
-          return swapContext();
-        },
-        imageTag,
-      })
-    : undefined;
+  const swap: Omit<SwapContext, "node"> = {
+    ...ecsLayer(session.clients, session.retry),
+    clock: session.clock,
+    signal: session.signal,
+    emit,
+    timeoutMs: options.rolloutTimeout,
+    logsCommand: commandLine(logsWords(session.env), options),
+  };
+  const mode = options.hotswapFallback ? "fallback" : "strict";
+  const instead = isHotswap(options) ? hotswapInstead({ env: session.env, cfn: session.cfn, clock: session.clock, mode, swap, imageTag }) : undefined;
   return {
     runInstead: instead
       ? async (node, parameters) => {
@@ -115,6 +102,6 @@ export function hotswapWiring(session: Session, options: DeployOptions, emit: Ev
           return result;
         }
       : undefined,
-    heal: () => ({ env: session.env, swap: swapContext(), hotswapped }),
+    heal: { env: session.env, swap, hotswapped },
   };
 }

@@ -17,11 +17,11 @@ export interface HealDeps {
   readonly hotswapped: ReadonlySet<StackId>;
 }
 
-export function healingHotswapDrift(afterStack: AfterStack | undefined, deps: () => HealDeps): AfterStack {
+export function healingHotswapDrift(afterStack: AfterStack | undefined, deps: HealDeps): AfterStack {
   return async (node, outputs, signal) => {
     const notes = (await afterStack?.(node, outputs, signal)) ?? [];
     if (node !== "backend") return notes;
-    const { env, swap, hotswapped } = deps();
+    const { env, swap, hotswapped } = deps;
     if (hotswapped.has(node)) return notes;
     const drift = await serviceDrift(swap.ecs, env, outputs);
     if (!drift) return notes;
