@@ -112,6 +112,54 @@ describe("which differences a hotswap may skip CloudFormation for", () => {
       () => judge("backend", { template: template("backend", (t) => t.Resources.TaskDefinition.Properties.ContainerDefinitions[0].Secrets.pop()) }),
       notHotswappable("backend: template changed (Resources.TaskDefinition.Properties.ContainerDefinitions.0.Secrets)"),
     ],
+    [
+      "two variables added",
+      () => judge("backend", { template: template("backend", (t) => appEnvironment(t).push({ Name: "A", Value: "1" }, { Name: "B", Value: "2" })) }),
+      notHotswappable("backend: TaskDefinition container 0 Environment: variable A added, variable B added"),
+    ],
+    [
+      "two variables that become intrinsics",
+      () =>
+        judge("backend", {
+          template: template("backend", (t) => {
+            variable(t, "LOG_LEVEL").Value = { Ref: "ClusterName" };
+            variable(t, "ENVIRONMENT").Value = { Ref: "ClusterName" };
+          }),
+        }),
+      notHotswappable("backend: TaskDefinition container 0 Environment: variable LOG_LEVEL is not a plain value, variable ENVIRONMENT is not a plain value"),
+    ],
+    [
+      "an intrinsic variable that becomes a literal",
+      () => judge("backend", { template: template("backend", (t) => (variable(t, "S3_BUCKET_NAME").Value = "my-bucket")) }),
+      notHotswappable("backend: TaskDefinition container 0 Environment: variable S3_BUCKET_NAME is not a plain value"),
+    ],
+    [
+      "the whole Environment made an intrinsic",
+      () => judge("backend", { template: template("backend", (t) => (t.Resources.TaskDefinition.Properties.ContainerDefinitions[0].Environment = { "Fn::If": ["C", [], []] })) }),
+      notHotswappable("backend: template changed (Resources.TaskDefinition.Properties.ContainerDefinitions.0.Environment)"),
+    ],
+    [
+      "a variable of another container than the app's (a revision changes only the app's)",
+      () => {
+        const sidecar = (value: string) => (t: any) => t.Resources.TaskDefinition.Properties.ContainerDefinitions.push({ Name: "sidecar", Environment: [{ Name: "MODE", Value: value }] });
+        return judge("backend", { template: template("backend", sidecar("b")) }, { template: template("backend", sidecar("a")) });
+      },
+      notHotswappable("backend: template changed (Resources.TaskDefinition.Properties.ContainerDefinitions.1.Environment.0.Value)"),
+    ],
+    [
+      "a container variable of a resource that is not a task definition",
+      () => {
+        const other = (value: string) => (t: any) => (t.Resources.Other = { Type: "AWS::Batch::JobDefinition", Properties: { ContainerDefinitions: [{ Name: "mcp-server", Environment: [{ Name: "MODE", Value: value }] }] } });
+        return judge("backend", { template: template("backend", other("b")) }, { template: template("backend", other("a")) });
+      },
+      notHotswappable("backend: template changed (Resources.Other.Properties.ContainerDefinitions.0.Environment.0.Value)"),
+    ],
+    [
+      "a task definition variable on a stack that is not the backend",
+      () => judge("storage", { template: template("backend", (t) => (variable(t, "LOG_LEVEL").Value = "INFO")) }, { template: template("backend") }),
+      notHotswappable("storage: template changed (Resources.TaskDefinition.Properties.ContainerDefinitions.0.Environment.2.Value)"),
+    ],
+    ["a parameter removed", () => judge("backend", { parameters: { ImageUri: IMAGE_A, ClusterName: "c" } }), notHotswappable("backend: parameter SecretsArn removed")],
     ["a stack tag", () => judge("backend", { tags: { ...stackTags(dev), Team: "x" } }), notHotswappable("backend: tag Team added")],
     ["termination protection", () => judge("backend", { terminationProtection: true }), notHotswappable("backend: termination protection changed")],
     ["a stack not yet deployed", () => judge("backend", {}, "none"), notHotswappable("backend: not deployed yet (a first deploy goes through CloudFormation)")],
@@ -122,7 +170,7 @@ describe("which differences a hotswap may skip CloudFormation for", () => {
     ["a deployed template that is not JSON", () => judge("backend", {}, { template: undefined }), notHotswappable("backend: deployed template could not be read as JSON")],
   ];
   it.each(cases)("%s", (_name, verdict, expected) => {
-    expect(verdict()).toEqual(expected);
+    expect(verdict()).toStrictEqual(expected);
   });
 
   it("an image change together with any other difference lists only what blocks it", () => {

@@ -8,6 +8,7 @@
  */
 import type { StackId } from "../../env/model.js";
 import { canonicalJson } from "../../canonical-json.js";
+import { CONTAINER_NAME } from "../../templates/backend/shared.js";
 import { isUpdatable } from "../stack-status.js";
 import { differingPaths, pathText } from "./json-differences.js";
 
@@ -96,12 +97,16 @@ interface VariablePath {
   readonly container: number;
 }
 
-/** `Resources.<TaskDefinition>.Properties.ContainerDefinitions.<i>.Environment…` of a task definition, or undefined. */
+/**
+ * `Resources.<TaskDefinition>.Properties.ContainerDefinitions.<i>.Environment…` of the app container (the one a
+ * hotswap's revision changes: revision.ts), or undefined for any other path.
+ */
 function environmentVariablePath(desired: unknown, path: readonly string[]): VariablePath | undefined {
-  const [resources, resource, properties, definitions, container, environment] = path;
-  if (resources !== "Resources" || properties !== "Properties" || definitions !== "ContainerDefinitions" || environment !== "Environment") return undefined;
-  const found = isRecord(desired) && isRecord(desired.Resources) ? desired.Resources[resource!] : undefined;
-  return isRecord(found) && found.Type === TASK_DEFINITION_TYPE ? { resource: resource!, container: Number(container) } : undefined;
+  const [resources, resource = "", properties, definitions, container, environment] = path;
+  if ([resources, properties, definitions, environment].join(".") !== "Resources.Properties.ContainerDefinitions.Environment") return undefined;
+  const at = { resource, container: Number(container) };
+  const found = containerAt(desired, at);
+  return found?.taskDefinition && found.container.Name === CONTAINER_NAME ? at : undefined;
 }
 
 /**
@@ -125,12 +130,15 @@ function judgeContainer(deployed: unknown, desired: unknown, at: VariablePath): 
 }
 
 function containerEnvironment(template: unknown, at: VariablePath): Map<string, unknown> | undefined {
-  const resources = isRecord(template) && isRecord(template.Resources) ? template.Resources : undefined;
-  const resource = resources?.[at.resource];
-  const properties = isRecord(resource) && isRecord(resource.Properties) ? resource.Properties : undefined;
-  const containers = properties && Array.isArray(properties.ContainerDefinitions) ? properties.ContainerDefinitions : undefined;
-  const container = containers?.[at.container];
-  const list = isRecord(container) ? container.Environment : undefined;
+  const list = containerAt(template, at)?.container.Environment;
   if (!Array.isArray(list) || !list.every((v) => isRecord(v) && typeof v.Name === "string")) return undefined;
   return new Map(list.map((v) => [(v as { Name: string }).Name, (v as { Value?: unknown }).Value]));
+}
+
+/** The container at `at` in a template, and whether its resource is a task definition. */
+function containerAt(template: unknown, at: VariablePath): { container: Record<string, unknown>; taskDefinition: boolean } | undefined {
+  const resource = isRecord(template) && isRecord(template.Resources) ? template.Resources[at.resource] : undefined;
+  if (!isRecord(resource) || !isRecord(resource.Properties) || !Array.isArray(resource.Properties.ContainerDefinitions)) return undefined;
+  const container: unknown = resource.Properties.ContainerDefinitions[at.container];
+  return isRecord(container) ? { container, taskDefinition: resource.Type === TASK_DEFINITION_TYPE } : undefined;
 }
