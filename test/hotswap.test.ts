@@ -63,6 +63,9 @@ describe("deploy --hotswap", () => {
     const digest = digestOf(h, "v2").slice(0, "sha256:".length + 12);
     expect(cli.lastOutput()).toMatch(new RegExp(`^  backend\\s+hotswapped  image v2 \\(${digest}\\)  \\S+$`, "m"));
     expect(cli.lastOutput()).toMatch(/^  network\s+no changes/m);
+    // Followed for real: the rollout's counts as ECS reported them, in progress, then COMPLETED.
+    expect(cli.lastOutput()).toMatch(/ backend +service 0\/1 running, 1 pending, rollout IN_PROGRESS, /);
+    expect(cli.lastOutput()).toMatch(/ backend +service 1\/1 running, rollout COMPLETED, \S+$/m);
   });
 
   it("twice in a row: the second builds on the first's revision", async () => {

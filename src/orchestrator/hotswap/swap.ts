@@ -50,6 +50,7 @@ export async function rollServiceTo(ctx: SwapContext, target: ServiceTarget, tas
   // Moving the service replaces its tasks: the last point at which a Ctrl-C leaves it as it was.
   ctx.signal?.throwIfAborted();
   const deployment = await ctx.ecs.updateService(target.cluster, target.service, taskDefinitionArn);
+  ctx.emit({ type: "node-progress", node: ctx.node, at: ctx.clock.now(), status: "HOTSWAP_IN_PROGRESS", current: `rolling out ${revisionName(taskDefinitionArn)}` });
   const outcome = await ctx.follow({
     ecs: ctx.ecs,
     elb: ctx.elb,
@@ -60,8 +61,10 @@ export async function rollServiceTo(ctx: SwapContext, target: ServiceTarget, tas
     clock: ctx.clock,
     signal: ctx.signal,
     logsCommand: ctx.logsCommand,
+    // The same rollout event the live view and the CI lines show while CloudFormation updates the service.
     onProgress: (s) => {
-      ctx.emit({ type: "node-progress", node: ctx.node, at: ctx.clock.now(), status: `rollout ${s.rolloutState}`, current: `service ${s.running}/${s.desired} running, ${s.pending} pending, ${elapsed(s.elapsedMs)}` });
+      const at = ctx.clock.now();
+      ctx.emit({ type: "node-service", node: ctx.node, at, running: s.running, desired: s.desired, pending: s.pending, rolloutState: s.rolloutState, rolloutSince: at - s.elapsedMs });
       for (const text of s.newEvents) say(ctx, `service event: ${text}`);
     },
   });
