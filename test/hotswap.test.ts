@@ -2,7 +2,7 @@
  * `deploy <env> --hotswap` through the CLI against the fake cloud, whose ECS keeps the services and task
  * definitions CloudFormation made and rolls deployments out over its virtual clock.
  */
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, type ECSClient } from "@aws-sdk/client-ecs";
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand, type ECSClient } from "@aws-sdk/client-ecs";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { cliHarness, writeConfig, type Cli } from "./support/cli-harness.js";
 import { deployHarness, FAST_RETRY, type Harness } from "./support/deploy-harness.js";
@@ -126,6 +126,30 @@ describe("deploy --hotswap", () => {
     expect(await cli.run(["deploy", "dev"])).toBe(0);
     expect(cli.lastOutput()).toMatch(/^dev: no changes in/m);
     expect(h.cloud.callsOf("UpdateService").length).toBe(updates);
+  });
+
+  it("in prod (retains data) a service moved outside CloudFormation is reported, not moved back unreviewed", async () => {
+    h = deployHarness();
+    h.cloud.putImage("alert-engine-prod", "latest");
+    cli = cliHarness(h, writeConfig(h.cloud.account));
+    expect(await cli.run(["deploy", "prod", "--yes"])).toBe(0);
+    // Someone on call moved the service to another revision by hand (e.g. an incident rollback).
+    const ecs = h.clients.ecs as ECSClient;
+    const cluster = "alert-engine-cluster-prod";
+    const name = "alert-engine-backend-prod";
+    const current = (await ecs.send(new DescribeServicesCommand({ cluster, services: [name] }))).services![0]!.taskDefinition!;
+    const definition = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: current }))).taskDefinition!;
+    const byHand = (
+      await ecs.send(new RegisterTaskDefinitionCommand({ family: definition.family!, containerDefinitions: definition.containerDefinitions!, cpu: definition.cpu, memory: definition.memory, networkMode: definition.networkMode, requiresCompatibilities: definition.requiresCompatibilities, executionRoleArn: definition.executionRoleArn, taskRoleArn: definition.taskRoleArn }))
+    ).taskDefinition!.taskDefinitionArn!;
+    await ecs.send(new UpdateServiceCommand({ cluster, service: name, taskDefinition: byHand }));
+    const updates = h.cloud.callsOf("UpdateService").length;
+
+    expect(await cli.run(["deploy", "prod", "--yes"])).toBe(0);
+    expect(h.cloud.callsOf("UpdateService").length).toBe(updates);
+    expect((await ecs.send(new DescribeServicesCommand({ cluster, services: [name] }))).services![0]!.taskDefinition).toBe(byHand);
+    expect(cli.lastOutput()).toMatch(/service runs alert-engine-backend-prod:\d+, not the stack's alert-engine-backend-prod:\d+ \(changed outside CloudFormation\): not moved back in prod, which retains data/);
+    expect(cli.lastOutput()).toMatch(/changeset prod --drift/);
   });
 
   it("--hotswap-fallback hotswaps the backend and deploys the rest through change sets", async () => {

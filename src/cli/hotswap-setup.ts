@@ -102,6 +102,6 @@ export function hotswapWiring(session: Session, options: DeployOptions, emit: Ev
           return result;
         }
       : undefined,
-    heal: { env: session.env, swap, hotswapped },
+    heal: { env: session.env, swap, hotswapped, moveBack: !retainsData(session.env, []), command: (words) => commandLine(words, options) },
   };
 }
