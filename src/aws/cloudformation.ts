@@ -68,6 +68,12 @@ export interface ChangeSetRequest {
   readonly description?: string;
   /** REVERT_DRIFT: a drift-aware change set that also puts resources changed outside CloudFormation back. */
   readonly deploymentMode?: "REVERT_DRIFT";
+  /**
+   * Express mode (DeploymentConfig Mode EXPRESS): CloudFormation completes the operation once each resource's
+   * configuration is applied, without waiting for it to be ready. Rollback is disabled, as express does by default,
+   * and said so explicitly rather than left to that default.
+   */
+  readonly express?: boolean;
 }
 
 const pairs = <T extends object>(list: T[] | undefined, key: keyof T, value: keyof T): Record<string, string> =>
@@ -149,6 +155,7 @@ export class CloudFormationApi extends RetryingApi<CloudFormationClient> {
       Description: request.description,
       ClientToken: clientToken,
       ...(request.deploymentMode ? { DeploymentMode: request.deploymentMode } : {}),
+      ...(request.express ? { DeploymentConfig: { Mode: "EXPRESS", DisableRollback: true } } : {}),
     }));
     return { changeSetId: result.Id ?? request.changeSetName, stackId: result.StackId ?? request.stackName };
   }

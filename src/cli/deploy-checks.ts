@@ -44,6 +44,8 @@ export interface ProtectionCheck {
   /** CloudFormation for the engine: its first read of each stack reuses the check's (no extra round trips). */
   readonly cfn: CloudFormationApi;
   readonly lowerings: ReadonlyMap<NodeId, readonly ProtectionLowering[]>;
+  /** The environment retains data (protection-guard's judgment, from its defaults and the deployed stacks). */
+  readonly retainsData: boolean;
 }
 
 /**
@@ -54,8 +56,10 @@ export async function checkProtection(session: Session, nodes: readonly NodeId[]
   const stacks = nodes.filter((n): n is StackId => n !== "certificate");
   const snapshots = await readDeployedStacks(session.cfn, session.env, stacks, session.clock);
   const found = plannedLowerings(session.env, snapshots);
-  if (found.length > 0 && retainsData(session.env, snapshots) && !allowLowering) throw new UserInputError(loweringRefusal(session.env, found));
+  const retains = retainsData(session.env, snapshots);
+  if (found.length > 0 && retains && !allowLowering) throw new UserInputError(loweringRefusal(session.env, found));
   return {
+    retainsData: retains,
     cfn: reusingFirstReads(session.cfn, snapshots, session.clock),
     lowerings: new Map(found.map((s) => [s.node, s.lowerings])),
   };

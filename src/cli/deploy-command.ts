@@ -28,6 +28,8 @@ export interface DeployOptions extends SessionOptions {
   hotswapFallback?: boolean;
   /** How long a hotswap waits for the ECS rollout to complete, in ms. */
   rolloutTimeout: number;
+  /** CloudFormation's express mode (not where data is retained); done only once the service is ready. */
+  express?: boolean;
 }
 
 export { NODE_IDS } from "./stack-selection.js";
@@ -44,7 +46,8 @@ export function registerDeploy(program: Command, overrides?: SessionOverrides): 
       .option("--revert-drift", "use drift-aware change sets: also put resources changed outside CloudFormation back to the template (shown for approval like any change); not with --changeset")
       .option("--hotswap", "when only the backend's image and plain container variables differ, skip CloudFormation: register a new task definition revision and follow the ECS rollout to its end (not in prod; anything else that differs is refused before any change)")
       .option("--hotswap-fallback", "like --hotswap, but deploy what cannot be hotswapped through change sets")
-      .option("--rollout-timeout <duration>", "how long --hotswap waits for the ECS rollout to complete (e.g. 90s, 10m)", durationMs, 10 * 60_000)
+      .option("--rollout-timeout <duration>", "how long --hotswap or --express waits for the ECS rollout to complete (e.g. 90s, 10m)", durationMs, 10 * 60_000)
+      .option("--express", "CloudFormation's express mode: stacks complete once configured, rollback disabled (a re-run retries what failed); the deploy still ends only when the service's rollout completed. Not where data is retained (prod), not with --changeset")
       .option("--continue-rollback", "run ContinueUpdateRollback on stacks in UPDATE_ROLLBACK_FAILED before deploying")
       .option("--image-tag <tag>", "image tag to deploy (default: the environment's imageTag, or the git short sha with --build)")
       .option("--build <dir>", "docker build and push DIR to the environment's ECR repository first")

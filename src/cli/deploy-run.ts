@@ -22,6 +22,7 @@ import { NODE_IDS, type DeployOptions } from "./deploy-command.js";
 import { EXIT } from "./command.js";
 import { commandLine } from "./invocation.js";
 import { checkProtection, requireWayToApprove } from "./deploy-checks.js";
+import { expressNotice, refuseExpressCombination, refuseExpressWhereDataIsRetained } from "./express-checks.js";
 import { checkOutputPaths, writeAtEnd, type WriteOutcome } from "./output-paths.js";
 import { openSession, type Progress, type Session, type SessionOverrides } from "./session.js";
 import { selectNodes } from "./stack-selection.js";
@@ -39,6 +40,7 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
       throw new UserInputError("--revert-drift and --changeset cannot be combined: --changeset executes the ordinary change sets a review made, --revert-drift makes new drift-aware ones. Run deploy with --revert-drift alone (its changes are shown for approval), or without it.");
     }
     refuseHotswapUpFront(session, options);
+    refuseExpressCombination(env.name, options);
     const approval = options.requireApproval ?? (env.base === "prod" ? "broadening" : "never");
     // Building pushes an image: a deploy that cannot be approved is refused before that.
     if (options.build) requireWayToApprove(session, options, approval);
@@ -59,6 +61,7 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
       : undefined;
     const protection = refusedBeforeBuild ?? (await refuseUnsafeDeploy(session, options, approval, nodes, verifyReview));
     if (isHotswap(options)) await checkHotswap(session, options, stacksIn(nodes), checked.context);
+    if (options.express) session.log(expressNotice());
     const graph = subgraph(buildGraph(STACKS), nodes);
     // Prod too gets the live view: a question pauses it (approver), it is not a reason to fall back to lines.
     const progress = session.progress(graph.nodes.map((n) => n.id), { lines: options.progress });
@@ -84,6 +87,7 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
       approve: approver(session, options, progress),
       continueRollback: options.continueRollback,
       revertDrift: options.revertDrift,
+      express: options.express,
       stageTemplate: options.templateBucket
         ? (name, body) => s3.uploadTemplate(options.templateBucket!, `${env.project}/${env.name}/${name}.json`, body)
         : undefined,
@@ -165,6 +169,7 @@ async function refuseUnsafeDeploy(session: Session, options: DeployOptions, appr
   await verifyReview?.();
   // Lowered protection first: its refusal lists what the config would lower, worth knowing before --yes.
   const protection = await checkProtection(session, nodes, Boolean(options.allowProtectionLowering));
+  refuseExpressWhereDataIsRetained(session.env.name, options, protection.retainsData);
   requireWayToApprove(session, options, approval, protection.lowerings);
   return protection;
 }

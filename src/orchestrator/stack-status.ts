@@ -14,6 +14,14 @@ export const needsManualRecovery = (s: StackStatus) => ["ROLLBACK_FAILED", "UPDA
 export const isUpdatable = (s: StackStatus) =>
   ["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE", "IMPORT_ROLLBACK_COMPLETE"].includes(s);
 
+/**
+ * What an operation with rollback disabled (an express deploy) leaves when it fails: what succeeded is kept and
+ * the failed resources stay failed "until the next update operation is performed" (CloudFormation User Guide,
+ * "Choose how to handle failures when provisioning resources"). An update change set retries them; the stack
+ * is never deleted for it, and never counted as deployed just because its template matches.
+ */
+export const isFailedWithoutRollback = (s: StackStatus) => s === "CREATE_FAILED" || s === "UPDATE_FAILED";
+
 /** A stack created by a change set that was never executed: it holds no resources and is reused. */
 export const isEmptyReview = (s: StackStatus) => s === "REVIEW_IN_PROGRESS";
 

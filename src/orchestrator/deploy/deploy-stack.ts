@@ -11,7 +11,7 @@ import { approvalContent, type ApprovalContent } from "../review/approval-conten
 import type { NodeId } from "../graph.js";
 import type { ProtectionLowering } from "../protection.js";
 import type { NodeResult } from "../results.js";
-import { isEmptyReview, isSuccessfulStatus, isUpdatable } from "../stack-status.js";
+import { isEmptyReview, isFailedWithoutRollback, isSuccessfulStatus, isUpdatable } from "../stack-status.js";
 import { settleStack } from "./stack-recovery.js";
 import { rootCause, watchOperation, type WatchContext, type WatchOutcome } from "../watch.js";
 import { waitForChangeSet } from "./change-set-wait.js";
@@ -51,6 +51,8 @@ export interface StackDeployContext extends WatchContext {
   readonly continueRollback: boolean;
   /** Drift-aware change sets (REVERT_DRIFT): a stack whose template is unchanged may still have drift to undo. */
   readonly revertDrift?: boolean;
+  /** `--express`: change sets in CloudFormation's express mode (rollback disabled). */
+  readonly express?: boolean;
   /** Uploads an oversized template and returns its URL; absent, such templates are refused. */
   readonly stageTemplate?: (stackName: string, body: string) => Promise<string>;
   /** Change sets this run created and has not executed: deleted if the run is interrupted. */
@@ -171,6 +173,10 @@ async function newChangeSet(run: Run, deployed: DeployedStack | undefined): Prom
   }
   const validation = isNoChangeReason(changeSet.reason) ? undefined : await failedValidation(ctx, desired.name, changeSetId);
   await discard(ctx, desired.name, changeSetId);
+  if (isNoChangeReason(changeSet.reason) && deployed && isFailedWithoutRollback(deployed.status)) {
+    const message = `${desired.name} is ${deployed.status} and CloudFormation finds nothing to retry in it: roll it back to its last stable state with 'aws cloudformation rollback-stack --stack-name ${desired.name}', then deploy again`;
+    return { done: { kind: "needs-recovery", status: deployed.status, message, recovery: message } };
+  }
   if (isNoChangeReason(changeSet.reason) && deployed) {
     if (!(await protectionOnlyApproved(run))) return { done: notApproved(run) };
     await ensureProtection(ctx, deployed, desired, run.say);
@@ -200,6 +206,7 @@ async function makeOwnChangeSet(run: Run, type: "CREATE" | "UPDATE", template: {
       description: DEPLOY_CHANGE_SET,
       // Drift exists only on a stack that exists: a first create has nothing to revert.
       deploymentMode: ctx.revertDrift && type === "UPDATE" ? "REVERT_DRIFT" : undefined,
+      express: ctx.express,
     })
     .catch((error: unknown) => {
       // Runs are named by the millisecond they start: one started in the same instant has this name already.

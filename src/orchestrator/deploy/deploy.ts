@@ -34,6 +34,8 @@ export interface DeployRequest extends WatchContext {
   readonly continueRollback?: boolean;
   /** `--revert-drift`: drift-aware change sets that also undo changes made outside CloudFormation. */
   readonly revertDrift?: boolean;
+  /** `--express`: CloudFormation's express mode; stacks complete once configured and rollback is disabled. */
+  readonly express?: boolean;
   readonly stageTemplate?: (stackName: string, body: string) => Promise<string>;
   /** `--changeset NAME`: execute reviewed change sets instead of creating new ones. */
   readonly reviewed?: ReviewedChangeSets;
@@ -78,6 +80,7 @@ export async function deploy(request: DeployRequest): Promise<DeployReport> {
     approve: request.approve,
     continueRollback: request.continueRollback ?? false,
     revertDrift: request.revertDrift,
+    express: request.express,
     stageTemplate: request.stageTemplate,
     pendingChangeSets,
     reviewed: request.reviewed,

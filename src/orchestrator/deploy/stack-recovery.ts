@@ -5,7 +5,7 @@
 import type { DeployedStack } from "../../aws/cloudformation.js";
 import type { DesiredStack, StackDeployContext } from "./deploy-stack.js";
 import type { NodeResult } from "../results.js";
-import { isEmptyReview, isFailedFirstCreate, isInProgress, needsManualRecovery } from "../stack-status.js";
+import { isEmptyReview, isFailedFirstCreate, isFailedWithoutRollback, isInProgress, needsManualRecovery } from "../stack-status.js";
 import { watchOperation, type WatchOutcome } from "../watch.js";
 
 /**
@@ -34,6 +34,9 @@ export async function settleStack(
       return { kind: "failed", status: outcome.stack?.status, message: `the continued rollback is still ${outcome.stack?.status} after ${Math.round(ctx.poll.operationTimeoutMs / 60_000)} min; run the deploy again once it ends`, durationMs: 0 };
     }
     current = outcome.stack;
+  }
+  if (current && isFailedWithoutRollback(current.status)) {
+    say(`${current.status} without rollback (an express deploy failed here): updating it again retries what failed and keeps what succeeded`);
   }
   if (current && isEmptyReview(current.status)) say("REVIEW_IN_PROGRESS: the stack holds only change sets that were never executed (an interrupted run, or a review); creating a new one");
   if (current && needsManualRecovery(current.status)) {

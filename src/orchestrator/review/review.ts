@@ -21,7 +21,7 @@ import { reviewContent, type ReviewContent } from "./review-content.js";
 import { parseTemplate } from "../teardown/teardown-plan.js";
 import { deployedProtection, protectionLowerings, type ProtectionLowering } from "../protection.js";
 import { retainsData } from "../protection-guard.js";
-import { isEmptyReview, isFailedFirstCreate, isInProgress, isUpdatable, needsManualRecovery } from "../stack-status.js";
+import { isEmptyReview, isFailedFirstCreate, isFailedWithoutRollback, isInProgress, isUpdatable, needsManualRecovery } from "../stack-status.js";
 import { waitForChangeSet } from "../deploy/change-set-wait.js";
 import { environmentFingerprint, REVIEW_MARKER, reviewDescription } from "./review-record.js";
 import { isUnexecutedDeploy } from "../deploy/live-runs.js";
@@ -224,7 +224,7 @@ function resourceCount(template: Template): { resources: number; resourceTypes: 
 function stateRefusal(current: DeployedStack): string | undefined {
   if (isInProgress(current.status)) return `${current.status}: another operation is running; review again once it has finished`;
   if (needsManualRecovery(current.status)) return `${current.status}: ${recoveryStep(current.name, current.status)}`;
-  if (!isUpdatable(current.status)) return `${current.status}: CloudFormation accepts no change set in this state`;
+  if (!isUpdatable(current.status) && !isFailedWithoutRollback(current.status)) return `${current.status}: CloudFormation accepts no change set in this state`;
   return undefined;
 }
 

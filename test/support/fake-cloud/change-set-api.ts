@@ -22,6 +22,7 @@ import {
 import { NO_CHANGES_REASON, type DesiredStack, type PlannedChange } from "./change-sets.js";
 import { describeEvents, validateChangeSet } from "./early-validation.js";
 import { revertDriftPlan } from "./drift.js";
+import { deploymentConfigOf, describedConfig } from "./express.js";
 import { validationError, type FakeCloudFormation } from "./cloudformation.js";
 import { awsError } from "./errors.js";
 import { requiredCapability } from "./resource-types.js";
@@ -84,6 +85,7 @@ export function changeSetHandlers(cfn: FakeCloudFormation, world: World, readObj
         throw awsError(AlreadyExistsException, "AlreadyExistsException", `ChangeSet [${name}] already exists`);
       }
 
+      const deploymentConfig = deploymentConfigOf(input);
       const templateBody = templateBodyOf(input, readObject, existing);
       const template = parsed(templateBody);
       const capabilities = (input.Capabilities ?? []) as string[];
@@ -123,9 +125,10 @@ export function changeSetHandlers(cfn: FakeCloudFormation, world: World, readObj
         executionStatus: "UNAVAILABLE",
         desired,
         plan: changes,
-        disableRollback: input.OnStackFailure === "DO_NOTHING",
+        disableRollback: deploymentConfig?.disableRollback ?? input.OnStackFailure === "DO_NOTHING",
         validation,
         deploymentMode: input.DeploymentMode,
+        deploymentConfig,
       };
       stack.changeSets.set(name, cs);
       return { Id: cs.id, StackId: stack.id };
@@ -154,6 +157,7 @@ export function changeSetHandlers(cfn: FakeCloudFormation, world: World, readObj
         Changes: structuredClone(items),
         IncludeNestedStacks: false,
         OnStackFailure: cs.disableRollback ? "DO_NOTHING" : "ROLLBACK",
+        ...(cs.deploymentConfig ? { DeploymentConfig: describedConfig(cs.deploymentConfig) } : {}),
         ...(next ? { NextToken: next } : {}),
       };
     },
@@ -214,9 +218,11 @@ export function changeSetHandlers(cfn: FakeCloudFormation, world: World, readObj
       stack.lastChangeSetId = cs.id;
       // A drift-aware change set puts drifted resources back to the template.
       if (cs.deploymentMode === "REVERT_DRIFT") cfn.drift.delete(stack.id);
+      stack.deploymentConfig = cs.deploymentConfig;
       const options = {
         token: input.ClientRequestToken,
         disableRollback: input.DisableRollback ?? cs.disableRollback,
+        express: cs.deploymentConfig?.mode === "EXPRESS",
         onFinish: (ok: boolean) => {
           cs.executionStatus = ok ? "EXECUTE_COMPLETE" : "EXECUTE_FAILED";
         },

@@ -11,6 +11,7 @@ import { attributeOf, physicalIdFor, type ResourceIdentity } from "./resource-ty
 import { advanceOperation, EMPTY_TEMPLATE, type ChangeSetRecord, type OutputRecord, type ResourceRecord, type StackRecord } from "./stack-state.js";
 import { snapshot, StackOperations, type OperationHost } from "./stack-operations.js";
 import type { Stabilization } from "./stack-steps.js";
+import { resumeBase } from "./express.js";
 import { Evaluator, type EvaluationScope } from "./evaluator.js";
 import type { TemplateResource } from "./template.js";
 import type { World } from "./world.js";
@@ -123,12 +124,15 @@ export class FakeCloudFormation implements OperationHost {
 
   planFor(stack: StackRecord, desired: DesiredStack, fromScratch: boolean): { changes: PlannedChange[]; hasChanges: boolean } {
     const current = snapshot(stack);
+    const physicalIds = new Map([...stack.resources].map(([id, r]) => [id, r.physicalId]));
+    // A stack left CREATE_FAILED / UPDATE_FAILED (rollback disabled) is planned from what was really applied.
+    const resumed = fromScratch ? undefined : resumeBase(stack, current);
     const before = fromScratch
       ? undefined
-      : {
+      : (resumed && { ...resumed, physicalIds }) ?? {
           desired: current,
           active: [...stack.resources.keys()].filter((id) => id in current.template.Resources),
-          physicalIds: new Map([...stack.resources].map(([id, r]) => [id, r.physicalId])),
+          physicalIds,
         };
     return planChanges(before, { desired, active: this.activeResources(stack, desired) });
   }
@@ -143,8 +147,8 @@ export class FakeCloudFormation implements OperationHost {
     return this.world.ids.uuid("event");
   }
 
-  resourceMs(type: string): number {
-    return this.world.timing.resourceMs(type);
+  resourceMs(type: string, express = false): number {
+    return express ? this.world.timing.configuredMs(type) : this.world.timing.resourceMs(type);
   }
 
   takeFailure(stackName: string, logicalId: string, operation: "create" | "update" | "delete"): string | undefined {

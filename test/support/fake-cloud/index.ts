@@ -30,6 +30,7 @@ import { abortError, awsError, connectionError, networkError, throttlingError, U
 import { Ids } from "./ids.js";
 import { FakeLogs } from "./logs.js";
 import { defaultResourceMs } from "./resource-types.js";
+import { defaultConfiguredMs } from "./express.js";
 import { resourceHooks } from "./resource-hooks.js";
 import { FakeRoute53 } from "./route53.js";
 import { FakeS3 } from "./s3.js";
@@ -47,6 +48,7 @@ export { DEFAULT_ECS_TIMING } from "./ecs-state.js";
 export type { TargetHealthSeed } from "./elb.js";
 export type { EcsServiceView, ServiceSeed } from "./ecs-seeding.js";
 export { defaultResourceMs, realisticResourceMs } from "./resource-types.js";
+export { realisticConfiguredMs } from "./express.js";
 export { validationRecord } from "./acm.js";
 export { TEMPLATE_BODY_LIMIT } from "./cloudformation-api.js";
 export { DELETE_OBJECTS_LIMIT } from "./s3.js";
@@ -61,7 +63,7 @@ export interface FakeCloudOptions {
   /** Virtual time at start (epoch ms or Date). Default 2025-01-01T00:00:00Z. */
   startTime?: number | Date;
   /** Virtual latencies; the defaults make API calls instant and resources take a second or so. */
-  latency?: { apiMs?: number; resourceMs?: (type: string) => number };
+  latency?: { apiMs?: number; resourceMs?: (type: string) => number; configuredMs?: (type: string) => number };
   changeSetMs?: number;
   certificateRecordMs?: number;
   certificateValidationMs?: number;
@@ -142,6 +144,7 @@ export class FakeCloud extends SeedingApi {
     const timing: Timing = {
       apiMs: options.latency?.apiMs ?? 0,
       resourceMs: options.latency?.resourceMs ?? defaultResourceMs,
+      configuredMs: options.latency?.configuredMs ?? defaultConfiguredMs,
       changeSetMs: options.changeSetMs ?? 3_000,
       certificateRecordMs: options.certificateRecordMs ?? 5_000,
       certificateValidationMs: options.certificateValidationMs ?? 60_000,

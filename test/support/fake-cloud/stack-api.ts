@@ -1,4 +1,5 @@
 /** The stack commands: describe, events, template, resources, delete, protection, rollback, validation. */
+import { describedConfig } from "./express.js";
 import {
   ChangeSetNotFoundException,
   type Capability,
@@ -208,7 +209,10 @@ export function describeStack(stack: StackRecord): Stack {
     RollbackConfiguration: {},
     StackStatus: stack.status,
     ...(stack.reason !== undefined ? { StackStatusReason: stack.reason } : {}),
-    DisableRollback: false,
+    // "The deployment configuration for the stack, including the deployment mode used for stack operations"
+    // (API reference, Stack): that of its latest operation.
+    DisableRollback: stack.deploymentConfig?.disableRollback ?? false,
+    ...(stack.deploymentConfig ? { DeploymentConfig: describedConfig(stack.deploymentConfig) } : {}),
     NotificationARNs: [],
     Capabilities: stack.capabilities as Capability[],
     // Like the real API, a stack without outputs has no Outputs member at all.

@@ -26,8 +26,8 @@ export class StackOperations extends StackSteps {
         record = this.startResource(stack, change.logicalId, desired.template.Resources[change.logicalId]!, "CREATE_IN_PROGRESS", at);
         this.host.resourceStarted(stack, record, "create", at);
       });
-      op.then(this.host.resourceMs(change.type), (at) => {
-        const reason = this.outcome(stack, record, "create", at);
+      op.then(this.host.resourceMs(change.type, options.express), (at) => {
+        const reason = this.outcome(stack, record, "create", at, options.express);
         if (typeof reason === "number") return reason;
         if (reason === undefined) {
           this.settleResource(stack, record, "CREATE_COMPLETE", at);
@@ -53,6 +53,7 @@ export class StackOperations extends StackSteps {
         return;
       }
       stack.outputs = outputs;
+      stack.resumeFrom = undefined;
       this.setStatus(stack, at, "CREATE_COMPLETE");
       op.finish(true);
     });
@@ -82,8 +83,8 @@ export class StackOperations extends StackSteps {
           record = this.startResource(stack, id, definition, "CREATE_IN_PROGRESS", at);
           this.host.resourceStarted(stack, record, "create", at);
         });
-        op.then(this.host.resourceMs(change.type), (at) => {
-          const reason = this.outcome(stack, record, "create", at);
+        op.then(this.host.resourceMs(change.type, options.express), (at) => {
+          const reason = this.outcome(stack, record, "create", at, options.express);
           if (typeof reason === "number") return reason;
           applied.push({ change });
           if (reason !== undefined) {
@@ -102,8 +103,8 @@ export class StackOperations extends StackSteps {
           // A replacement is a new resource, created when the step completes; an update calls the service now.
           if (!change.replace) this.host.resourceStarted(stack, { ...record, definition }, "update", at);
         });
-        op.then(this.host.resourceMs(change.type), (at) => {
-          const reason = change.replace ? this.host.takeFailure(stack.name, id, "update") : this.outcome(stack, record, "update", at);
+        op.then(this.host.resourceMs(change.type, options.express), (at) => {
+          const reason = change.replace ? this.host.takeFailure(stack.name, id, "update") : this.outcome(stack, record, "update", at, options.express);
           if (typeof reason === "number") return reason;
           applied.push({ change, before: { ...record } });
           if (reason !== undefined) {
@@ -139,6 +140,7 @@ export class StackOperations extends StackSteps {
         if (record) this.deleteSteps(stack, op, record, { rollback: false });
       }
       op.then(EVENT_GAP_MS, (end) => {
+        stack.resumeFrom = undefined;
         this.setStatus(stack, end, "UPDATE_COMPLETE");
         op.finish(true);
       });
@@ -189,6 +191,8 @@ export class StackOperations extends StackSteps {
   private rollbackCreate(stack: StackRecord, op: Operation, reason: string, options: RunOptions): void {
     if (options.disableRollback) {
       op.then(EVENT_GAP_MS, (at) => {
+        // The resources that were created got this stack's parameters: the next update retries only the rest.
+        stack.resumeFrom ??= { parameters: { ...stack.parameters } };
         this.setStatus(stack, at, "CREATE_FAILED", reason);
         op.finish(false);
       });
@@ -212,6 +216,8 @@ export class StackOperations extends StackSteps {
   private rollbackUpdate(stack: StackRecord, op: Operation, previous: DesiredStack, applied: Applied[], reason: string, options: RunOptions): void {
     if (options.disableRollback) {
       op.then(EVENT_GAP_MS, (at) => {
+        // A second failure keeps the first one's stable parameters: they are still what unreached resources have.
+        stack.resumeFrom ??= { parameters: { ...previous.parameters } };
         this.setStatus(stack, at, "UPDATE_FAILED", reason);
         op.finish(false);
       });

@@ -55,6 +55,8 @@ export interface ChangeSetRecord {
   validation?: RecordedValidation | undefined;
   /** CreateChangeSet's DeploymentMode: REVERT_DRIFT makes a drift-aware change set (drift.ts). */
   deploymentMode?: string | undefined;
+  /** CreateChangeSet's DeploymentConfig (express.ts): EXPRESS completes resources once configured. */
+  deploymentConfig?: { mode: "STANDARD" | "EXPRESS"; disableRollback: boolean } | undefined;
 }
 
 /** What an update rollback still has to do; kept when it fails so ContinueUpdateRollback can resume. */
@@ -128,6 +130,13 @@ export interface StackRecord {
   lastChangeSetId?: string | undefined;
   operation?: Operation | undefined;
   pendingRollback?: PendingRollback | undefined;
+  /** The deployment configuration of the stack's latest operation, as DescribeStacks reports it (express.ts). */
+  deploymentConfig?: { mode: "STANDARD" | "EXPRESS"; disableRollback: boolean } | undefined;
+  /**
+   * Set when an operation failed with rollback disabled (CREATE_FAILED / UPDATE_FAILED): the parameters of the
+   * last stable state, so the next update retries what failed or was never reached (express.ts).
+   */
+  resumeFrom?: { parameters: Record<string, string> } | undefined;
 }
 
 export function advanceOperation(stack: StackRecord, now: number): void {
@@ -146,5 +155,10 @@ export function advanceOperation(stack: StackRecord, now: number): void {
 
 export const EMPTY_TEMPLATE: ParsedTemplate = { Parameters: {}, Conditions: {}, Mappings: {}, Resources: {}, Outputs: {} };
 
-/** Statuses from which a stack accepts an update. */
-export const UPDATABLE: readonly string[] = ["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE", "IMPORT_ROLLBACK_COMPLETE"];
+/**
+ * Statuses from which a stack accepts an update. CREATE_FAILED and UPDATE_FAILED are what an operation with
+ * rollback disabled leaves: "CloudFormation preserves the state of resources that were successfully created and
+ * leaves the failed ones in a failed state until the next update operation is performed" (CloudFormation User
+ * Guide, "Choose how to handle failures when provisioning resources").
+ */
+export const UPDATABLE: readonly string[] = ["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE", "IMPORT_ROLLBACK_COMPLETE", "CREATE_FAILED", "UPDATE_FAILED"];

@@ -18,7 +18,8 @@ export type Stabilization = { state: "stable" } | { state: "waiting" } | { state
 
 /** What operations need from the rest of the fake cloud. */
 export interface OperationHost {
-  resourceMs(type: string): number;
+  /** How long the resource takes; in express mode only until its configuration is applied (express.ts). */
+  resourceMs(type: string, express?: boolean): number;
   takeFailure(stackName: string, logicalId: string, operation: "create" | "update" | "delete"): string | undefined;
   takeRollbackFailure(stackName: string): boolean;
   physicalIdFor(stack: StackRecord, logicalId: string, definition: TemplateResource, generation: number): string;
@@ -43,6 +44,8 @@ export interface OperationHost {
 export interface RunOptions {
   token?: string | undefined;
   disableRollback?: boolean | undefined;
+  /** DeploymentConfig Mode EXPRESS: resources complete once configured (express.ts). */
+  express?: boolean | undefined;
   onFinish?: (succeeded: boolean) => void;
 }
 
@@ -64,11 +67,14 @@ export class StackSteps {
 
   /**
    * What a resource's create or update came to at `at`: a failure's reason; a number when CloudFormation still waits
-   * for it to stabilise (check again that much later); undefined when it is done.
+   * for it to stabilise (check again that much later); undefined when it is done. In express mode CloudFormation
+   * "considers a resource operation complete as soon as the API call to create, update, or delete the resource
+   * succeeds" (User Guide, express mode): it neither waits for the service to stabilise nor sees it fail to.
    */
-  protected outcome(stack: StackRecord, record: ResourceRecord, operation: "create" | "update", at: number): string | number | undefined {
+  protected outcome(stack: StackRecord, record: ResourceRecord, operation: "create" | "update", at: number, express = false): string | number | undefined {
     const injected = this.host.takeFailure(stack.name, record.logicalId, operation);
     if (injected !== undefined) return injected;
+    if (express) return undefined;
     const stabilization = this.host.stabilization(stack, record, at);
     if (stabilization.state === "waiting") return STABILIZATION_POLL_MS;
     return stabilization.state === "failed" ? stabilization.reason : undefined;

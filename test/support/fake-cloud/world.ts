@@ -7,6 +7,8 @@ export interface Timing {
   apiMs: number;
   /** Virtual time one resource takes to create, update or (half of it) delete. */
   resourceMs: (type: string) => number;
+  /** In express mode (express.ts), the time until a resource's configuration is applied. */
+  configuredMs: (type: string) => number;
   /** Time CloudFormation takes to compute a change set. */
   changeSetMs: number;
   /** Time before ACM shows the DNS validation record of a new certificate. */
