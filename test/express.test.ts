@@ -110,3 +110,31 @@ describe("deploy --express (CloudFormation's express mode, outside environments 
     expect(backend.parameters["ImageUri"]).toContain("@sha256:");
   });
 });
+
+describe("the certificate, the critical path once stacks finish in seconds", () => {
+  let h: Harness;
+  afterEach(() => h.cloud.restore());
+
+  it("is noticed within 2 s of ACM issuing it, in every deploy, and the wait keeps ticking on the progress line", async () => {
+    h = deployHarness();
+    const report = await h.deploy("dev");
+    expect(report.results.get("certificate")?.kind).toBe("deployed");
+    const [certificate] = h.cloud.certificates();
+    const issuedAt = certificate!.issuedAt!;
+    const finished = h.events.find((e) => e.type === "node-finished" && e.node === "certificate")!;
+    expect(finished.at).toBeGreaterThanOrEqual(issuedAt);
+    expect(finished.at - issuedAt).toBeLessThanOrEqual(2_000);
+    // Still bounded by its own limit, and the wait is shown as one that began at the request.
+    const waits = h.events.filter((e) => e.type === "node-progress" && e.node === "certificate");
+    expect(waits.length).toBeGreaterThan(0);
+    for (const wait of waits) expect(wait.type === "node-progress" && wait.waitingSince).toBe(waits[0]!.type === "node-progress" && waits[0]!.waitingSince);
+  });
+
+  it("ACM takes a realistic while: issued a minute or more after the request, not at once", async () => {
+    h = deployHarness();
+    const started = h.cloud.clock.now();
+    await h.deploy("dev", { only: ["certificate"] });
+    const [certificate] = h.cloud.certificates();
+    expect(certificate!.issuedAt! - started).toBeGreaterThanOrEqual(60_000);
+  });
+});

@@ -129,10 +129,11 @@ export class SeedingApi {
 
   // ---- ACM ----
 
-  certificates(): { arn: string; domainName: string; status: string; region: string; tags: { Key?: string; Value?: string }[] }[] {
+  /** `issuedAt`: the virtual time ACM issued it (undefined while it is not issued). */
+  certificates(): { arn: string; domainName: string; status: string; region: string; tags: { Key?: string; Value?: string }[]; issuedAt?: number | undefined }[] {
     return this.services.acm.certificates.map((c) => {
       this.services.acm.find(c.arn);
-      return { arn: c.arn, domainName: c.domainName, status: c.status, region: c.region, tags: [...c.tags] };
+      return { arn: c.arn, domainName: c.domainName, status: c.status, region: c.region, tags: [...c.tags], issuedAt: c.issuedAt };
     });
   }
 
