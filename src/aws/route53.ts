@@ -69,6 +69,15 @@ export class Route53Api extends RetryingApi<Route53Client> {
     return { name: wanted, value: record.ResourceRecords?.[0]?.Value ?? "", ttl: record.TTL ?? CNAME_TTL };
   }
 
+  /** The alias record of this name and type (A, AAAA), as Route 53 itself holds it; undefined when absent. */
+  async findAlias(hostedZoneId: string, name: string, type: "A" | "AAAA"): Promise<{ name: string; dnsName: string } | undefined> {
+    const wanted = absolute(name);
+    const page = await this.send(new ListResourceRecordSetsCommand({ HostedZoneId: hostedZoneId, StartRecordName: wanted, StartRecordType: type, MaxItems: 1 }));
+    const record = page.ResourceRecordSets?.[0];
+    if (!record || record.Type !== type || absolute(record.Name ?? "") !== wanted || !record.AliasTarget?.DNSName) return undefined;
+    return { name: wanted, dnsName: record.AliasTarget.DNSName };
+  }
+
   /** Creates or overwrites the CNAME; running it twice changes nothing. */
   async upsertCname(hostedZoneId: string, record: CnameRecord, comment?: string): Promise<void> {
     await this.change(hostedZoneId, "UPSERT", { ...record, ttl: CNAME_TTL }, comment);

@@ -39,13 +39,15 @@ export interface Harness {
   readonly cloud: FakeCloud;
   readonly clients: AwsClients;
   readonly events: EngineEvent[];
+  /** The base domain's hosted zone (totogicore.com), as preflight finds it. */
+  readonly hostedZoneId: string;
   environment(name: string, vars?: NodeJS.ProcessEnv): Environment;
   deploy(envName: string, overrides?: Partial<DeployRequest>): Promise<DeployReport>;
 }
 
 export function deployHarness(options: FakeCloudOptions = {}): Harness {
   const cloud = createFakeCloud(options);
-  cloud.putHostedZone("totogicore.com");
+  const zone = cloud.putHostedZone("totogicore.com");
   const clients = fakeCredentialsClients();
   const configDir = deployableConfigDir(cloud.account);
   const events: EngineEvent[] = [];
@@ -56,6 +58,7 @@ export function deployHarness(options: FakeCloudOptions = {}): Harness {
     cloud,
     clients,
     events,
+    hostedZoneId: zone.id.replace("/hostedzone/", ""),
     environment,
     async deploy(envName, overrides = {}) {
       const env = overrides.env ?? environment(envName);

@@ -160,7 +160,7 @@ export class FakeCloud extends SeedingApi {
     const elb: FakeElb = new FakeElb((arn) => registeredTasks(ecs, arn));
     const ecs: FakeEcs = new FakeEcs(world, (arn) => elb.targetGroups.get(arn), options.ecs);
     const logs = new FakeLogs(world);
-    const cloudFormation = new FakeCloudFormation(world, resourceHooks(world, s3, ec2, ecr, ecs, elb, logs));
+    const cloudFormation = new FakeCloudFormation(world, resourceHooks(world, s3, ec2, ecr, ecs, elb, logs, route53));
     super({ world, cloudFormation, s3, ec2, ecr, route53, acm, ecs, elb });
     this.clock = clock;
     this.timing = timing;

@@ -10,11 +10,13 @@ import type { FakeEcs } from "./ecs.js";
 import type { FakeElb } from "./elb.js";
 import type { ResourceIdentity } from "./resource-types.js";
 import type { FakeLogs } from "./logs.js";
+import type { FakeRoute53 } from "./route53.js";
 import type { FakeS3 } from "./s3.js";
+import type { RRType } from "@aws-sdk/client-route-53";
 import type { ResourceRecord } from "./stack-state.js";
 import type { World } from "./world.js";
 
-export function resourceHooks(world: World, s3: FakeS3, ec2: FakeEc2, ecr: FakeEcr, ecs: FakeEcs, elb: FakeElb, logs: FakeLogs): ResourceHooks {
+export function resourceHooks(world: World, s3: FakeS3, ec2: FakeEc2, ecr: FakeEcr, ecs: FakeEcs, elb: FakeElb, logs: FakeLogs, route53: FakeRoute53): ResourceHooks {
   const handlerFailure = (message: string, code = "GeneralServiceException") =>
     `Resource handler returned message: "${message}" (RequestToken: ${world.ids.uuid("request-token")}, HandlerErrorCode: ${code})`;
   return {
@@ -44,6 +46,16 @@ export function resourceHooks(world: World, s3: FakeS3, ec2: FakeEc2, ecr: FakeE
         case "AWS::ElasticLoadBalancingV2::TargetGroup":
           elb.targetGroupCreated(resource.physicalId, evaluatedProperties(resource, identity));
           break;
+        case "AWS::Route53::RecordSet": {
+          const alias = identity.property("AliasTarget");
+          const target = alias ? (JSON.parse(alias) as { DNSName?: string; HostedZoneId?: string; EvaluateTargetHealth?: boolean }) : undefined;
+          route53.putStackRecord(identity.property("HostedZoneId") ?? "", {
+            Name: identity.property("Name"),
+            Type: identity.property("Type") as RRType,
+            ...(target ? { AliasTarget: { DNSName: target.DNSName, HostedZoneId: target.HostedZoneId, EvaluateTargetHealth: Boolean(target.EvaluateTargetHealth) } } : {}),
+          });
+          break;
+        }
       }
     },
     started(resource, identity, action, at) {
@@ -83,6 +95,11 @@ export function resourceHooks(world: World, s3: FakeS3, ec2: FakeEc2, ecr: FakeE
       if (resource.type === "AWS::Logs::LogGroup") logs.deleteGroup(resource.physicalId);
       if (resource.type === "AWS::ECS::Service") ecs.serviceDeleted(resource.physicalId);
       if (resource.type === "AWS::ECS::TaskDefinition") ecs.taskDefinitionDeleted(resource.physicalId);
+      if (resource.type === "AWS::Route53::RecordSet") {
+        const properties = resource.definition.Properties ?? {};
+        // The record's name is its physical id (as CloudFormation reports it); the zone is a parameter Ref.
+        route53.removeAnyStackRecord(resource.physicalId, String(properties["Type"] ?? ""));
+      }
     },
   };
 }

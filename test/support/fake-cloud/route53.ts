@@ -68,6 +68,21 @@ export class FakeRoute53 {
     return zone;
   }
 
+  /**
+   * A record set a CloudFormation stack wrote (AWS::Route53::RecordSet): in the zone, in sync once propagated.
+   * CloudFormation does not say which change wrote it, so only the record itself can be read back.
+   */
+  putStackRecord(hostedZoneId: string, set: ResourceRecordSet): void {
+    const zone = this.zones.get(bareId(hostedZoneId));
+    if (!zone) return;
+    zone.records.set(recordKey(set.Name ?? "", set.Type ?? ""), { set: { ...set, Name: fqdn(set.Name ?? "") }, insyncAt: this.world.clock.now() + this.world.timing.dnsPropagationMs });
+  }
+
+  /** The stack deleted its record set: gone from whichever zone holds it. */
+  removeAnyStackRecord(name: string, type: string): void {
+    for (const zone of this.zones.values()) zone.records.delete(recordKey(name, type));
+  }
+
   /** When a CNAME with this name and value became visible in DNS, if it exists. */
   cnameInsyncSince(name: string, value: string): number | undefined {
     for (const zone of this.zones.values()) {
