@@ -22,6 +22,8 @@ import { NODE_IDS, type DeployOptions } from "./deploy-command.js";
 import { EXIT } from "./command.js";
 import { commandLine } from "./invocation.js";
 import { checkProtection, requireWayToApprove } from "./deploy-checks.js";
+import { readinessOf } from "../orchestrator/express/readiness.js";
+import { logsWords } from "../orchestrator/logs/command-hint.js";
 import { expressNotice, refuseExpressCombination, refuseExpressWhereDataIsRetained } from "./express-checks.js";
 import { checkOutputPaths, writeAtEnd, type WriteOutcome } from "./output-paths.js";
 import { openSession, type Progress, type Session, type SessionOverrides } from "./session.js";
@@ -95,6 +97,9 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
       afterStack: healingHotswapDrift(afterStackSteps({ env, clients, retry }), hotswap.heal),
       diagnose: diagnoseStack({ env, clients, retry, command: (words) => commandLine(words, options) }),
       runInstead: hotswap.runInstead,
+      readiness: options.express
+        ? readinessOf({ env, clients, retry, clock: session.clock, emit: progress.sink, hostedZoneId: checked.context.HostedZoneId, timeoutMs: options.rolloutTimeout, logsCommand: commandLine(logsWords(env), options) })
+        : undefined,
       watchWhileDeploying: serviceWatch({ env, clients, retry, command: (words) => commandLine(words, options) }),
       serviceLook: serviceLook({ env, clients, retry }),
       lowerings: protection.lowerings,

@@ -16,6 +16,7 @@ import { outputsOf, type NodeResult } from "../results.js";
 import type { WatchContext } from "../watch.js";
 import { runGraph } from "../work-graph.js";
 import { serviceProgressWatch, type ServiceLook } from "./service-progress-watch.js";
+import type { Readiness } from "../express/readiness.js";
 
 /** Runs the certificate node: finds or requests the certificate and waits until it is issued. */
 export type CertificateRunner = (signal?: AbortSignal) => Promise<NodeResult>;
@@ -52,6 +53,11 @@ export interface DeployRequest extends WatchContext {
    * definition), given its resolved parameters; undefined: deploy it through a change set as usual.
    */
   readonly runInstead?: (node: StackId, parameters: Record<string, string>) => Promise<NodeResult | undefined>;
+  /**
+   * `--express`: once a stack has succeeded, the wait until what it made is ready (the service's rollout, the API
+   * records); a stack that never becomes ready fails with the cause. Undefined for stacks with nothing to wait for.
+   */
+  readonly readiness?: (node: StackId, outputs: Record<string, string>, signal?: AbortSignal) => Promise<Readiness> | undefined;
   /** Extra diagnosis for a failed stack (e.g. ECS stop reasons), added to its report. */
   readonly diagnose?: (node: StackId, result: NodeResult) => Promise<string[]>;
 }
@@ -171,9 +177,11 @@ async function alongside(request: DeployRequest, node: StackId, deploying: Promi
 
 /** Post-stack steps on success, diagnosis on failure; both report in the stack's own notes. */
 async function withFollowUp(request: DeployRequest, node: StackId, result: NodeResult): Promise<NodeResult> {
-  if ((result.kind === "deployed" || result.kind === "unchanged") && request.afterStack) {
-    const notes = await request.afterStack(node, result.outputs, request.signal);
-    return { ...result, notes: [...(result.notes ?? []), ...notes] };
+  if ((result.kind === "deployed" || result.kind === "unchanged") && (request.afterStack || request.readiness)) {
+    const notes = (await request.afterStack?.(node, result.outputs, request.signal)) ?? [];
+    const ready = await request.readiness?.(node, result.outputs, request.signal);
+    if (ready && !ready.ready) return { kind: "failed", status: "NOT_READY", rootCause: ready.rootCause, message: ready.message, durationMs: result.durationMs, evidence: ready.evidence };
+    return { ...result, notes: [...(result.notes ?? []), ...notes, ...(ready?.notes ?? [])] };
   }
   // A refusal ran nothing in CloudFormation: an ECS "diagnosis" would explain an operation that never happened.
   // A result that brings its own evidence (a hotswap's rollout) is explained by it already.
