@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { DEFAULT_POLL } from "../src/orchestrator/watch.js";
 import { API_MS, ENV, measureDeploys } from "./bench/deploys.js";
 import { measureHotswap } from "./bench/hotswap.js";
+import { measureExpress } from "./bench/express.js";
 import { measureScale } from "./bench/scale.js";
 import { measureStartup } from "./bench/startup.js";
 import { measureSynthesis } from "./bench/synthesis.js";
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
       `change sets 3 s, certificate validation 60 s after its CNAME is in sync; environment ${ENV}; engine polls events every ${DEFAULT_POLL.eventsEveryMs / 1000} s\n`,
   );
   // Start-up first: its real-time figures are the ones the other sections' load would disturb.
-  const sections: Section[] = [await measureStartup(root), measureSynthesis(root), ...(await measureDeploys()), await measureScale(), await measureHotswap()];
+  const sections: Section[] = [await measureStartup(root), measureSynthesis(root), ...(await measureDeploys()), await measureScale(), await measureHotswap(), await measureExpress()];
   console.log(renderTable(sections));
   console.log(`\nbench ran in ${((performance.now() - started) / 1000).toFixed(1)} s of real time`);
 }
