@@ -33,7 +33,8 @@ describe("deploy --express: done only when the service is ready", () => {
     const service = h.cloud.ecsService(CLUSTER, serviceName())!;
     expect(service.deployments[0]).toMatchObject({ status: "PRIMARY", rolloutState: "COMPLETED" });
     expect(service.healthy).toBe(service.desiredCount);
-    expect(cli.lastOutput()).toMatch(/backend\s+waiting for the service\b.*running, rollout IN_PROGRESS/);
+    expect(cli.lastOutput()).toMatch(/backend\s+stack complete \(express\), waiting for the service to be ready/);
+    expect(cli.lastOutput()).toMatch(/backend\s+service 0\/1 running(, 1 pending)?, rollout IN_PROGRESS, \S+/);
     expect(cli.lastOutput()).toMatch(/ready after \S+: service \S+ rollout COMPLETED, 1\/1 running, targets healthy/);
     expect(cli.lastOutput()).toMatch(/api\.dev-alert-engine\.totogicore\.com A\/AAAA in zone \S+, alias to dualstack\./);
   });

@@ -62,6 +62,8 @@ async function serviceReady(deps: ReadinessDeps, outputs: Record<string, string>
   const details = await ecs.serviceDetails(cluster, service);
   const primary = details?.deployments.find((d) => d.status === "PRIMARY") ?? details?.deployments[0];
   if (!details || !primary) return notReady(`ECS has no service ${service} with a deployment in cluster ${cluster}`, []);
+  const rolloutSince = primary.createdAt?.getTime() ?? started;
+  deps.emit({ type: "node-progress", node: "backend", at: clock.now(), status: "stack complete (express), waiting for the service to be ready" });
   const outcome = await followRollout({
     ecs,
     elb: new LoadBalancerApi(deps.clients.elbv2, deps.retry),
@@ -72,9 +74,10 @@ async function serviceReady(deps: ReadinessDeps, outputs: Record<string, string>
     clock,
     signal,
     logsCommand: deps.logsCommand,
+    // In the backend's line, as the rollout is shown while CloudFormation deploys (node-service): counts, state, its time.
     onProgress: (s) => {
-      deps.emit({ type: "node-progress", node: "backend", at: clock.now(), status: "waiting for the service", current: `${s.running}/${s.desired} running, rollout ${s.rolloutState}`, waitingSince: started });
       for (const text of s.newEvents) deps.emit({ type: "node-message", node: "backend", at: clock.now(), text: `service: ${text}` });
+      deps.emit({ type: "node-service", node: "backend", at: clock.now(), running: s.running, desired: s.desired, pending: s.pending, rolloutState: s.rolloutState, rolloutSince });
     },
   });
   if (outcome.status === "failed") return notReady(outcome.reason, outcome.evidence);
