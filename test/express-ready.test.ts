@@ -42,8 +42,12 @@ describe("deploy --express: done only when the service is ready", () => {
   it("a service that never becomes ready fails the deploy (exit 1) with its cause: exit code, stop reason, the logs command; the stack itself stays complete", async () => {
     const cli = start();
     h.cloud.ecsTrouble({ stoppedReason: "Essential container in task exited", exitCode: 3 });
-    expect(await cli.run(["deploy", "dev", "--express"])).toBe(1);
+    const started = h.cloud.clock.now();
+    expect(await cli.run(["deploy", "dev", "--express", "--rollout-timeout", "3m"])).toBe(1);
+    // Bounded by --rollout-timeout (dev has no circuit breaker: ECS would restart the tasks for ever).
+    expect(h.cloud.clock.now() - started).toBeLessThan(8 * 60_000);
     const out = cli.lastOutput();
+    expect(out).toMatch(/did not complete within 3m\d\ds \(--rollout-timeout\)/);
     expect(h.cloud.stack(BACKEND)!.status).toBe("CREATE_COMPLETE");
     expect(out).toMatch(/^backend failed: Service \(AWS::ECS::Service\): not ready: /m);
     expect(out).toMatch(/exit code 3/);
