@@ -44,6 +44,8 @@ export default {
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
   thresholds: { high: 85, low: 70, break: null },
   timeoutMS: 60_000,
+  // The first full pass (with per-test coverage, one module graph per file) takes minutes on two busy cores.
+  dryRunTimeoutMinutes: 20,
   tempDirName: ".stryker-tmp",
   cleanTempDir: true,
 };
