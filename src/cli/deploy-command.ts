@@ -1,38 +1,10 @@
 /** `orchestrate deploy <env>`: its options; the work is in deploy-run.ts. */
 import { Option, type Command } from "commander";
-import { APPROVAL_LEVELS, type ApprovalLevel } from "../orchestrator/review/approval.js";
-import { awsCommand, durationMs, positiveInt, PROGRESS_LINES, runOnUse, type ProgressLines } from "./command.js";
-import type { SessionOptions, SessionOverrides } from "./session.js";
+import { APPROVAL_LEVELS } from "../orchestrator/review/approval.js";
+import { awsCommand, durationMs, positiveInt, PROGRESS_LINES, runOnUse } from "./command.js";
+import type { DeployOptions } from "./deploy-options.js";
+import type { SessionOverrides } from "./session.js";
 import { NODE_IDS, splitStackList } from "./stack-selection.js";
-
-export interface DeployOptions extends SessionOptions {
-  /** As typed: short ids or stack names, resolved against the environment by selectNodes. */
-  stacks?: string[];
-  concurrency?: number;
-  requireApproval?: ApprovalLevel;
-  yes?: boolean;
-  continueRollback?: boolean;
-  imageTag?: string;
-  build?: string;
-  certTimeout: number;
-  outputsFile?: string;
-  templateBucket?: string;
-  changeset?: string;
-  allowProtectionLowering?: boolean;
-  progress?: ProgressLines;
-  /** Drift-aware change sets (DeploymentMode REVERT_DRIFT): also put back what was changed outside CloudFormation. */
-  revertDrift?: boolean;
-  /** Skip CloudFormation when only the backend's image and plain container variables differ (hotswap-run.ts). */
-  hotswap?: boolean;
-  /** Hotswap what can be, deploy the rest through change sets; implies --hotswap. */
-  hotswapFallback?: boolean;
-  /** How long a hotswap waits for the ECS rollout to complete, in ms. */
-  rolloutTimeout: number;
-  /** CloudFormation's express mode (not where data is retained); done only once the service is ready. */
-  express?: boolean;
-}
-
-export { NODE_IDS } from "./stack-selection.js";
 
 export function registerDeploy(program: Command, overrides?: SessionOverrides): void {
   awsCommand(program, "deploy", "deploy an environment's stacks in dependency order through change sets", (command) =>

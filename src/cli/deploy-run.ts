@@ -18,7 +18,7 @@ import { changeRows } from "../orchestrator/review/review-changes.js";
 import { changeTable } from "../render/review.js";
 import { contentText } from "../render/review-content.js";
 import { STACKS, stackDefinition } from "../templates/index.js";
-import { NODE_IDS, type DeployOptions } from "./deploy-command.js";
+import type { DeployOptions } from "./deploy-options.js";
 import { EXIT } from "./command.js";
 import { commandLine } from "./invocation.js";
 import { checkProtection, requireWayToApprove } from "./deploy-checks.js";
@@ -27,7 +27,7 @@ import { logsWords } from "../orchestrator/logs/command-hint.js";
 import { expressNotice, refuseExpressCombination, refuseExpressWhereDataIsRetained } from "./express-checks.js";
 import { checkOutputPaths, writeAtEnd, type WriteOutcome } from "./output-paths.js";
 import { openSession, type Progress, type Session, type SessionOverrides } from "./session.js";
-import { selectNodes } from "./stack-selection.js";
+import { NODE_IDS, selectNodes } from "./stack-selection.js";
 import { healingHotswapDrift } from "../orchestrator/hotswap/heal.js";
 import { checkHotswap, hotswapWiring, isHotswap, refuseHotswapUpFront } from "./hotswap-setup.js";
 

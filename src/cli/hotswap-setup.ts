@@ -14,7 +14,7 @@ import type { SwapContext } from "../orchestrator/hotswap/swap.js";
 import type { NodeResult } from "../orchestrator/results.js";
 import { retainsData } from "../orchestrator/protection-guard.js";
 import type { EventSink } from "../orchestrator/events.js";
-import type { DeployOptions } from "./deploy-command.js";
+import type { DeployOptions } from "./deploy-options.js";
 import { commandLine } from "./invocation.js";
 import type { Session } from "./session.js";
 

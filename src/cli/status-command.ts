@@ -1,11 +1,8 @@
 /** `orchestrate status <env>`: its options; the work is in status-run.ts. */
 import type { Command } from "commander";
 import { awsCommand, runOnUse } from "./command.js";
-import type { SessionOptions, SessionOverrides } from "./session.js";
-
-export interface StatusOptions extends SessionOptions {
-  drift?: boolean;
-}
+import type { SessionOverrides } from "./session.js";
+import type { StatusOptions } from "./status-run.js";
 
 export function registerStatus(program: Command, overrides?: SessionOverrides): void {
   awsCommand(program, "status", "each stack's state and last update, the certificate and the API URL", (command) =>

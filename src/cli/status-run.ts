@@ -5,10 +5,13 @@ import { environmentStatus } from "../orchestrator/status.js";
 import { statusText } from "../render/status.js";
 import { EXIT } from "./command.js";
 import { commandLine } from "./invocation.js";
-import { openSession, type SessionOverrides } from "./session.js";
-import type { StatusOptions } from "./status-command.js";
+import { openSession, type SessionOverrides, type SessionOptions } from "./session.js";
 import { StackDriftApi } from "../aws/cloudformation-drift.js";
 import { hotswapDriftText } from "../orchestrator/hotswap/drift.js";
+
+export interface StatusOptions extends SessionOptions {
+  drift?: boolean;
+}
 
 export async function runStatus(envName: string, options: StatusOptions, overrides?: SessionOverrides): Promise<number> {
   const session = openSession(envName, options, overrides);
