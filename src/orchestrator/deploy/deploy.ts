@@ -175,11 +175,24 @@ async function alongside(request: DeployRequest, node: StackId, deploying: Promi
   }
 }
 
+/** Express mode completed the stack before its service was ready: a Ctrl-C now cuts short only our wait, not the stack. */
+const READINESS_INTERRUPTED = "the stack is complete (express mode); interrupted while waiting for its service to be ready, which ECS carries on with";
+
+async function awaitReadiness(request: DeployRequest, node: StackId, outputs: Record<string, string>) {
+  try {
+    return await request.readiness?.(node, outputs, request.signal);
+  } catch (error) {
+    if (request.signal?.aborted) return "interrupted" as const;
+    throw error;
+  }
+}
+
 /** Post-stack steps on success, diagnosis on failure; both report in the stack's own notes. */
 async function withFollowUp(request: DeployRequest, node: StackId, result: NodeResult): Promise<NodeResult> {
   if ((result.kind === "deployed" || result.kind === "unchanged") && (request.afterStack || request.readiness)) {
     const notes = (await request.afterStack?.(node, result.outputs, request.signal)) ?? [];
-    const ready = await request.readiness?.(node, result.outputs, request.signal);
+    const ready = await awaitReadiness(request, node, result.outputs);
+    if (ready === "interrupted") return { kind: "interrupted", message: READINESS_INTERRUPTED };
     if (ready && !ready.ready) return { kind: "failed", status: "NOT_READY", rootCause: ready.rootCause, message: ready.message, durationMs: result.durationMs, evidence: ready.evidence };
     return { ...result, notes: [...(result.notes ?? []), ...notes, ...(ready?.notes ?? [])] };
   }
