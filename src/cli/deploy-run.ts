@@ -68,7 +68,7 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
     // Prod too gets the live view: a question pauses it (approver), it is not a reason to fall back to lines.
     const progress = session.progress(graph.nodes.map((n) => n.id), { lines: options.progress });
     const s3 = new S3Api(clients.s3, retry);
-    const hotswap = hotswapWiring(session, options, progress.sink, imageTag ?? env.imageTag);
+    const hotswap = hotswapWiring(session, options, progress.sink, imageTag ?? env.imageTag, protection.retainsData);
 
     const report = await deploy({
       env,

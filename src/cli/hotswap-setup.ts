@@ -81,8 +81,12 @@ export interface HotswapWiring {
   readonly heal: HealDeps;
 }
 
-/** The engine's hooks: hotswap where asked, and heal a hotswap's drift after any deploy's backend. */
-export function hotswapWiring(session: Session, options: DeployOptions, emit: EventSink, imageTag: string): HotswapWiring {
+/**
+ * The engine's hooks: hotswap where asked, and heal a hotswap's drift after any deploy's backend.
+ * `retainsData`: the run's own judgment (checkProtection: the seed's defaults and the deployed stacks), so the heal
+ * leaves a hand-moved service alone wherever the hotswap itself would be refused.
+ */
+export function hotswapWiring(session: Session, options: DeployOptions, emit: EventSink, imageTag: string, retainsData: boolean): HotswapWiring {
   const hotswapped = new Set<StackId>();
   const swap: Omit<SwapContext, "node"> = {
     ...ecsLayer(session.clients, session.retry),
@@ -102,6 +106,6 @@ export function hotswapWiring(session: Session, options: DeployOptions, emit: Ev
           return result;
         }
       : undefined,
-    heal: { env: session.env, swap, hotswapped, moveBack: !retainsData(session.env, []), command: (words) => commandLine(words, options) },
+    heal: { env: session.env, swap, hotswapped, moveBack: !retainsData, command: (words) => commandLine(words, options) },
   };
 }
