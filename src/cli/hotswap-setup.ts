@@ -8,7 +8,8 @@ import { lookUpCertificate } from "../orchestrator/deploy/certificate.js";
 import { ecsLayer } from "../orchestrator/hotswap/ecs-wiring.js";
 import { logsWords } from "../orchestrator/logs/command-hint.js";
 import type { HealDeps } from "../orchestrator/hotswap/heal.js";
-import { blockingDifferences, planHotswap } from "../orchestrator/hotswap/plan.js";
+import { blockingDifferences, planHotswap, type PlannedStack } from "../orchestrator/hotswap/plan.js";
+import { rolloutUnderway, serviceTarget } from "../orchestrator/hotswap/rollout-underway.js";
 import { hotswapInstead } from "../orchestrator/hotswap/run-node.js";
 import type { SwapContext } from "../orchestrator/hotswap/swap.js";
 import type { NodeResult } from "../orchestrator/results.js";
@@ -72,7 +73,23 @@ export async function checkHotswap(session: Session, options: DeployOptions, nod
       ].join("\n"),
     );
   }
+  await refuseWhileServiceRollsOut(session, options, plan);
   return plan;
+}
+
+/** A hotswap of a service that another run is rolling out would replace that rollout mid-way: refused (rollout-underway.ts). */
+async function refuseWhileServiceRollsOut(session: Session, options: DeployOptions, plan: readonly PlannedStack[]): Promise<void> {
+  const backend = plan.find((p) => p.verdict.kind === "hotswappable" && p.snapshot.stack);
+  if (!backend) return;
+  const target = serviceTarget(session.env, backend.snapshot.stack!);
+  const details = await ecsLayer(session.clients, session.retry).ecs.serviceDetails(target.cluster, target.service);
+  const underway = details && rolloutUnderway(target.service, details, session.clock.now());
+  if (!underway) return;
+  const flag = options.hotswapFallback ? "--hotswap-fallback" : "--hotswap";
+  throw new UserInputError(
+    `${flag} refused: ${underway}; nothing was changed. Another run (a hotswap, or a deploy through CloudFormation) may be following it, and a new rollout would replace it mid-way. ` +
+      `Wait for it to finish (${commandLine(`status ${session.env.name}`, options)}), then run again.`,
+  );
 }
 
 export interface HotswapWiring {

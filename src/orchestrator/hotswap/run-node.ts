@@ -4,7 +4,7 @@
  * unchanged, or handed back to the change-set path (--hotswap-fallback) or refused (--hotswap).
  */
 import type { CloudFormationApi } from "../../aws/cloudformation.js";
-import { clusterName, serviceName, stackName, type Environment, type StackId } from "../../env/model.js";
+import { stackName, type Environment, type StackId } from "../../env/model.js";
 import { stackTags } from "../../templates/stack.js";
 import type { Clock } from "../clock.js";
 import type { NodeResult } from "../results.js";
@@ -12,6 +12,7 @@ import { isEmptyReview } from "../stack-status.js";
 import { hotswapVerdict } from "./eligibility.js";
 import { deployedRecord, desiredRecord } from "./plan.js";
 import type { HotswapChange } from "./revision.js";
+import { serviceTarget } from "./rollout-underway.js";
 import { hotswapService, type SwapContext } from "./swap.js";
 
 export interface HotswapRunDeps {
@@ -41,7 +42,7 @@ export function hotswapInstead(deps: HotswapRunDeps): (node: StackId, parameters
     if (verdict.kind === "unchanged") return deps.mode === "fallback" ? undefined : { kind: "unchanged", outputs: stack!.outputs, durationMs: deps.clock.now() - started };
 
     const outputs = stack!.outputs;
-    const target = { cluster: stack!.parameters.ClusterName ?? clusterName(deps.env), service: outputs.ServiceName ?? serviceName(deps.env) };
+    const target = serviceTarget(deps.env, stack!);
     const outcome = await hotswapService({ ...deps.swap, node }, target, verdict, stackTags(deps.env));
     const durationMs = deps.clock.now() - started;
     if (!outcome.ok) return { kind: "failed", message: outcome.message, evidence: [...outcome.evidence], durationMs, containersAtFault: true };
