@@ -47,7 +47,8 @@ describe("deploy --express (CloudFormation's express mode, outside environments 
     const cli = start();
     expect(await cli.run(["deploy", "prod", "--express", "--yes"])).toBe(2);
     expect(cli.lastOutput()).toContain("--express is refused for prod: it retains data");
-    expect(cli.lastOutput()).toContain("run 'deploy prod' without --express");
+    // A command the user can paste as it is: the script and this run's --config.
+    expect(cli.lastOutput()).toMatch(/run 'npm run orchestrate -- deploy prod --config \S+' without --express/);
     expect(h.cloud.mutatingCalls()).toEqual([]);
   });
 
@@ -68,6 +69,7 @@ describe("deploy --express (CloudFormation's express mode, outside environments 
     const cli = start();
     expect(await cli.run(["deploy", "dev", "--express", "--changeset", "review-1"])).toBe(2);
     expect(cli.lastOutput()).toContain("--express and --changeset cannot be combined");
+    expect(cli.lastOutput()).toMatch(/Run 'npm run orchestrate -- deploy dev --changeset review-1 --config \S+' without --express, or 'npm run orchestrate -- deploy dev --express --config \S+' alone/);
     expect(h.cloud.calls).toEqual([]);
   });
 

@@ -42,7 +42,7 @@ export async function runDeploy(envName: string, options: DeployOptions, overrid
       throw new UserInputError("--revert-drift and --changeset cannot be combined: --changeset executes the ordinary change sets a review made, --revert-drift makes new drift-aware ones. Run deploy with --revert-drift alone (its changes are shown for approval), or without it.");
     }
     refuseHotswapUpFront(session, options);
-    refuseExpressCombination(env.name, options);
+    refuseExpressCombination(env.name, options, (words) => commandLine(words, options));
     const approval = options.requireApproval ?? (env.base === "prod" ? "broadening" : "never");
     // Building pushes an image: a deploy that cannot be approved is refused before that.
     if (options.build) requireWayToApprove(session, options, approval);
@@ -174,7 +174,7 @@ async function refuseUnsafeDeploy(session: Session, options: DeployOptions, appr
   await verifyReview?.();
   // Lowered protection first: its refusal lists what the config would lower, worth knowing before --yes.
   const protection = await checkProtection(session, nodes, Boolean(options.allowProtectionLowering));
-  refuseExpressWhereDataIsRetained(session.env.name, options, protection.retainsData);
+  refuseExpressWhereDataIsRetained(session.env.name, options, protection.retainsData, (words) => commandLine(words, options));
   requireWayToApprove(session, options, approval, protection.lowerings);
   return protection;
 }

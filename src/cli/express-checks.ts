@@ -9,11 +9,14 @@ export interface ExpressRequest {
   readonly changeset?: string;
 }
 
+/** A command as the user pastes it: the script, and this run's --config, --region, --profile… (invocation.ts). */
+type CommandText = (words: string) => string;
+
 /** Refusals that need no AWS read: made first, before preflight or a build. */
-export function refuseExpressCombination(envName: string, options: ExpressRequest): void {
+export function refuseExpressCombination(envName: string, options: ExpressRequest, command: CommandText): void {
   if (!options.express || !options.changeset) return;
   throw new UserInputError(
-    `--express and --changeset cannot be combined: --changeset executes the change sets a review made in the standard mode, --express makes new ones in express mode. Run 'deploy ${envName} --changeset ${options.changeset}' without --express, or 'deploy ${envName} --express' alone.`,
+    `--express and --changeset cannot be combined: --changeset executes the change sets a review made in the standard mode, --express makes new ones in express mode. Run '${command(`deploy ${envName} --changeset ${options.changeset}`)}' without --express, or '${command(`deploy ${envName} --express`)}' alone.`,
   );
 }
 
@@ -22,10 +25,10 @@ export function refuseExpressCombination(envName: string, options: ExpressReques
  * protect something today): express completes stacks before their resources are ready and disables rollback,
  * which such an environment must not risk.
  */
-export function refuseExpressWhereDataIsRetained(envName: string, options: ExpressRequest, retainsData: boolean): void {
+export function refuseExpressWhereDataIsRetained(envName: string, options: ExpressRequest, retainsData: boolean, command: CommandText): void {
   if (!options.express || !retainsData) return;
   throw new UserInputError(
-    `--express is refused for ${envName}: it retains data, and express mode completes stacks before their resources are ready and disables rollback, so a failure would leave the environment half-changed. Production changes go through the standard mode (and review): run 'deploy ${envName}' without --express. Nothing was changed.`,
+    `--express is refused for ${envName}: it retains data, and express mode completes stacks before their resources are ready and disables rollback, so a failure would leave the environment half-changed. Production changes go through the standard mode (and review): run '${command(`deploy ${envName}`)}' without --express. Nothing was changed.`,
   );
 }
 
