@@ -9,7 +9,7 @@ import { CONTAINER_NAME } from "../../templates/backend/shared.js";
 export interface HotswapChange {
   /** The image URI by digest (`…/repo@sha256:…`). */
   readonly image?: string;
-  /** Changed container variables: name → new literal value. */
+  /** Container variables to set: name → literal value (a hotswap sets every plain variable's desired value: desired-change.ts). */
   readonly environment?: Readonly<Record<string, string>>;
 }
 

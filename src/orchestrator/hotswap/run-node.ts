@@ -13,6 +13,7 @@ import { hotswapVerdict } from "./eligibility.js";
 import { deployedRecord, desiredRecord } from "./plan.js";
 import type { HotswapChange } from "./revision.js";
 import { serviceTarget } from "./rollout-underway.js";
+import { desiredChange } from "./desired-change.js";
 import { hotswapService, type SwapContext } from "./swap.js";
 
 export interface HotswapRunDeps {
@@ -32,7 +33,8 @@ export function hotswapInstead(deps: HotswapRunDeps): (node: StackId, parameters
     const name = stackName(deps.env, node);
     const stack = await deps.cfn.describeStack(name);
     const body = stack && !isEmptyReview(stack.status) ? await deps.cfn.templateBody(name) : undefined;
-    const verdict = hotswapVerdict({ node, deployed: deployedRecord(stack, body), desired: desiredRecord(deps.env, node, parameters) });
+    const desired = desiredRecord(deps.env, node, parameters);
+    const verdict = hotswapVerdict({ node, deployed: deployedRecord(stack, body), desired });
     if (verdict.kind === "not-hotswappable") {
       if (deps.mode === "fallback") return undefined;
       const message = `refused: changed since the hotswap was planned (${verdict.differences.join("; ")}); nothing was changed on ${name}`;
@@ -43,7 +45,8 @@ export function hotswapInstead(deps: HotswapRunDeps): (node: StackId, parameters
 
     const outputs = stack!.outputs;
     const target = serviceTarget(deps.env, stack!);
-    const outcome = await hotswapService({ ...deps.swap, node }, target, verdict, stackTags(deps.env));
+    // The whole desired state of the app container, not only the difference from the stack: the running revision may be an earlier hotswap's.
+    const outcome = await hotswapService({ ...deps.swap, node }, target, desiredChange(desired), stackTags(deps.env));
     const durationMs = deps.clock.now() - started;
     if (!outcome.ok) return { kind: "failed", message: outcome.message, evidence: [...outcome.evidence], durationMs, containersAtFault: true };
     return { kind: "deployed", action: "hotswap", swapped: swappedText(verdict, deps.imageTag), outputs, durationMs };
