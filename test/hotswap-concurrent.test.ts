@@ -63,3 +63,27 @@ describe("deploy --hotswap while the service is already rolling out", () => {
     expect((await service()).deployments!.find((d) => d.status === "PRIMARY")).toMatchObject({ rolloutState: "COMPLETED" });
   });
 });
+
+describe("deploy (no hotswap) while another run's hotswap is rolling out", () => {
+  let h: Harness;
+  afterEach(() => {
+    h.cloud.restore();
+    vi.restoreAllMocks();
+  });
+
+  it("does not move the service back mid-rollout: it says so, and the hotswap completes", async () => {
+    h = deployHarness();
+    h.cloud.putImage("alert-engine-dev", "latest");
+    const cli = cliHarness(h, writeConfig(h.cloud.account));
+    expect(await cli.run(["deploy", "dev"])).toBe(0);
+    h.cloud.putImage("alert-engine-dev", "v2");
+    const updatesBefore = h.cloud.callsOf("UpdateService").length;
+    const hotswap = cli.run(["deploy", "dev", "--hotswap", "--image-tag", "v2"]);
+    await h.cloud.answered("UpdateService", updatesBefore + 1);
+
+    expect(await cli.run(["deploy", "dev"])).toBe(0);
+    expect(h.cloud.callsOf("UpdateService").length).toBe(updatesBefore + 1);
+    expect(cli.output()).toMatch(/service alert-engine-backend-dev is rolling out alert-engine-backend-dev:\d+ \(rollout IN_PROGRESS, started \S+ ago\): not moved back to the stack's alert-engine-backend-dev:\d+ mid-way; run the deploy again once it has finished/);
+    expect(await hotswap).toBe(0);
+  });
+});

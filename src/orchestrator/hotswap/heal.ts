@@ -7,6 +7,7 @@
  */
 import type { Environment, StackId } from "../../env/model.js";
 import { serviceDrift } from "./drift.js";
+import { rolloutUnderway } from "./rollout-underway.js";
 import { revisionName, rollServiceTo, type SwapContext } from "./swap.js";
 
 type AfterStack = (node: StackId, outputs: Record<string, string>, signal?: AbortSignal) => Promise<string[]>;
@@ -41,6 +42,10 @@ export function healingHotswapDrift(afterStack: AfterStack | undefined, deps: He
           `See it with '${deps.command(`changeset ${env.name} --drift`)}'; '${deps.command(`deploy ${env.name} --revert-drift`)}' puts it back after review.`,
       ];
     }
+    // Another run's hotswap may be following that rollout: moving the service now would cut it short mid-way.
+    const details = await swap.ecs.serviceDetails(drift.cluster, drift.service);
+    const underway = details && rolloutUnderway(drift.service, details, swap.clock.now());
+    if (underway) return [...notes, `${underway}: not moved back to the stack's ${revisionName(drift.declared)} mid-way; run the deploy again once it has finished`];
     const outcome = await rollServiceTo({ ...swap, node }, drift, drift.declared, drift.running);
     if (!outcome.ok) {
       throw new Error(`${outcome.message}${outcome.evidence.length > 0 ? ` (${outcome.evidence.join("; ")})` : ""}: the service still runs the hotswapped ${revisionName(drift.running)}; run the deploy again`);
