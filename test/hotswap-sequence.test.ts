@@ -64,3 +64,43 @@ describe("deploy --hotswap after an earlier hotswap", () => {
     expect((await runningApp()).image).toContain(digests.get("latest")!);
   });
 });
+
+describe("deploy --hotswap run again with nothing new", () => {
+  let h: Harness;
+  afterEach(() => {
+    h.cloud.restore();
+    vi.restoreAllMocks();
+  });
+
+  it("the service already runs that image and those values: no new revision, no rollout, said in the summary", async () => {
+    h = deployHarness();
+    h.cloud.putImage("alert-engine-dev", "latest");
+    const cli = cliHarness(h, writeConfig(h.cloud.account));
+    expect(await cli.run(["deploy", "dev"])).toBe(0);
+    h.cloud.putImage("alert-engine-dev", "v2");
+    expect(await cli.run(["deploy", "dev", "--hotswap", "--image-tag", "v2"])).toBe(0);
+    const registrations = h.cloud.callsOf("RegisterTaskDefinition").length;
+    const updates = h.cloud.callsOf("UpdateService").length;
+
+    expect(await cli.run(["deploy", "dev", "--hotswap", "--image-tag", "v2"])).toBe(0);
+    expect(h.cloud.callsOf("RegisterTaskDefinition").length).toBe(registrations);
+    expect(h.cloud.callsOf("UpdateService").length).toBe(updates);
+    expect(cli.lastOutput()).toMatch(/^  backend\s+hotswapped  already running image v2 \(sha256:[0-9a-f]{12}\)/m);
+  });
+
+  it("run again while that revision keeps crashing: no new revision, and still a failure (exit 1) with the cause, never an early success", async () => {
+    h = deployHarness();
+    h.cloud.putImage("alert-engine-dev", "latest");
+    const cli = cliHarness(h, writeConfig(h.cloud.account));
+    expect(await cli.run(["deploy", "dev"])).toBe(0);
+    const bad = h.cloud.putImage("alert-engine-dev", "v2").digest;
+    h.cloud.imageTrouble(bad, { stoppedReason: "Essential container in task exited", exitCode: 3 });
+    expect(await cli.run(["deploy", "dev", "--hotswap", "--image-tag", "v2", "--rollout-timeout", "2m"])).toBe(1);
+    const registrations = h.cloud.callsOf("RegisterTaskDefinition").length;
+
+    expect(await cli.run(["deploy", "dev", "--hotswap", "--image-tag", "v2", "--rollout-timeout", "2m"])).toBe(1);
+    expect(h.cloud.callsOf("RegisterTaskDefinition").length).toBe(registrations);
+    expect(cli.lastOutput()).toMatch(/did not complete within 2m00s \(--rollout-timeout\)/);
+    expect(cli.lastOutput()).toMatch(/exit(?: code)? 3\b/);
+  });
+});

@@ -49,7 +49,8 @@ export function hotswapInstead(deps: HotswapRunDeps): (node: StackId, parameters
     const outcome = await hotswapService({ ...deps.swap, node }, target, desiredChange(desired), stackTags(deps.env));
     const durationMs = deps.clock.now() - started;
     if (!outcome.ok) return { kind: "failed", message: outcome.message, evidence: [...outcome.evidence], durationMs, containersAtFault: true };
-    return { kind: "deployed", action: "hotswap", swapped: swappedText(verdict, deps.imageTag), outputs, durationMs };
+    const swapped = swappedText(verdict, deps.imageTag);
+    return { kind: "deployed", action: "hotswap", swapped: outcome.alreadyRunning ? `already running ${swapped}` : swapped, outputs, durationMs };
   };
 }
 

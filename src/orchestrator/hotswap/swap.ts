@@ -11,6 +11,8 @@ import type { EventSink } from "../events.js";
 import { elapsed } from "../../duration.js";
 import type { EcsLayer } from "./ecs-wiring.js";
 import { nextRevision, type HotswapChange } from "./revision.js";
+import { canonicalJson } from "../../canonical-json.js";
+import { CONTAINER_NAME } from "../../templates/backend/shared.js";
 
 export interface ServiceTarget {
   readonly cluster: string;
@@ -28,7 +30,8 @@ export interface SwapContext extends EcsLayer {
 }
 
 export type SwapOutcome =
-  | { readonly ok: true; readonly taskDefinitionArn: string; readonly previous: string }
+  /** `alreadyRunning`: the running revision had the change already (the same hotswap run again): nothing was done. */
+  | { readonly ok: true; readonly taskDefinitionArn: string; readonly previous: string; readonly alreadyRunning?: boolean }
   | { readonly ok: false; readonly message: string; readonly evidence: readonly string[] };
 
 /** A new revision of the running task definition with `change`, then the service rolled onto it. */
@@ -37,6 +40,16 @@ export async function hotswapService(ctx: SwapContext, target: ServiceTarget, ch
   if (!running) return { ok: false, message: `ECS service ${target.service} was not found in cluster ${target.cluster}`, evidence: [] };
   const current = await ctx.ecs.taskDefinition(running.taskDefinition);
   const input = nextRevision(current, change, tags);
+  // Only the app container changes: when it already has the image and values, a new revision would be the same
+  // definition again, and its rollout a minute of replacing tasks for nothing.
+  const app = (definition: { containerDefinitions?: { name?: string }[] }) => canonicalJson(definition.containerDefinitions?.find((c) => c.name === CONTAINER_NAME));
+  if (app(input) === app(current)) {
+    // Nothing to change, but not yet a success: that revision's rollout (a crash loop, say) is followed to its end all the same.
+    const primary = running.deployments.find((d) => d.status === "PRIMARY");
+    const outcome = primary ? await followDeployment(ctx, target, primary.id, running.taskDefinition, running.taskDefinition) : undefined;
+    if (outcome && !outcome.ok) return outcome;
+    return { ok: true, taskDefinitionArn: running.taskDefinition, previous: running.taskDefinition, alreadyRunning: true };
+  }
   say(ctx, `registering a new revision of ${input.family} (from ${revisionName(running.taskDefinition)})`);
   // Registering changes AWS (a new revision): a Ctrl-C that came in while we read stops it here.
   ctx.signal?.throwIfAborted();
@@ -50,13 +63,18 @@ export async function rollServiceTo(ctx: SwapContext, target: ServiceTarget, tas
   // Moving the service replaces its tasks: the last point at which a Ctrl-C leaves it as it was.
   ctx.signal?.throwIfAborted();
   const deployment = await ctx.ecs.updateService(target.cluster, target.service, taskDefinitionArn);
+  return followDeployment(ctx, target, deployment.id, taskDefinitionArn, previous);
+}
+
+/** The service's deployment of `taskDefinitionArn` followed until ECS says it COMPLETED, failed, or --rollout-timeout passed. */
+async function followDeployment(ctx: SwapContext, target: ServiceTarget, deploymentId: string, taskDefinitionArn: string, previous: string): Promise<SwapOutcome> {
   ctx.emit({ type: "node-progress", node: ctx.node, at: ctx.clock.now(), status: "HOTSWAP_IN_PROGRESS", current: `rolling out ${revisionName(taskDefinitionArn)}` });
   const outcome = await ctx.follow({
     ecs: ctx.ecs,
     elb: ctx.elb,
     cluster: target.cluster,
     service: target.service,
-    deploymentId: deployment.id,
+    deploymentId,
     timeoutMs: ctx.timeoutMs,
     clock: ctx.clock,
     signal: ctx.signal,
