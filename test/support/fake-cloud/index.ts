@@ -148,7 +148,9 @@ export class FakeCloud extends SeedingApi {
       changeSetMs: options.changeSetMs ?? 3_000,
       certificateRecordMs: options.certificateRecordMs ?? 5_000,
       certificateValidationMs: options.certificateValidationMs ?? 60_000,
-      dnsPropagationMs: options.dnsPropagationMs ?? 10_000,
+      // "Changes generally propagate to all Route 53 name servers managing the hosted zone within 60 seconds"
+      // (API reference, ChangeResourceRecordSets); half a minute is typical.
+      dnsPropagationMs: options.dnsPropagationMs ?? 30_000,
     };
     const world: World = { clock, ids: new Ids(), account: options.account ?? "123456789012", region: options.region ?? "us-east-2", timing };
     const s3 = new FakeS3(world);

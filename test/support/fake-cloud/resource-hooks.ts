@@ -12,7 +12,7 @@ import type { ResourceIdentity } from "./resource-types.js";
 import type { FakeLogs } from "./logs.js";
 import type { FakeRoute53 } from "./route53.js";
 import type { FakeS3 } from "./s3.js";
-import type { RRType } from "@aws-sdk/client-route-53";
+import type { ResourceRecordSet, RRType } from "@aws-sdk/client-route-53";
 import type { ResourceRecord } from "./stack-state.js";
 import type { World } from "./world.js";
 
@@ -47,21 +47,24 @@ export function resourceHooks(world: World, s3: FakeS3, ec2: FakeEc2, ecr: FakeE
           elb.targetGroupCreated(resource.physicalId, evaluatedProperties(resource, identity));
           break;
         case "AWS::Route53::RecordSet": {
-          const alias = identity.property("AliasTarget");
-          const target = alias ? (JSON.parse(alias) as { DNSName?: string; HostedZoneId?: string; EvaluateTargetHealth?: boolean }) : undefined;
-          route53.putStackRecord(identity.property("HostedZoneId") ?? "", {
-            Name: identity.property("Name"),
-            Type: identity.property("Type") as RRType,
-            ...(target ? { AliasTarget: { DNSName: target.DNSName, HostedZoneId: target.HostedZoneId, EvaluateTargetHealth: Boolean(target.EvaluateTargetHealth) } } : {}),
-          });
+          // Written when CloudFormation started it (started, below); a record it did not start is a stack seeded
+          // as already deployed, long since served. (A replacement under a new name is modelled the same way.)
+          const record = stackRecord(identity);
+          if (!route53.hasRecord(record.set.Name ?? "", record.set.Type ?? "")) route53.putStackRecord(record.zone, record.set, world.clock.now(), { servedAtOnce: true });
           break;
         }
       }
     },
     started(resource, identity, action, at) {
       if (resource.type === "AWS::ECS::Service") ecs.serviceStarted(resource.physicalId, evaluatedProperties(resource, identity), action, at);
+      // CloudFormation's ChangeResourceRecordSets: in the zone now, served once the change is INSYNC.
+      if (resource.type === "AWS::Route53::RecordSet") {
+        const record = stackRecord(identity);
+        route53.putStackRecord(record.zone, record.set, at);
+      }
     },
     stabilization(resource, at) {
+      if (resource.type === "AWS::Route53::RecordSet") return route53.recordStabilization(resource.physicalId, String(resource.definition.Properties?.["Type"] ?? ""), at);
       return resource.type === "AWS::ECS::Service" ? ecs.stabilization(resource.physicalId, at) : { state: "stable" };
     },
     reverted(resource, at) {
@@ -100,6 +103,20 @@ export function resourceHooks(world: World, s3: FakeS3, ec2: FakeEc2, ecr: FakeE
         // The record's name is its physical id (as CloudFormation reports it); the zone is a parameter Ref.
         route53.removeAnyStackRecord(resource.physicalId, String(properties["Type"] ?? ""));
       }
+    },
+  };
+}
+
+/** The record set a stack's AWS::Route53::RecordSet declares, with its evaluated properties. */
+function stackRecord(identity: ResourceIdentity): { zone: string; set: ResourceRecordSet } {
+  const alias = identity.property("AliasTarget");
+  const target = alias ? (JSON.parse(alias) as { DNSName?: string; HostedZoneId?: string; EvaluateTargetHealth?: boolean }) : undefined;
+  return {
+    zone: identity.property("HostedZoneId") ?? "",
+    set: {
+      Name: identity.property("Name"),
+      Type: identity.property("Type") as RRType,
+      ...(target ? { AliasTarget: { DNSName: target.DNSName, HostedZoneId: target.HostedZoneId, EvaluateTargetHealth: Boolean(target.EvaluateTargetHealth) } } : {}),
     },
   };
 }

@@ -1,4 +1,9 @@
-/** Route 53 hosted zones and record sets, with changes that go PENDING then INSYNC in virtual time. */
+/**
+ * Route 53 hosted zones and record sets, with changes that go PENDING then INSYNC in virtual time. While a change is
+ * PENDING the record is already in the zone (ListResourceRecordSets shows it) but the name servers still answer as
+ * before it (TestDNSAnswer, route53-answers.ts); INSYNC "indicates that the changes have propagated to all Route 53
+ * DNS servers managing the hosted zone" (API reference, GetChange).
+ */
 import {
   InvalidChangeBatch,
   NoSuchChange,
@@ -13,15 +18,26 @@ import {
   type ListResourceRecordSetsCommandInput,
   type ListResourceRecordSetsCommandOutput,
   type ResourceRecordSet,
+  type TestDNSAnswerCommandInput,
+  type TestDNSAnswerCommandOutput,
 } from "@aws-sdk/client-route-53";
 import { awsError } from "./errors.js";
 import { encode } from "./ids.js";
+import { testDnsAnswer } from "./route53-answers.js";
+import type { Stabilization } from "./stack-steps.js";
 import type { Handlers, Out, World } from "./world.js";
 
 export interface RecordSet {
   set: ResourceRecordSet;
-  /** When the change that wrote it went INSYNC. */
+  /** When the change that wrote it went INSYNC: from then on the name servers answer with `set`. */
   insyncAt: number;
+  /** What the name servers answer until then: the record as it was before the change (undefined: it did not exist). */
+  previous?: ResourceRecordSet | undefined;
+}
+
+/** What Route 53's name servers answer for this record at `now`: the new set once INSYNC, the old one before. */
+export function servedSet(record: RecordSet, now: number): ResourceRecordSet | undefined {
+  return now >= record.insyncAt ? record.set : record.previous;
 }
 
 export interface HostedZone {
@@ -44,11 +60,13 @@ function reversedLabels(name: string): string {
   return fqdn(name).slice(0, -1).split(".").reverse().join(".");
 }
 
+export const recordKey = (name: string, type: string) => `${fqdn(name)}|${type}`;
 const bareId = (id: string | undefined) => (id ?? "").replace(/^\/(hostedzone|change)\//, "");
-const recordKey = (name: string, type: string) => `${fqdn(name)}|${type}`;
 
 export class FakeRoute53 {
   readonly zones = new Map<string, HostedZone>();
+  /** Names whose changes Route 53 never gets INSYNC (seeding: holdDnsChanges). */
+  readonly heldNames = new Set<string>();
   private readonly changes = new Map<string, { submittedAt: number; insyncAt: number; comment?: string | undefined }>();
 
   constructor(private readonly world: World) {}
@@ -69,13 +87,49 @@ export class FakeRoute53 {
   }
 
   /**
-   * A record set a CloudFormation stack wrote (AWS::Route53::RecordSet): in the zone, in sync once propagated.
-   * CloudFormation does not say which change wrote it, so only the record itself can be read back.
+   * A record set a CloudFormation stack wrote (AWS::Route53::RecordSet) with ChangeResourceRecordSets at `at`: in the
+   * zone at once, served once the change is INSYNC (`dnsPropagationMs` later, never for a held name). CloudFormation
+   * does not say which change wrote it, so only the record itself can be read back. Writing the same record again
+   * changes nothing; `servedAtOnce` is for a stack seeded as already deployed.
    */
-  putStackRecord(hostedZoneId: string, set: ResourceRecordSet): void {
+  putStackRecord(hostedZoneId: string, set: ResourceRecordSet, at: number, options: { servedAtOnce?: boolean } = {}): void {
     const zone = this.zones.get(bareId(hostedZoneId));
     if (!zone) return;
-    zone.records.set(recordKey(set.Name ?? "", set.Type ?? ""), { set: { ...set, Name: fqdn(set.Name ?? "") }, insyncAt: this.world.clock.now() + this.world.timing.dnsPropagationMs });
+    const key = recordKey(set.Name ?? "", set.Type ?? "");
+    const existing = zone.records.get(key);
+    const written = { ...set, Name: fqdn(set.Name ?? "") };
+    if (existing && sameRecord(existing.set, written)) return;
+    const insyncAt = options.servedAtOnce ? at : this.insyncAfter(written.Name!, at);
+    zone.records.set(key, { set: written, insyncAt, previous: existing ? servedSet(existing, at) : undefined });
+  }
+
+  /** Whether the record of this name and type is in a zone at all. */
+  hasRecord(name: string, type: string): boolean {
+    return [...this.zones.values()].some((zone) => zone.records.has(recordKey(name, type)));
+  }
+
+  /** When a change submitted at `at` goes INSYNC: Route 53 "generally" within 60 s; a held name never. */
+  private insyncAfter(name: string, at: number): number {
+    return this.heldNames.has(fqdn(name)) ? Number.POSITIVE_INFINITY : at + this.world.timing.dnsPropagationMs;
+  }
+
+  /** When the record of this name and type, as it is now, is served from (undefined: absent; Infinity: never). */
+  servedSince(name: string, type: string): number | undefined {
+    for (const zone of this.zones.values()) {
+      const record = zone.records.get(recordKey(name, type));
+      if (record) return record.insyncAt;
+    }
+    return undefined;
+  }
+
+  /**
+   * In the standard mode CloudFormation completes a record set only once its change is INSYNC (it takes as long as
+   * Route 53's propagation, ~30-60 s); in express mode it does not wait for it ("resources might still be
+   * initializing or propagating changes", User Guide, express mode), and outcome() never asks.
+   */
+  recordStabilization(name: string, type: string, at: number): Stabilization {
+    const since = this.servedSince(name, type);
+    return since !== undefined && at < since ? { state: "waiting" } : { state: "stable" };
   }
 
   /** The stack deleted its record set: gone from whichever zone holds it. */
@@ -166,15 +220,17 @@ export class FakeRoute53 {
           else {
             const clash = [...next.values()].some((r) => fqdn(r.set.Name ?? "") === name && r.set.Type !== type && (type === "CNAME" || r.set.Type === "CNAME"));
             if (clash) problems.push(`RRSet of type CNAME with DNS name ${name} is not permitted as it conflicts with other records with the same DNS name in zone ${zone.name}`);
-            else next.set(key, { set: { ...set, Name: name }, insyncAt: Number.POSITIVE_INFINITY });
+            else next.set(key, { set: { ...set, Name: name }, insyncAt: Number.NaN, previous: existing ? servedSet(existing, world.clock.now()) : undefined });
           }
         }
         if (problems.length > 0) {
           throw awsError(InvalidChangeBatch, "InvalidChangeBatch", `[${problems.join(", ")}]`, { fields: { messages: problems } });
         }
         const submittedAt = world.clock.now();
-        const insyncAt = submittedAt + world.timing.dnsPropagationMs;
-        for (const record of next.values()) if (record.insyncAt === Number.POSITIVE_INFINITY) record.insyncAt = insyncAt;
+        const written = [...next.values()].filter((record) => Number.isNaN(record.insyncAt));
+        // One change, one status: the batch is INSYNC when all of it has propagated.
+        const insyncAt = Math.max(submittedAt + world.timing.dnsPropagationMs, ...written.map((r) => r53.insyncAfter(r.set.Name ?? "", submittedAt)));
+        for (const record of written) record.insyncAt = insyncAt;
         zone.records = next;
         const id = `C${encode(world.ids.fresh("change"), 21)}`;
         r53.changes.set(id, { submittedAt, insyncAt, comment: input.ChangeBatch?.Comment });
@@ -184,6 +240,9 @@ export class FakeRoute53 {
         const id = bareId(input.Id);
         if (!r53.changes.has(id)) throw awsError(NoSuchChange, "NoSuchChange", `A change with the specified change ID does not exist.`, { status: 404 });
         return { ChangeInfo: changeInfo(id) };
+      },
+      TestDNSAnswer(input: TestDNSAnswerCommandInput): Out<TestDNSAnswerCommandOutput> {
+        return testDnsAnswer(r53.mustGetZone(input.HostedZoneId), input, world.clock.now());
       },
       ListResourceRecordSets(input: ListResourceRecordSetsCommandInput): Out<ListResourceRecordSetsCommandOutput> {
         const zone = r53.mustGetZone(input.HostedZoneId);

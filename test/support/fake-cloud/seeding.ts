@@ -162,6 +162,19 @@ export class SeedingApi {
     return zone ? [...zone.records.values()].map((r) => structuredClone(r.set)) : [];
   }
 
+  /** When Route 53's name servers began serving the record of this name and type as it now is (its change INSYNC). */
+  recordServedSince(name: string, type: string): number | undefined {
+    return this.services.route53.servedSince(name, type);
+  }
+
+  /**
+   * Route 53 keeps every change to records of this name PENDING: its name servers go on answering as before
+   * (a stuck propagation; GetChange never says INSYNC).
+   */
+  holdDnsChanges(name: string): void {
+    this.services.route53.heldNames.add(name.toLowerCase().replace(/\.?$/, "."));
+  }
+
   // ---- S3 ----
 
   putBucket(name: string, options: { versioned?: boolean } = {}): void {
