@@ -7,6 +7,7 @@ import {
   GetHostedZoneCommand,
   ListHostedZonesByNameCommand,
   ListResourceRecordSetsCommand,
+  TestDNSAnswerCommand,
   type HostedZone,
   type Route53Client,
 } from "@aws-sdk/client-route-53";
@@ -15,6 +16,16 @@ import { RetryingApi } from "./retry.js";
 export interface CnameRecord {
   readonly name: string;
   readonly value: string;
+}
+
+/** What one of Route 53's name servers for the zone answers for a name and type (TestDNSAnswer). */
+export interface DnsAnswer {
+  /** The Route 53 name server that answered. */
+  readonly nameServer: string;
+  /** The DNS RCODE: NOERROR, NXDOMAIN, … */
+  readonly responseCode: string;
+  /** The values served; for an alias record, the target's addresses. */
+  readonly data: string[];
 }
 
 export type ZoneLookup =
@@ -76,6 +87,16 @@ export class Route53Api extends RetryingApi<Route53Client> {
     const record = page.ResourceRecordSets?.[0];
     if (!record || record.Type !== type || absolute(record.Name ?? "") !== wanted || !record.AliasTarget?.DNSName) return undefined;
     return { name: wanted, dnsName: record.AliasTarget.DNSName };
+  }
+
+  /**
+   * What Route 53's own name servers answer for this name and type right now (TestDNSAnswer): unlike
+   * ListResourceRecordSets, which shows a record as soon as its change is accepted, this is what is served. It asks
+   * one of the zone's name servers, not the public resolvers (their caches are theirs), and works for public zones only.
+   */
+  async answer(hostedZoneId: string, name: string, type: "A" | "AAAA"): Promise<DnsAnswer> {
+    const result = await this.send(new TestDNSAnswerCommand({ HostedZoneId: zoneId(hostedZoneId), RecordName: absolute(name).slice(0, -1), RecordType: type }));
+    return { nameServer: result.Nameserver ?? "", responseCode: result.ResponseCode ?? "", data: result.RecordData ?? [] };
   }
 
   /** Creates or overwrites the CNAME; running it twice changes nothing. */

@@ -2,7 +2,7 @@
  * In express mode CloudFormation completes a stack once its resources are configured: the ECS service may still be
  * starting its tasks and the load balancer may have no healthy target. The stack finishing early is not the deploy
  * finishing: the backend is ready only once its service's rollout has COMPLETED with its targets healthy, and the
- * domain only once its API records are in the zone. The certificate needs no look here: the backend consumes its ARN,
+ * domain only once Route 53 serves its API records (records-served.ts). The certificate needs no look here: the backend consumes its ARN,
  * so the certificate node has already waited for ISSUED. Every wait is bounded; a service that never becomes ready
  * is a failure with its cause (stopped tasks' exit codes and reasons, target health).
  */
@@ -10,18 +10,16 @@ import type { AwsClients } from "../../aws/clients.js";
 import { EcsApi } from "../../aws/ecs.js";
 import { LoadBalancerApi } from "../../aws/elbv2.js";
 import type { RetryPolicy } from "../../aws/retry.js";
-import { Route53Api } from "../../aws/route53.js";
 import { elapsed } from "../../duration.js";
-import { apiDomain, clusterName, serviceName, stackName, type Environment, type StackId } from "../../env/model.js";
-import { sleepUnlessAborted, type Clock } from "../clock.js";
+import { clusterName, serviceName, stackName, type Environment, type StackId } from "../../env/model.js";
+import type { Clock } from "../clock.js";
 import type { EventSink } from "../events.js";
 import type { RootCause } from "../results.js";
 import { followRollout } from "../rollout.js";
+import { apiRecordsServed } from "./records-served.js";
 
 /** How long an express deploy waits for the service to be ready: --rollout-timeout's default (the CLI passes the flag). */
 export const READINESS_TIMEOUT_MS = 10 * 60_000;
-/** How often the API records are looked for in the zone while they are missing. */
-const DNS_POLL_MS = 2_000;
 
 export interface ReadinessDeps {
   readonly env: Environment;
@@ -42,7 +40,7 @@ export type Readiness = { ready: true; notes: string[] } | { ready: false; messa
 export function readinessOf(deps: ReadinessDeps): (node: StackId, outputs: Record<string, string>, signal?: AbortSignal) => Promise<Readiness> | undefined {
   return (node, outputs, signal) => {
     if (node === "backend") return serviceReady(deps, outputs, signal);
-    if (node === "domain") return recordsInZone(deps, signal);
+    if (node === "domain") return apiRecordsServed(deps, signal);
     return undefined;
   };
 }
@@ -84,24 +82,4 @@ async function serviceReady(deps: ReadinessDeps, outputs: Record<string, string>
   if (outcome.status === "timed-out") return notReady(`its rollout did not complete within ${elapsed(outcome.afterMs)} (--rollout-timeout)`, outcome.evidence);
   const { deployment } = outcome;
   return { ready: true, notes: [`ready after ${elapsed(clock.now() - started)}: service ${service} rollout COMPLETED, ${deployment.running}/${deployment.desired} running, targets healthy`] };
-}
-
-/** The API's A and AAAA alias records, read back from Route 53 (CloudFormation names no change to ask GetChange about). */
-async function recordsInZone(deps: ReadinessDeps, signal?: AbortSignal): Promise<Readiness> {
-  const { env, clock } = deps;
-  const dns = new Route53Api(deps.clients.route53, deps.retry);
-  const name = apiDomain(env);
-  const started = clock.now();
-  for (;;) {
-    const found = await Promise.all((["A", "AAAA"] as const).map((type) => dns.findAlias(deps.hostedZoneId, name, type)));
-    if (found.every(Boolean)) return { ready: true, notes: [`${name} A/AAAA in zone ${deps.hostedZoneId}, alias to ${found[0]!.dnsName}`] };
-    const waited = clock.now() - started;
-    if (waited >= deps.timeoutMs) {
-      const missing = (["A", "AAAA"] as const).filter((_, i) => !found[i]);
-      const reason = `Route 53 has no ${missing.join(" or ")} alias record for ${name} in zone ${deps.hostedZoneId} after ${elapsed(waited)}`;
-      return { ready: false, message: `the stack completed in express mode, but ${reason}`, rootCause: { stack: stackName(env, "domain"), logicalId: "ApiRecordA", resourceType: "AWS::Route53::RecordSet", reason }, evidence: [] };
-    }
-    deps.emit({ type: "node-progress", node: "domain", at: clock.now(), status: "waiting for the API records", current: `in zone ${deps.hostedZoneId}`, waitingSince: started });
-    await sleepUnlessAborted(clock, Math.min(DNS_POLL_MS, deps.timeoutMs - waited), signal);
-  }
 }
