@@ -1,6 +1,6 @@
 /**
  * A fresh deploy of dev in the standard mode against one with `--express` (readiness included: done only once the
- * service's rollout has completed with healthy targets and the API records are in the zone), in virtual time against
+ * service's rollout has completed with healthy targets and Route 53 serves the API records), in virtual time against
  * the fake's model of express mode: each slow resource completes once its configuration call returns
  * (realisticConfiguredMs) and ECS rolls the service out over the fake's clock as it does in either mode.
  */
