@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { sleepUnlessAborted, systemClock } from "../src/orchestrator/clock.js";
 
@@ -36,5 +37,16 @@ describe("the system clock", () => {
       await sleeping;
     }
     expect(removed.mock.calls.length).toBe(added.mock.calls.length);
+  });
+});
+
+describe("the fake cloud's virtual clock", () => {
+  it("a sleep that wakes leaves no listener on the run's signal (a long deploy sleeps thousands of times on one signal)", async () => {
+    const { VirtualClock } = await import("./support/fake-cloud/clock.js");
+    const clock = new VirtualClock(0);
+    const run = new AbortController();
+    for (let i = 0; i < 20; i++) await clock.sleep(1_000, run.signal);
+    expect(clock.now()).toBe(20_000);
+    expect(EventEmitter.getEventListeners(run.signal, "abort")).toHaveLength(0);
   });
 });

@@ -40,9 +40,12 @@ export class VirtualClock implements Clock {
     const wakeAt = this.current + Math.max(0, Number.isFinite(ms) ? ms : 0);
     return new Promise<void>((wake) => {
       if (signal?.aborted) return;
-      const sleeper: Sleeper = { wakeAt, order: this.sequence++, wake };
+      const drop = () => void (this.sleepers = this.sleepers.filter((s) => s !== sleeper));
+      // As the production clock does: a sleep that wakes takes its listener off the run's signal, or a long
+      // deploy's thousands of sleeps pile up on it (MaxListenersExceededWarning in every test and the bench).
+      const sleeper: Sleeper = { wakeAt, order: this.sequence++, wake: () => (signal?.removeEventListener("abort", drop), wake()) };
       this.sleepers.push(sleeper);
-      signal?.addEventListener("abort", () => void (this.sleepers = this.sleepers.filter((s) => s !== sleeper)), { once: true });
+      signal?.addEventListener("abort", drop, { once: true });
       this.schedulePump();
     });
   }
