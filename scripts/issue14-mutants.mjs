@@ -22,17 +22,24 @@ export const MUTANTS = [
 
 const wanted = process.argv.slice(2);
 let survived = 0;
+// The mutant is written into the source tree: Ctrl-C or a kill must still put the file back.
+let restore = () => {};
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => { restore(); process.exit(130); });
 for (const m of MUTANTS.filter((m) => wanted.length === 0 || wanted.includes(m.id))) {
   const original = readFileSync(m.file, "utf8");
   if (!original.includes(m.from)) { console.log(`${m.id}: PATTERN NOT FOUND in ${m.file}`); survived++; continue; }
+  restore = () => writeFileSync(m.file, original);
   writeFileSync(m.file, original.replace(m.from, m.to));
   try {
     const r = spawnSync("npx", ["vitest", "run", ...(process.env.MUTANT_TESTS?.split(",") ?? ALL)], { encoding: "utf8" });
+    // A test run ended by a signal (Ctrl-C reaches the whole process group) says nothing about the mutant.
+    if (r.status === null) { console.log(`${m.id}: interrupted`); restore(); process.exit(130); }
     const failed = /(\d+) failed/.exec(r.stdout)?.[0] ?? "";
     console.log(`${m.id}: ${r.status === 0 ? "SURVIVED" : `KILLED (${failed})`}`);
     if (r.status === 0) survived++;
   } finally {
-    writeFileSync(m.file, original);
+    restore();
+    restore = () => {};
   }
 }
 process.exitCode = survived > 0 ? 1 : 0;
