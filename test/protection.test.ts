@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadEnvironment } from "../src/env/load.js";
 import { DEPLOYED_TEMPLATE, deployedProtection, protectionLowerings, protectsData, type ProtectionState } from "../src/orchestrator/protection.js";
-import type { Resource, Template } from "../src/templates/cfn.js";
+import type { Json, Resource, Template } from "../src/templates/cfn.js";
 import { stackDefinition } from "../src/templates/index.js";
 import { synthesize } from "../src/templates/stack.js";
 
@@ -24,19 +24,44 @@ describe("what lowers protection", () => {
     expect(lowered(bucket(), bucket({ DeletionPolicy: "Retain" }))).toEqual([]);
   });
 
+  it("a Snapshot policy lowered to Delete loses the data the snapshot would have kept", () => {
+    expect(lowered(bucket({ DeletionPolicy: "Snapshot" }), bucket({ DeletionPolicy: "Delete" }))).toEqual(["DeletionPolicy Snapshot → Delete"]);
+    expect(lowered(bucket({ UpdateReplacePolicy: "Snapshot" }), bucket())).toEqual(["UpdateReplacePolicy Snapshot → Delete (absent)"]);
+  });
+
   it("policies count on types that hold data and on resources a stack declares stateful, not on others", () => {
+    for (const type of ["AWS::S3::Bucket", "AWS::Cognito::UserPool", "AWS::Logs::LogGroup", "AWS::EC2::VPC"]) {
+      expect(lowered({ Type: type, DeletionPolicy: "Retain" }, { Type: type, DeletionPolicy: "Delete" }), type).toEqual(["DeletionPolicy Retain → Delete"]);
+    }
     const queue = (policy: Resource["DeletionPolicy"]): Resource => ({ Type: "AWS::SQS::Queue", DeletionPolicy: policy });
     expect(lowered(queue("Retain"), queue("Delete"))).toEqual([]);
     expect(lowered(queue("Retain"), queue("Delete"), { statefulResources: ["R"] })).toEqual(["DeletionPolicy Retain → Delete"]);
+  });
+
+  it("a logical id that now names another type is another resource (CloudFormation replaces it; the change set shows that), not a lowering", () => {
+    expect(lowered(bucket({ DeletionPolicy: "Retain" }), { Type: "AWS::SQS::Queue" })).toEqual([]);
   });
 
   it("user pool and load balancer deletion protection switched off or dropped", () => {
     const pool = (value?: string): Resource => ({ Type: "AWS::Cognito::UserPool", Properties: value ? { DeletionProtection: value } : {} });
     expect(lowered(pool("ACTIVE"), pool())).toEqual(["DeletionProtection ACTIVE → absent"]);
     expect(lowered(pool("INACTIVE"), pool("ACTIVE"))).toEqual([]);
+    expect(lowered(pool("INACTIVE"), pool())).toEqual([]);
     const alb = (...attributes: { Key: string; Value: string }[]): Resource => ({ Type: "AWS::ElasticLoadBalancingV2::LoadBalancer", Properties: { LoadBalancerAttributes: attributes } });
-    expect(lowered(alb({ Key: "deletion_protection.enabled", Value: "true" }), alb())).toEqual(["deletion_protection.enabled true → absent"]);
+    const protectedAlb = alb({ Key: "idle_timeout.timeout_seconds", Value: "60" }, { Key: "deletion_protection.enabled", Value: "true" });
+    expect(lowered(protectedAlb, alb())).toEqual(["deletion_protection.enabled true → absent"]);
+    expect(lowered(protectedAlb, alb({ Key: "deletion_protection.enabled", Value: "false" }))).toEqual(["deletion_protection.enabled true → false"]);
     expect(lowered(alb(), alb({ Key: "deletion_protection.enabled", Value: "true" }))).toEqual([]);
+    expect(lowered(alb({ Key: "deletion_protection.enabled", Value: "false" }), alb())).toEqual([]);
+    // LoadBalancerAttributes is optional: a load balancer without it has deletion protection off (AWS's default).
+    const bareAlb: Resource = { Type: "AWS::ElasticLoadBalancingV2::LoadBalancer", Properties: {} };
+    expect(lowered(protectedAlb, bareAlb)).toEqual(["deletion_protection.enabled true → absent"]);
+    expect(lowered(bareAlb, protectedAlb)).toEqual([]);
+  });
+
+  it("a value that is not a plain string (an intrinsic) is shown as the template writes it", () => {
+    const pool = (value: Json): Resource => ({ Type: "AWS::Cognito::UserPool", Properties: { DeletionProtection: value } });
+    expect(lowered(pool("ACTIVE"), pool({ Ref: "PoolProtection" }))).toEqual(['DeletionProtection ACTIVE → {"Ref":"PoolProtection"}']);
   });
 
   it("bucket versioning suspended or removed", () => {
@@ -62,6 +87,8 @@ describe("what lowers protection", () => {
 
   it("no deployed template (no stack yet) has nothing to lower", () => {
     expect(protectionLowerings(NO_DECLARED, "s", { terminationProtection: false }, state({ R: bucket() }))).toEqual([]);
+    // GetTemplate found no body: nothing deployed to read, which is not a template we cannot read.
+    expect(protectionLowerings(NO_DECLARED, "s", deployedProtection(undefined, false), state({ R: bucket() }))).toEqual([]);
   });
 
   it("a deployed template that cannot be read as ours (YAML) counts as lowering: what it keeps cannot be compared", () => {
@@ -84,5 +111,31 @@ describe("what protects data today", () => {
       expect(protectsData(deployedAs("dev", node))).toBe(false);
     }
     expect(protectsData(state({ R: bucket({}, { VersioningConfiguration: { Status: "Enabled" } }) }))).toBe(false);
+  });
+
+  it("each protection alone counts: termination protection, a Retain or Snapshot policy on any resource, a user pool's or a load balancer's deletion protection", () => {
+    const queue = (extra: Partial<Resource> = {}): Resource => ({ Type: "AWS::SQS::Queue", ...extra });
+    expect(protectsData(state({ R: queue() }, true))).toBe(true);
+    expect(protectsData(state({ R: queue({ DeletionPolicy: "Retain" }) }))).toBe(true);
+    expect(protectsData(state({ R: queue({ DeletionPolicy: "Snapshot" }) }))).toBe(true);
+    expect(protectsData(state({ R: queue({ UpdateReplacePolicy: "Retain" }) }))).toBe(true);
+    expect(protectsData(state({ R: queue({ DeletionPolicy: "Delete", UpdateReplacePolicy: "Delete" }) }))).toBe(false);
+
+    const pool = (value: string): Resource => ({ Type: "AWS::Cognito::UserPool", Properties: { DeletionProtection: value } });
+    expect(protectsData(state({ R: pool("ACTIVE") }))).toBe(true);
+    expect(protectsData(state({ R: pool("INACTIVE") }))).toBe(false);
+
+    const alb = (properties?: Record<string, Json>): Resource => ({ Type: "AWS::ElasticLoadBalancingV2::LoadBalancer", Properties: properties });
+    const attribute = (value: string) => ({ LoadBalancerAttributes: [{ Key: "deletion_protection.enabled", Value: value }] });
+    expect(protectsData(state({ R: alb(attribute("true")) }))).toBe(true);
+    expect(protectsData(state({ R: alb(attribute("false")) }))).toBe(false);
+    expect(protectsData(state({ R: alb() }))).toBe(false);
+  });
+
+  it("a property protects only on the type whose API gives it that meaning: a custom resource carries any properties and protects nothing", () => {
+    // CloudFormation hands a custom resource's properties to its provider unread, so these keep nothing from deletion.
+    const custom = (properties: Record<string, Json>): Resource => ({ Type: "Custom::Seeder", Properties: { ServiceToken: "arn:aws:lambda:us-east-2:1:function:seed", ...properties } });
+    expect(protectsData(state({ R: custom({ DeletionProtection: "ACTIVE" }) }))).toBe(false);
+    expect(protectsData(state({ R: custom({ LoadBalancerAttributes: [{ Key: "deletion_protection.enabled", Value: "true" }] }) }))).toBe(false);
   });
 });
