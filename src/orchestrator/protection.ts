@@ -47,10 +47,10 @@ export const STACK_TYPE = "AWS::CloudFormation::Stack";
 /**
  * How much a policy keeps of a resource that CloudFormation deletes or replaces. RetainExceptOnCreate
  * retains every resource that already exists, which is all a deployed one can be; Snapshot keeps the data
- * but not the resource; absent means Delete.
+ * but not the resource. Delete and an absent policy (which means Delete) keep nothing: 1, as anything unlisted.
  */
-const POLICY_STRENGTH: Record<string, number> = { Retain: 3, RetainExceptOnCreate: 3, Snapshot: 2, Delete: 1 };
-const strength = (policy: string | undefined) => POLICY_STRENGTH[policy ?? "Delete"] ?? 1;
+const POLICY_STRENGTH: ReadonlyMap<string | undefined, number> = new Map([["Retain", 3], ["RetainExceptOnCreate", 3], ["Snapshot", 2]]);
+const strength = (policy: string | undefined) => POLICY_STRENGTH.get(policy) ?? 1;
 
 /** Every way the desired stack protects data less than the deployed one; empty when it protects as much or more. */
 export function protectionLowerings(
@@ -83,9 +83,10 @@ export function protectionLowerings(
 }
 
 function policyLowerings(before: Resource, after: Resource): string[] {
+  // Only a policy stronger than Delete can be lowered, so the deployed one is always written out.
   return (["DeletionPolicy", "UpdateReplacePolicy"] as const)
     .filter((policy) => strength(after[policy]) < strength(before[policy]))
-    .map((policy) => `${policy} ${before[policy] ?? "Delete"} → ${after[policy] ?? "Delete (absent)"}`);
+    .map((policy) => `${policy} ${before[policy]} → ${after[policy] ?? "Delete (absent)"}`);
 }
 
 /** Protection that lives in a resource's own properties, by type. */
@@ -112,7 +113,6 @@ function propertyLowerings(before: Resource, after: Resource): string[] {
 
 /** Absent RetentionInDays keeps events forever: setting one shortens it, removing one lengthens it. */
 function retentionShortened(from: Json | undefined, to: Json | undefined): string[] {
-  if (to === undefined) return [];
   const days = (value: Json | undefined) => (value === undefined ? Infinity : Number(value));
   if (!(days(to) < days(from))) return [];
   return [`RetentionInDays ${from === undefined ? "unlimited" : String(from)} → ${String(to)}`];
@@ -123,8 +123,10 @@ const show = (value: Json | undefined) => (value === undefined ? "absent" : type
 const versioning = (properties: Record<string, Json>) => (properties.VersioningConfiguration as { Status?: Json } | undefined)?.Status;
 
 function loadBalancerAttribute(properties: Record<string, Json>, key: string): Json | undefined {
-  const list = Array.isArray(properties.LoadBalancerAttributes) ? properties.LoadBalancerAttributes : [];
-  return (list as { Key?: Json; Value?: Json }[]).find((a) => a?.Key === key)?.Value;
+  const list = properties.LoadBalancerAttributes;
+  if (!Array.isArray(list)) return undefined;
+  // No entry can be null: CloudFormation rejects a template holding one ("'null' values are not allowed in templates").
+  return (list as Array<{ Key?: Json; Value?: Json }>).find((a) => a.Key === key)?.Value;
 }
 
 /**
