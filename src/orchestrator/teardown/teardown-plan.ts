@@ -14,7 +14,7 @@ import { stackName, type Environment, type StackId } from "../../env/model.js";
 import type { Resource, Template } from "../../templates/cfn.js";
 import { STACKS } from "../../templates/index.js";
 import { synthesize, type StackDefinition } from "../../templates/stack.js";
-import { isRetainPolicy, parseTemplate, retainedResource, type RetainedResource } from "./teardown-retained.js";
+import { isRetainPolicy, parseTemplate, retainedResource, type ExistingResource, type RetainedResource } from "./teardown-retained.js";
 
 // Imported from here by the review; they live with the rest of the retention logic.
 export { deleteCommand, isRetainPolicy, parseTemplate, type RetainedResource } from "./teardown-retained.js";
@@ -129,7 +129,10 @@ async function planStack(env: Environment, readers: PlanReaders, definition: Sta
   ]);
   const live = listed.filter(isLive);
   const decided = decide(template, live);
-  const retained = decided.retainedIds.map((id) => retainedResource({ node: definition.id, stack: name }, id, template.Resources[id]!.Type, listed, env.region));
+  // Only what the stack holds or held: a retained resource never created (its Condition false, its create failed) leaves nothing behind.
+  const retained = decided.retainedIds
+    .flatMap((id) => listed.filter((r): r is ExistingResource => r.logicalId === id && r.physicalId !== undefined))
+    .map((r) => retainedResource({ node: definition.id, stack: name }, r, env.region));
   const bucketsToEmpty = await Promise.all(
     decided.bucketsToEmpty.map(async (bucket) => ({ bucket, versions: await read("ListObjectVersions", `s3://${bucket} (${name})`, () => readers.countVersions(bucket)) })),
   );

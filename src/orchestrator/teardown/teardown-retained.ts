@@ -29,15 +29,11 @@ export function parseTemplate(body: string | undefined): Template | undefined {
   }
 }
 
-export function retainedResource(
-  owner: { node: StackId; stack: string },
-  logicalId: string,
-  type: string,
-  deployed: readonly StackResourceSummary[],
-  region: string,
-): RetainedResource {
-  const physicalId = deployed.find((r) => r.logicalId === logicalId)?.physicalId;
-  return { ...owner, logicalId, type, physicalId, deleteCommand: deleteCommand(type, physicalId ?? `<${logicalId} physical id>`, region) };
+/** A resource CloudFormation lists with its physical id: it exists, or existed until the stack's deletion. */
+export type ExistingResource = StackResourceSummary & { readonly physicalId: string };
+
+export function retainedResource(owner: { node: StackId; stack: string }, { logicalId, type, physicalId }: ExistingResource, region: string): RetainedResource {
+  return { ...owner, logicalId, type, physicalId, deleteCommand: deleteCommand(type, physicalId, region) };
 }
 
 export function deleteCommand(type: string, id: string, region: string): string {
