@@ -25,11 +25,17 @@ export interface BucketToEmpty {
   readonly versions: VersionCount;
 }
 
+/** A stack the plan found not deployed: nothing of it is deleted. */
+export interface AbsentStack {
+  readonly node: StackId;
+  readonly name: string;
+  readonly status?: undefined;
+}
+
 export interface PlannedStack {
   readonly node: StackId;
   readonly name: string;
-  /** undefined when the stack does not exist. */
-  readonly status?: string;
+  readonly status: string;
   /** Live resources: what the stack still holds, without those a failed deletion already removed or skipped. */
   readonly resources: number;
   /** Live resources its deletion removes: all but the retained ones. */
@@ -42,7 +48,7 @@ export interface PlannedStack {
 }
 
 export interface TeardownPlan {
-  readonly stacks: readonly PlannedStack[];
+  readonly stacks: readonly (PlannedStack | AbsentStack)[];
   /** The certificate as the ACM lookup describes it; undefined when there is none. */
   readonly certificateDescription?: string;
   /** What the deployed templates keep (DeletionPolicy Retain), per stack. */
@@ -66,7 +72,6 @@ export interface FailedRead {
 
 /** A read the plan needs failed: teardown cannot tell what it would delete, so it deletes nothing. */
 export class TeardownReadError extends Error {
-  override readonly name = "TeardownReadError";
   constructor(readonly failures: readonly FailedRead[]) {
     super(`cannot read what teardown would delete or keep (${failures.map((f) => `${f.operation} of ${f.stack}`).join(", ")}); nothing was deleted`);
   }
@@ -83,9 +88,10 @@ export async function planTeardown(env: Environment, readers: PlanReaders, certi
   // Every stack is read even when one fails, so the error names every read that needs fixing at once.
   const settled = await Promise.allSettled(STACKS.map((definition) => planStack(env, readers, definition)));
   const rejected = settled.flatMap((s) => (s.status === "rejected" ? [s.reason as unknown] : []));
-  const unexpected = rejected.find((reason) => !(reason instanceof ReadFailure));
+  // Anything else is a bug here, not a read: it goes up as itself.
+  const unexpected = rejected.find((reason) => !(reason instanceof TeardownReadError));
   if (unexpected) throw unexpected;
-  if (rejected.length > 0) throw new TeardownReadError(rejected.map((reason) => (reason as ReadFailure).read));
+  if (rejected.length > 0) throw new TeardownReadError(rejected.flatMap((reason) => (reason as TeardownReadError).failures));
   const stacks = settled.map((s) => (s as PromiseFulfilledResult<Awaited<ReturnType<typeof planStack>>>).value);
   return {
     stacks: stacks.map((s) => s.planned),
@@ -95,18 +101,12 @@ export async function planTeardown(env: Environment, readers: PlanReaders, certi
   };
 }
 
-class ReadFailure extends Error {
-  constructor(readonly read: FailedRead) {
-    super(`${read.operation} of ${read.stack} failed`);
-  }
-}
-
 /** One read, named after its AWS operation and stack if it fails. */
 async function read<T>(operation: string, stack: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (cause) {
-    throw new ReadFailure({ operation, stack, cause });
+    throw new TeardownReadError([{ operation, stack, cause }]);
   }
 }
 
@@ -114,7 +114,7 @@ async function planStack(env: Environment, readers: PlanReaders, definition: Sta
   const name = stackName(env, definition.id);
   const deployed = await read("DescribeStacks", name, () => readers.cfn.describeStack(name));
   if (!deployed) {
-    const planned: PlannedStack = { node: definition.id, name, resources: 0, deletes: 0, terminationProtection: false, bucketsToEmpty: [], protectedLoadBalancers: [] };
+    const planned: AbsentStack = { node: definition.id, name };
     // Informational only (nothing is deleted for it): what an earlier teardown may have left behind.
     const local = synthesize(definition, env);
     return { planned, retained: [], leftBehind: Object.values(local.Resources).some((r) => isRetainPolicy(r.DeletionPolicy)) };
@@ -123,7 +123,7 @@ async function planStack(env: Environment, readers: PlanReaders, definition: Sta
     read("ListStackResources", name, () => readers.cfn.listStackResources(name)),
     read("GetTemplate", name, () => readers.cfn.templateBody(name)).then((body) => {
       const parsed = parseTemplate(body);
-      if (!parsed) throw new ReadFailure({ operation: "reading the deployed template", stack: name, cause: unreadableTemplate() });
+      if (!parsed) throw new TeardownReadError([{ operation: "reading the deployed template", stack: name, cause: unreadableTemplate() }]);
       return parsed;
     }),
   ]);
@@ -156,16 +156,17 @@ async function planStack(env: Environment, readers: PlanReaders, definition: Sta
  */
 function decide(template: Template, live: readonly StackResourceSummary[]) {
   const retainedIds = Object.keys(template.Resources).filter((id) => isRetainPolicy(template.Resources[id]!.DeletionPolicy));
-  const deletedWithStack = (r: StackResourceSummary) => r.physicalId !== undefined && template.Resources[r.logicalId] !== undefined && !retainedIds.includes(r.logicalId);
-  const bucketsToEmpty = live.filter((r) => r.type === "AWS::S3::Bucket" && deletedWithStack(r)).map((r) => r.physicalId!);
-  const protectedLoadBalancers = live
-    .filter((r) => r.type === "AWS::ElasticLoadBalancingV2::LoadBalancer" && deletedWithStack(r))
-    .filter((r) => hasDeletionProtection(template.Resources[r.logicalId]))
-    .map((r) => r.physicalId!);
+  // A resource the deployed template does not declare has a DeletionPolicy nobody can know: it is not touched.
+  const deletedWithStack = live.filter(
+    (r): r is ExistingResource => r.physicalId !== undefined && template.Resources[r.logicalId] !== undefined && !retainedIds.includes(r.logicalId),
+  );
+  const bucketsToEmpty = deletedWithStack.filter((r) => r.type === "AWS::S3::Bucket").map((r) => r.physicalId);
+  // LoadBalancerAttributes is a property of AWS::ElasticLoadBalancingV2::LoadBalancer alone: nothing else turns this on.
+  const protectedLoadBalancers = deletedWithStack.filter((r) => hasDeletionProtection(template.Resources[r.logicalId]!)).map((r) => r.physicalId);
   return { retainedIds, bucketsToEmpty, protectedLoadBalancers };
 }
 
-function hasDeletionProtection(resource: Resource | undefined): boolean {
-  const attributes = (resource?.Properties?.LoadBalancerAttributes ?? []) as { Key?: string; Value?: string }[];
+function hasDeletionProtection(resource: Resource): boolean {
+  const attributes = (resource.Properties?.LoadBalancerAttributes ?? []) as { Key?: string; Value?: string }[];
   return attributes.some((a) => a.Key === "deletion_protection.enabled" && a.Value === "true");
 }

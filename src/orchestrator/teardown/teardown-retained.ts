@@ -17,16 +17,17 @@ export interface RetainedResource {
 }
 
 /** Whether a DeletionPolicy or UpdateReplacePolicy keeps the old resource (Retain, RetainExceptOnCreate); absent means Delete. */
-export const isRetainPolicy = (policy: Resource["DeletionPolicy"] | Resource["UpdateReplacePolicy"]) => (policy ?? "Delete").startsWith("Retain");
+export const isRetainPolicy = (policy: Resource["DeletionPolicy"] | Resource["UpdateReplacePolicy"]) => policy?.startsWith("Retain") === true;
 
 /** A deployed template body as a Template; undefined when there is none or it is not JSON with Resources (YAML, hand-edited). */
 export function parseTemplate(body: string | undefined): Template | undefined {
+  let parsed: Template | undefined;
   try {
-    const parsed = body === undefined ? undefined : (JSON.parse(body) as Template);
-    return parsed?.Resources ? parsed : undefined;
+    if (body !== undefined) parsed = JSON.parse(body) as Template;
   } catch {
-    return undefined;
+    // Not JSON (a YAML template): as unreadable as no body at all.
   }
+  return parsed?.Resources ? parsed : undefined;
 }
 
 /** A resource CloudFormation lists with its physical id: it exists, or existed until the stack's deletion. */

@@ -74,7 +74,7 @@ export async function stackNode(request: StackTeardownRequest, node: StackId): P
     if (!result.complete) return interrupted(done, notDone());
   }
   if (request.signal?.aborted) return interrupted(done, ["DeleteStack"]);
-  return deleteAndWatch(request, node, current, started, notes, done);
+  return deleteAndWatch(request, node, current, started, notes, done, planned.resources);
 }
 
 const interrupted = (done: readonly string[], notDone: readonly string[]): TeardownOutcome => ({ kind: "interrupted", message: "stopped by Ctrl-C", done, notDone });
@@ -119,12 +119,11 @@ async function emptyBucket(request: StackTeardownRequest, node: StackId, { bucke
   }
 }
 
-async function deleteAndWatch(request: StackTeardownRequest, node: StackId, current: DeployedStack, started: number, notes: string[], done: string[]): Promise<TeardownOutcome> {
+async function deleteAndWatch(request: StackTeardownRequest, node: StackId, current: DeployedStack, started: number, notes: string[], done: string[], total: number): Promise<TeardownOutcome> {
   const name = current.name;
   // The deletion's events carry its token whatever the clocks say; the local time is the fallback.
   const notBefore = new Date(request.clock.now() - 1_000);
   const since = { notBefore, token: await request.cfn.deleteStack(current.stackId) };
-  const total = request.plan.stacks.find((s) => s.node === node)?.resources;
   let outcome;
   try {
     outcome = await watchOperation(request, node, { id: current.stackId, name }, { since, total, timeoutMs: request.poll.operationTimeoutMs });
