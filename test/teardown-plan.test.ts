@@ -162,6 +162,36 @@ describe("teardown plan: decided from the deployed stacks", () => {
     for (const id of STACKS) expect(h.cloud.stack(`alert-engine-${id}-prod`)).toBeUndefined();
   });
 
+  it("refuses, deleting nothing, when the deployed template computes a DeletionPolicy or load balancer attributes", async () => {
+    // With the AWS::LanguageExtensions transform a DeletionPolicy may be an intrinsic function, and GetTemplate's
+    // Original stage returns it unresolved (User Guide: intrinsic function references in DeletionPolicy); any
+    // template may compute a property such as LoadBalancerAttributes with Fn::If.
+    h.cloud.putStack({ name: "alert-engine-storage-dev", template: { Resources: { Bucket: { Type: "AWS::S3::Bucket" } } } });
+    h.cloud.putStack({ name: "alert-engine-backend-dev", template: { Resources: { Topic: { Type: "AWS::SNS::Topic" } } } });
+    const bucket = physicalId("alert-engine-storage-dev", "Bucket");
+    h.cloud.putObject(bucket, "alerts/precious.json");
+    h.cloud.changeStackBehindOurBack("alert-engine-storage-dev", (stack) => {
+      stack.templateBody = JSON.stringify({
+        Transform: "AWS::LanguageExtensions",
+        Conditions: { IsProd: { "Fn::Equals": ["dev", "prod"] } },
+        Resources: { Bucket: { Type: "AWS::S3::Bucket", DeletionPolicy: { "Fn::If": ["IsProd", "Retain", "Delete"] } } },
+      });
+    });
+    h.cloud.changeStackBehindOurBack("alert-engine-backend-dev", (stack) => {
+      stack.templateBody = JSON.stringify({
+        Resources: { LoadBalancer: { Type: "AWS::ElasticLoadBalancingV2::LoadBalancer", Properties: { LoadBalancerAttributes: { "Fn::If": ["IsProd", [], []] } } } },
+      });
+    });
+    const before = h.cloud.mutatingCalls().length;
+
+    expect(await cli.run(["teardown", "dev", "--yes"])).toBe(1);
+    const out = cli.lastOutput();
+    expect(out).toMatch(/reading the deployed template of alert-engine-storage-dev failed: .*DeletionPolicy of Bucket/);
+    expect(out).toMatch(/reading the deployed template of alert-engine-backend-dev failed: .*LoadBalancerAttributes of LoadBalancer/);
+    expect(h.cloud.mutatingCalls().length).toBe(before);
+    expect(h.cloud.bucket(bucket)!.entries.map((e) => e.key)).toEqual(["alerts/precious.json"]);
+  });
+
   it("its error names every read that failed, one by one, and says nothing was deleted", async () => {
     h.cloud.putStack({ name: "alert-engine-network-dev", template: { Resources: { Topic: { Type: "AWS::SNS::Topic" } } } });
     const denied = (action: string) => awsError(CloudFormationServiceException, "AccessDenied", `not authorized to perform: cloudformation:${action}`, { status: 403 });

@@ -77,8 +77,6 @@ export class TeardownReadError extends Error {
   }
 }
 
-/** A deployed template that is not JSON with Resources: its DeletionPolicies cannot be known. */
-const unreadableTemplate = () => new Error("it is not JSON with Resources (YAML, or edited outside this tool?), so what it retains cannot be known");
 
 const LIVE_ENDED = new Set(["DELETE_COMPLETE", "DELETE_SKIPPED"]);
 /** ListStackResources also lists what a failed deletion already removed or skipped: those are not there to delete. */
@@ -121,11 +119,7 @@ async function planStack(env: Environment, readers: PlanReaders, definition: Sta
   }
   const [listed, template] = await Promise.all([
     read("ListStackResources", name, () => readers.cfn.listStackResources(name)),
-    read("GetTemplate", name, () => readers.cfn.templateBody(name)).then((body) => {
-      const parsed = parseTemplate(body);
-      if (!parsed) throw new TeardownReadError([{ operation: "reading the deployed template", stack: name, cause: unreadableTemplate() }]);
-      return parsed;
-    }),
+    read("GetTemplate", name, () => readers.cfn.templateBody(name)).then((body) => understood(parseTemplate(body), name)),
   ]);
   const live = listed.filter(isLive);
   const decided = decide(template, live);
@@ -147,6 +141,26 @@ async function planStack(env: Environment, readers: PlanReaders, definition: Sta
     protectedLoadBalancers: decided.protectedLoadBalancers,
   };
   return { planned, retained, leftBehind: false };
+}
+
+/** The deployed template, when this plan can evaluate it; otherwise the read fails, saying why. */
+function understood(template: Template | undefined, stack: string): Template {
+  const why = template ? computedValue(template) : "it is not JSON with Resources (YAML, or edited outside this tool?)";
+  if (why) throw new TeardownReadError([{ operation: "reading the deployed template", stack, cause: new Error(`${why}, so what teardown would keep or unprotect cannot be known`) }]);
+  return template!;
+}
+
+/**
+ * What the plan would have to evaluate itself: a DeletionPolicy given by an intrinsic function (allowed with the
+ * AWS::LanguageExtensions transform, returned unresolved by GetTemplate's Original stage) or computed load balancer attributes.
+ */
+function computedValue(template: Template): string | undefined {
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    if (resource.DeletionPolicy !== undefined && typeof resource.DeletionPolicy !== "string") return `the DeletionPolicy of ${id} is computed by an intrinsic function`;
+    const attributes: unknown = resource.Properties?.LoadBalancerAttributes;
+    if (attributes !== undefined && !Array.isArray(attributes)) return `the LoadBalancerAttributes of ${id} are computed by an intrinsic function`;
+  }
+  return undefined;
 }
 
 /**
