@@ -91,7 +91,10 @@ describe("teardown plan: decided from the deployed stacks", () => {
       stack.templateBody = JSON.stringify({ Resources: { Storage: { Type: "Acme::Storage::Bucket::MODULE" } } });
     });
 
-    await cli.run(["teardown", "dev", "--yes"]);
+    // The plan goes ahead without emptying it, so CloudFormation's own refusal to delete a bucket with data stops the deletion.
+    expect(await cli.run(["teardown", "dev", "--yes"])).toBe(1);
+    expect(cli.lastOutput()).toMatch(/alert-engine-storage-dev\s+CREATE_COMPLETE, 1 resources\n\s+deletes: 1 resources\n/);
+    expect(cli.lastOutput()).toMatch(/storage\s+FAILED: deletion failed \(DELETE_FAILED\) — StorageBucket \(AWS::S3::Bucket\): .*The bucket you tried to delete is not empty/);
     expect(cli.lastOutput()).not.toMatch(/empties first/);
     expect(h.cloud.callsOf("DeleteObjects")).toEqual([]);
     expect(h.cloud.bucket(bucket)!.entries.map((e) => e.key)).toEqual(["alerts/precious.json"]);
