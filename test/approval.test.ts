@@ -101,3 +101,68 @@ describe("access judged by content, when the deployed template is known", () => 
     expect(concerns([change("Https", "AWS::EC2::SecurityGroupIngress", "Remove")], [], { desired }).map((c) => c.why)).toEqual(["removes"]);
   });
 });
+
+describe("what each kind of change asks, by type and by content", () => {
+  const template = (resources: Record<string, unknown>) => ({ AWSTemplateFormatVersion: "2010-09-09", Description: "t", Resources: resources }) as never;
+  const doc = (...statements: unknown[]) => ({ Version: "2012-10-17", Statement: statements });
+  const allow = (actions: string[], resource = "arn:aws:s3:::b/*") => ({ Effect: "Allow", Action: actions, Resource: resource });
+  const deny = { Effect: "Deny", Action: "s3:*", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } };
+  const holder = (type: string, document: unknown) => ({
+    Type: type,
+    Properties: type === "AWS::S3::BucketPolicy" ? { Bucket: "b", PolicyDocument: document } : { PolicyName: "p", Roles: ["r"], PolicyDocument: document },
+  });
+  const group = (ingress: unknown[], name = "web") => ({ Type: "AWS::EC2::SecurityGroup", Properties: { GroupDescription: "g", GroupName: name, SecurityGroupIngress: ingress } });
+  const https = (cidr: string) => ({ IpProtocol: "tcp", FromPort: 443, ToPort: 443, CidrIp: cidr });
+
+  // Each of these holds nothing but a policy document: what it grants is its statements, so a narrowing edit needs no yes.
+  for (const type of ["AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::S3::BucketPolicy"]) {
+    it(`${type}: judged by its statements: dropping an action asks nothing, adding one asks`, () => {
+      const modify = [change("Grants", type, "Modify", "False")];
+      const wide = template({ Grants: holder(type, doc(allow(["s3:GetObject", "s3:PutObject"]))) });
+      const narrow = template({ Grants: holder(type, doc(allow(["s3:GetObject"]))) });
+      expect(concerns(modify, [], { deployed: wide, desired: narrow })).toEqual([]);
+      expect(concerns(modify, [], { deployed: narrow, desired: wide })).toEqual([
+        { logicalId: "Grants", resourceType: type, why: "widens access", detail: "grants 1 IAM statement not granted before" },
+      ]);
+    });
+  }
+
+  it("removing a standalone policy asks only when what goes is a Deny", () => {
+    const removed = [change("Guard", "AWS::IAM::Policy", "Remove")];
+    const desired = template({});
+    expect(concerns(removed, [], { deployed: template({ Guard: holder("AWS::IAM::Policy", doc(allow(["s3:GetObject"]))) }), desired })).toEqual([]);
+    expect(concerns(removed, [], { deployed: template({ Guard: holder("AWS::IAM::Policy", doc(deny)) }), desired }).map((c) => `${c.logicalId}:${c.why}`)).toEqual([
+      "Guard:widens access",
+    ]);
+  });
+
+  it("replacing a security group asks although its rules grant nothing new: a replacement is a new group", () => {
+    const replaced = [change("Web", "AWS::EC2::SecurityGroup", "Modify", "True")];
+    const deployed = template({ Web: group([https("10.0.0.0/8")], "web") });
+    const desired = template({ Web: group([https("10.0.0.0/8")], "web-2") });
+    expect(concerns(replaced, [], { deployed, desired }).map((c) => `${c.logicalId}:${c.why}`)).toEqual(["Web:replaces"]);
+  });
+
+  it("counts what is granted in words: one statement, two statements, one rule, two rules", () => {
+    const modify = [change("Grants", "AWS::IAM::Policy", "Modify", "False"), change("Web", "AWS::EC2::SecurityGroup", "Modify", "False")];
+    const before = template({ Grants: holder("AWS::IAM::Policy", doc()), Web: group([]) });
+    const one = template({ Grants: holder("AWS::IAM::Policy", doc(allow(["s3:GetObject"]))), Web: group([https("10.0.0.0/8")]) });
+    const two = template({
+      Grants: holder("AWS::IAM::Policy", doc(allow(["s3:GetObject"]), allow(["sqs:SendMessage"], "arn:aws:sqs:us-east-2:123456789012:q"))),
+      Web: group([https("10.0.0.0/8"), https("192.168.0.0/16")]),
+    });
+    expect(concerns(modify, [], { deployed: before, desired: one }).map((c) => c.detail)).toEqual(["grants 1 IAM statement not granted before", "adds 1 security-group rule"]);
+    expect(concerns(modify, [], { deployed: before, desired: two }).map((c) => c.detail)).toEqual(["grants 2 IAM statements not granted before", "adds 2 security-group rules"]);
+  });
+
+  it("importing an existing role into the stack grants nothing new: no yes asked", () => {
+    const imported = [change("Role", "AWS::IAM::Role", "Import" as never)];
+    expect(concerns(imported)).toEqual([]);
+    expect(needsApproval("broadening", imported)).toBe(false);
+  });
+
+  it("a change CloudFormation reports without its logical id or type is still listed, marked ? rather than blank", () => {
+    const anonymous: Change = { Type: "Resource", ResourceChange: { Action: "Remove" } };
+    expect(concerns([anonymous])).toEqual([{ logicalId: "?", resourceType: "?", why: "removes" }]);
+  });
+});

@@ -77,23 +77,24 @@ export function concerns(changes: readonly Change[], lowerings: readonly Protect
   return found;
 }
 
-/** Per logical id, what its statements and rules grant that was not granted before; absent when nothing. */
+/**
+ * Per logical id, what its statements or rules grant that was not granted before; absent when nothing.
+ * A logical id names one resource, which holds statements (IAM, bucket policy) or rules (security group), never both.
+ */
 function wideningsByResource(deployed: Template, desired: Template): Map<string, string> {
-  const counts = new Map<string, { statements: number; rules: number }>();
-  const bump = (id: string, what: "statements" | "rules") => {
-    const c = counts.get(id) ?? { statements: 0, rules: 0 };
-    c[what] += 1;
-    counts.set(id, c);
-  };
-  for (const c of iamChanges(deployed, desired)) if (c.widens) bump(c.statement.logicalId, "statements");
-  for (const c of ruleChanges(deployed, desired)) if (c.widens) bump(c.rule.logicalId, "rules");
+  const statements = countBy(iamChanges(deployed, desired).filter((c) => c.widens).map((c) => c.statement.logicalId));
+  const rules = countBy(ruleChanges(deployed, desired).filter((c) => c.widens).map((c) => c.rule.logicalId));
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-  return new Map(
-    [...counts].map(([id, c]) => [
-      id,
-      [c.statements ? `grants ${plural(c.statements, "IAM statement")} not granted before` : "", c.rules ? `adds ${plural(c.rules, "security-group rule")}` : ""].filter(Boolean).join(", "),
-    ]),
-  );
+  return new Map([
+    ...[...statements].map(([id, n]) => [id, `grants ${plural(n, "IAM statement")} not granted before`] as const),
+    ...[...rules].map(([id, n]) => [id, `adds ${plural(n, "security-group rule")}`] as const),
+  ]);
+}
+
+function countBy(ids: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+  return counts;
 }
 
 export function needsApproval(level: ApprovalLevel, changes: readonly Change[], lowerings: readonly ProtectionLowering[] = [], templates?: AccessTemplates): boolean {
@@ -101,6 +102,3 @@ export function needsApproval(level: ApprovalLevel, changes: readonly Change[], 
   if (level === "any-change") return true;
   return concerns(changes, lowerings, templates).length > 0;
 }
-
-/** Whether judging these changes needs the deployed template: some change touches access. */
-export const touchesAccess = (changes: readonly Change[]) => changes.some((c) => ACCESS_TYPES.test(c.ResourceChange?.ResourceType ?? ""));
