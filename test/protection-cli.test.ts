@@ -49,6 +49,8 @@ describe("lowering protection in an environment that retains data", () => {
       for (const command of ["CreateChangeSet", "ExecuteChangeSet", "UpdateTerminationProtection", "RequestCertificate", "PutObject"]) expect(mine).not.toContain(command);
       for (const lowering of EXPECTED_LOWERINGS) expect(cli.output()).toMatch(lowering);
       expect(cli.output()).toMatch(/--allow-protection-lowering \(--yes does not imply it\)/);
+      // One lowering a line, the way a person reads a list before deciding on the flag.
+      expect(cli.output().split("\n")).toContain("  - alert-engine-auth-prod: UserPool (AWS::Cognito::UserPool): DeletionProtection ACTIVE → INACTIVE");
     }
     for (const id of STACKS) expect(h.cloud.stack(`alert-engine-${id}-prod`)!.terminationProtection).toBe(true);
     expect(STACKS.map(changeSets)).toEqual(before);
