@@ -1,7 +1,9 @@
 /** The judgment itself: which deploy change sets belong to a run that may be live, which are provably over. */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { ChangeSetSummary } from "../src/aws/cloudformation.js";
-import { ABANDONED_AFTER_MS, age, DEPLOY_CHANGE_SET, judgeChangeSets } from "../src/orchestrator/deploy/live-runs.js";
+import { stackName } from "../src/env/model.js";
+import { ABANDONED_AFTER_MS, age, DEPLOY_CHANGE_SET, EXECUTE_WITHIN_MS, judgeChangeSets } from "../src/orchestrator/deploy/live-runs.js";
+import { deployHarness, type Harness } from "./support/deploy-harness.js";
 
 const NOW = Date.UTC(2026, 11, 1, 12);
 let next = 0;
@@ -23,6 +25,7 @@ const names = (list: readonly { name: string }[]) => list.map((c) => c.name);
 describe("judgeChangeSets", () => {
   it("only deploys' change sets count: a review's, a person's or another tool's are never live and never over", () => {
     const sets = [
+      changeSet({ description: `not ${DEPLOY_CHANGE_SET}`, ageMs: 10 * ABANDONED_AFTER_MS }),
       changeSet({ description: "orchestrate changeset review-20261201T100000Z", ageMs: 10 * ABANDONED_AFTER_MS }),
       changeSet({ description: undefined, ageMs: 10 * ABANDONED_AFTER_MS }),
       changeSet({ description: "made in the console" }),
@@ -83,6 +86,36 @@ describe("judgeChangeSets", () => {
     expect(judgeChangeSets("s", [other], NOW, "arn:gone").yieldTo?.name).toBe(other.name);
   });
 
+  it("ours is never listed among the other runs' change sets", () => {
+    const earlier = changeSet({ ageMs: 2_000 });
+    const ours = changeSet({ ageMs: 500 });
+    expect(names(judgeChangeSets("s", [earlier, ours], NOW, ours.id).live)).toEqual([earlier.name]);
+  });
+
+  it("creation time decides before the name, whatever order CloudFormation lists them in", () => {
+    // A later run on a machine whose clock is behind names its change set "earlier": AWS's creation time still wins.
+    const ours = changeSet({ name: "orchestrate-20261201T120000000Z", ageMs: 1_000 });
+    const later = changeSet({ name: "orchestrate-20261201T115959000Z", ageMs: 500 });
+    expect(judgeChangeSets("s", [ours, later], NOW, ours.id).yieldTo).toBeUndefined();
+    expect(judgeChangeSets("s", [later, ours], NOW, ours.id).yieldTo).toBeUndefined();
+    expect(judgeChangeSets("s", [ours, later], NOW, later.id).yieldTo?.name).toBe(ours.name);
+    // Each judged by its own creation time, not by whatever else the list holds (here a review's, made long before).
+    const review = changeSet({ description: "orchestrate changeset review-20261201T100000Z", ageMs: 3_600_000 });
+    expect(judgeChangeSets("s", [review, ours, later], NOW, ours.id).yieldTo).toBeUndefined();
+  });
+
+  it("a rival with no creation time counts as made just now: ours, made before it, goes ahead", () => {
+    const ours = changeSet({ ageMs: 1_000 });
+    const unknown = changeSet({ created: undefined });
+    expect(judgeChangeSets("s", [unknown, ours], NOW, ours.id).yieldTo).toBeUndefined();
+    expect(judgeChangeSets("s", [unknown, ours], NOW, unknown.id).yieldTo?.name).toBe(ours.name);
+  });
+
+  it("when ours is already gone, any live one wins, even one whose creation time is unknown", () => {
+    const unknown = changeSet({ created: undefined });
+    expect(judgeChangeSets("s", [unknown], NOW, "arn:gone").yieldTo?.name).toBe(unknown.name);
+  });
+
   it("an over one never makes ours give way", () => {
     const ours = changeSet({ ageMs: 1_000 });
     const abandoned = changeSet({ ageMs: ABANDONED_AFTER_MS + 60_000 });
@@ -95,5 +128,30 @@ describe("judgeChangeSets", () => {
 describe("age", () => {
   it("reads as a person would say it", () => {
     expect([1_500, 59_000, 61_000, 2 * 3_600_000, 2 * 3_600_000 + 5 * 60_000].map(age)).toEqual(["1.5 s", "59 s", "1 min", "2 h", "2 h 5 min"]);
+  });
+});
+
+describe("the bound on executing, at the engine", () => {
+  let h: Harness;
+  afterEach(() => h.cloud.restore());
+
+  it("an approval answered exactly 1 h after the change set was asked for is still in time: executed", async () => {
+    h = deployHarness();
+    await h.deploy("dev");
+    const env = { ...h.environment("dev"), logRetentionDays: 14 };
+    const network = stackName(env, "network");
+    const mark = h.cloud.calls.length;
+    const report = await h.deploy("dev", {
+      env,
+      approval: "any-change",
+      approve: async () => {
+        const askedAt = h.cloud.calls.slice(mark).find((c) => c.command === "CreateChangeSet" && (c.input as { StackName: string }).StackName === network)!.at;
+        await h.cloud.clock.sleep(askedAt + EXECUTE_WITHIN_MS - h.cloud.clock.now());
+        return true;
+      },
+    });
+
+    expect(report.results.get("network")?.kind).toBe("deployed");
+    expect(h.cloud.calls.slice(mark).filter((c) => c.command === "ExecuteChangeSet")).toHaveLength(1);
   });
 });

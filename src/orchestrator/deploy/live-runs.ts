@@ -52,8 +52,11 @@ export interface Judgment {
 
 const UNEXECUTED = ["AVAILABLE", "UNAVAILABLE"];
 
+/** Made by a deploy (any run's), not by a review, a person or another tool. */
+const isDeployChangeSet = (c: ChangeSetSummary) => c.description === DEPLOY_CHANGE_SET;
+
 /** A deploy's change set that nobody has executed yet (computing, ready, or failed to compute). */
-export const isUnexecutedDeploy = (c: ChangeSetSummary) => Boolean(c.description?.startsWith(DEPLOY_CHANGE_SET)) && UNEXECUTED.includes(c.executionStatus);
+export const isUnexecutedDeploy = (c: ChangeSetSummary) => isDeployChangeSet(c) && UNEXECUTED.includes(c.executionStatus);
 
 /**
  * Judges one stack's change sets at `now` (ms, this machine's clock). `own` is the id of the change
@@ -67,7 +70,7 @@ export function judgeChangeSets(stack: string, changeSets: readonly ChangeSetSum
   const live: RivalChangeSet[] = [];
   const over: RivalChangeSet[] = [];
   for (const c of changeSets) {
-    if (c.id === own || !c.description?.startsWith(DEPLOY_CHANGE_SET)) continue;
+    if (c.id === own || !isDeployChangeSet(c)) continue;
     const executing = c.executionStatus === "EXECUTE_IN_PROGRESS";
     if (!executing && !UNEXECUTED.includes(c.executionStatus)) continue; // executed, failed or obsolete: history
     // No creation time proves nothing: treat it as made just now.
@@ -76,12 +79,15 @@ export function judgeChangeSets(stack: string, changeSets: readonly ChangeSetSum
     (executing || ageMs <= ABANDONED_AFTER_MS ? live : over).push(rival);
   }
   if (own === undefined) return { live, over };
-  const first = (r: RivalChangeSet) => {
+  const made = (c: ChangeSetSummary) => c.created?.getTime() ?? now;
+  const cameBefore = (ours: ChangeSetSummary) => (r: RivalChangeSet) => {
     const theirs = changeSets.find((c) => c.id === r.id)!;
-    const [a, b] = [theirs.created?.getTime() ?? now, mine?.created?.getTime() ?? now];
-    return a < b || (a === b && r.name < (mine?.name ?? ""));
+    // Stryker disable next-line EqualityOperator: "the name must be unique among all change sets that are associated with the specified stack" (API reference, CreateChangeSet), so < and <= agree
+    const namedFirst = theirs.name < ours.name;
+    return made(theirs) < made(ours) || (made(theirs) === made(ours) && namedFirst);
   };
-  return { live, over, yieldTo: live.find((r) => r.executing) ?? live.find(first) };
+  // Ours already gone (executing another change set deletes the rest): nothing of ours can run, any live one wins.
+  return { live, over, yieldTo: live.find((r) => r.executing) ?? (mine ? live.find(cameBefore(mine)) : live[0]) };
 }
 
 /** "change set NAME (STATUS, made 12 s ago)". */
