@@ -10,14 +10,14 @@ export const MUTANTS = [
   { id: "tags-skip", file: "src/orchestrator/deploy/deploy-stack.ts", from: "const tags = changedKeys(deployed.tags, desired.tags);", to: "const tags: string[] = [];" },
   { id: "approval-ecs", file: "src/orchestrator/review/approval.ts", from: 'new Set(["AWS::ECS::TaskDefinition"])', to: 'new Set(["AWS::ECS::TaskDefinition", "AWS::ECS::Service", "AWS::ECS::Cluster"])' },
   { id: "teardown-force", file: "src/cli/teardown-run.ts", from: "if (!options.force) {", to: "if (!options.force && options.confirm === undefined) {" },
-  { id: "retain-guard", file: "src/orchestrator/teardown/teardown-plan.ts", from: 'r.type === "AWS::S3::Bucket" && deletedWithStack(r)', to: 'r.type === "AWS::S3::Bucket" && r.physicalId !== undefined' },
+  { id: "retain-guard", file: "src/orchestrator/teardown/teardown-plan.ts", from: "template.Resources[r.logicalId] !== undefined && !retainedIds.includes(r.logicalId)", to: "template.Resources[r.logicalId] !== undefined" },
   { id: "delete-errors", file: "src/aws/s3.ts", from: "const errors = result.Errors ?? [];", to: "const errors: NonNullable<typeof result.Errors> = [];" },
   { id: "retry-budget", file: "src/aws/retry.ts", from: "{ retries: 8, minTimeoutMs: 500, maxTimeoutMs: 20_000 }", to: "{ retries: 80, minTimeoutMs: 500, maxTimeoutMs: 20 * 60_000 }" },
   { id: "no-change-text", file: "src/aws/cloudformation.ts", from: "/didn't contain changes|No updates are to be performed/i", to: "/No updates are to be performed/i" },
   { id: "no-change-failure", file: "src/orchestrator/deploy/deploy-stack.ts", from: "if (isNoChangeReason(changeSet.reason) && deployed) {", to: "if (isNoChangeReason(changeSet.reason) && deployed && false) {" },
   { id: "wait-ignores-failed", file: "src/orchestrator/deploy/change-set-wait.ts", from: 'if (state.status === "CREATE_COMPLETE" || state.status === "FAILED") return state;', to: 'if (state.status === "CREATE_COMPLETE") return state;' },
   { id: "protection-unchanged", file: "src/orchestrator/deploy/deploy-stack.ts", from: "      await ensureProtection(ctx, deployed, desired, run.say);\n      return { kind: \"unchanged\"", to: "      return { kind: \"unchanged\"" },
-  { id: "cleanup-review-sets", file: "src/orchestrator/deploy/live-runs.ts", from: "if (c.id === own || !c.description?.startsWith(DEPLOY_CHANGE_SET)) continue;", to: "if (c.id === own) continue;" },
+  { id: "cleanup-review-sets", file: "src/orchestrator/deploy/live-runs.ts", from: "if (c.id === own || !isDeployChangeSet(c)) continue;", to: "if (c.id === own) continue;" },
 ];
 
 const wanted = process.argv.slice(2);
