@@ -69,7 +69,14 @@ describe("teardown plan: decided from the deployed stacks", () => {
     });
     h.cloud.putStack({
       name: "alert-engine-backend-dev",
-      template: { Resources: { LoadBalancer: protectedLoadBalancer({}), KeptLoadBalancer: protectedLoadBalancer({ DeletionPolicy: "Retain" }) } },
+      template: {
+        Resources: {
+          LoadBalancer: protectedLoadBalancer({}),
+          KeptLoadBalancer: protectedLoadBalancer({ DeletionPolicy: "Retain" }),
+          // A custom resource's properties go to its provider unread by CloudFormation: a look-alike attribute is not a load balancer's.
+          LookAlike: { Type: "Custom::Gate", Properties: { ServiceToken: "arn:aws:lambda:eu-west-1:111111111111:function:gate", LoadBalancerAttributes: [{ Key: "deletion_protection.enabled", Value: "true" }] } },
+        },
+      },
     });
     const deleted = physicalId("alert-engine-backend-dev", "LoadBalancer");
     const kept = physicalId("alert-engine-backend-dev", "KeptLoadBalancer");

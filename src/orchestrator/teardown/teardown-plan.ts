@@ -175,8 +175,10 @@ function decide(template: Template, live: readonly StackResourceSummary[]) {
     (r): r is ExistingResource => r.physicalId !== undefined && template.Resources[r.logicalId] !== undefined && !retainedIds.includes(r.logicalId),
   );
   const bucketsToEmpty = deletedWithStack.filter((r) => r.type === "AWS::S3::Bucket").map((r) => r.physicalId);
-  // LoadBalancerAttributes is a property of AWS::ElasticLoadBalancingV2::LoadBalancer alone: nothing else turns this on.
-  const protectedLoadBalancers = deletedWithStack.filter((r) => hasDeletionProtection(template.Resources[r.logicalId]!)).map((r) => r.physicalId);
+  // Only a load balancer's attribute is lifted: a custom resource may carry a look-alike property its provider reads.
+  const protectedLoadBalancers = deletedWithStack
+    .filter((r) => r.type === "AWS::ElasticLoadBalancingV2::LoadBalancer" && hasDeletionProtection(template.Resources[r.logicalId]!))
+    .map((r) => r.physicalId);
   return { retainedIds, bucketsToEmpty, protectedLoadBalancers };
 }
 
