@@ -22,6 +22,19 @@ let slowUpdates = false;
 const network = "alert-engine-network-dev";
 const storage = "alert-engine-storage-dev";
 
+/** A dev environment deployed once, as every test here starts from. */
+async function deployedDev(options?: Parameters<typeof deployHarness>[0]) {
+  h = deployHarness(options);
+  h.cloud.putImage("alert-engine-dev", "latest");
+  config = writeConfig(h.cloud.account);
+  cli = cliHarness(h, config);
+  expect(await cli.run(["deploy", "dev"])).toBe(0);
+}
+afterEach(() => {
+  h.cloud.restore();
+  vi.restoreAllMocks();
+});
+
 /** A change set on `stack` as another run (or a person) makes it: the network stack with a longer log retention. */
 async function leave(stack: string, name: string, description: string | undefined): Promise<string> {
   const id = stack === network ? "network" : "storage";
@@ -38,15 +51,7 @@ const command = (words: string) => `npm run orchestrate -- ${words} --config ${c
 describe("refusing while another deploy of the environment is live", () => {
   beforeEach(async () => {
     slowUpdates = false;
-    h = deployHarness({ latency: { resourceMs: (type) => (slowUpdates ? 10 * 60_000 : defaultResourceMs(type)) } });
-    h.cloud.putImage("alert-engine-dev", "latest");
-    config = writeConfig(h.cloud.account);
-    cli = cliHarness(h, config);
-    expect(await cli.run(["deploy", "dev"])).toBe(0);
-  });
-  afterEach(() => {
-    h.cloud.restore();
-    vi.restoreAllMocks();
+    await deployedDev({ latency: { resourceMs: (type) => (slowUpdates ? 10 * 60_000 : defaultResourceMs(type)) } });
   });
 
   it("two killed runs: one line per change set, and one pasteable clearing command per run", async () => {
@@ -92,17 +97,7 @@ describe("refusing while another deploy of the environment is live", () => {
 });
 
 describe("changeset --discard NAME", () => {
-  beforeEach(async () => {
-    h = deployHarness();
-    h.cloud.putImage("alert-engine-dev", "latest");
-    config = writeConfig(h.cloud.account);
-    cli = cliHarness(h, config);
-    expect(await cli.run(["deploy", "dev"])).toBe(0);
-  });
-  afterEach(() => {
-    h.cloud.restore();
-    vi.restoreAllMocks();
-  });
+  beforeEach(() => deployedDev());
 
   it("clears a deploy's unexecuted change set, never a person's that happens to bear the name", async () => {
     await leave(network, "hand-made", "made in the console");
