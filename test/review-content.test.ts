@@ -33,7 +33,7 @@ describe("changeset: what the review shows, judged by content", () => {
 
   async function review(cli: Cli, env: string, ...flags: string[]) {
     const file = markdownPath();
-    expect(await cli.run(["changeset", env, "--markdown", file, ...flags])).toBe(0);
+    expect(await cli.run(["changeset", env, "--markdown", file, ...flags]), cli.output()).toBe(0);
     return { out: cli.output(), markdown: readFileSync(file, "utf8") };
   }
 
@@ -128,6 +128,21 @@ describe("changeset: what the review shows, judged by content", () => {
     const summary = markdown.slice(0, markdown.indexOf("### "));
     expect(summary).toMatch(/\| alert-engine-storage-prod \| 0 \| \d+ \| 0 \| 0 \| 0 \| [1-9]\d* \|/);
     expect(section(markdown, "alert-engine-storage-prod")).toMatch(/\*\*lowers protection\*\*: \S+ \(AWS::S3::Bucket\): DeletionPolicy Retain → Delete/);
+  });
+
+  it("a removed bucket whose deployed DeletionPolicy is computed (LanguageExtensions) is shown as a loss, not a crash", async () => {
+    await h.deploy("prod", { env: environmentFrom(base, "prod") });
+    const storage = h.cloud.stack("alert-engine-storage-prod")!;
+    // Someone deployed an extra bucket whose policy an intrinsic decides; the review cannot know what it resolves to,
+    // so it takes the cautious reading: the bucket and its data go.
+    const deployed = JSON.parse(storage.templateBody) as { Transform?: string; Resources: Record<string, object> };
+    deployed.Transform = "AWS::LanguageExtensions";
+    deployed.Resources.Archive = { Type: "AWS::S3::Bucket", DeletionPolicy: { "Fn::If": ["IsProd", "Retain", "Delete"] } };
+    h.cloud.putStack({ name: storage.name, template: JSON.stringify(deployed), parameters: storage.parameters, tags: storage.tags, terminationProtection: true });
+
+    const { out, markdown } = await review(cliHarness(h, base), "prod");
+    expect(out).toMatch(/alert-engine-storage-prod: Archive \(AWS::S3::Bucket\) is REMOVED: the old one and its data are DELETED/);
+    expect(section(markdown, "alert-engine-storage-prod")).toContain("Archive");
   });
 
   it("the fake returns BeforeContext/AfterContext only to a DescribeChangeSet that asks with IncludePropertyValues, as the API does", async () => {

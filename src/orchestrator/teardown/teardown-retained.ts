@@ -16,8 +16,13 @@ export interface RetainedResource {
   readonly deleteCommand: string;
 }
 
-/** Whether a DeletionPolicy or UpdateReplacePolicy keeps the old resource (Retain, RetainExceptOnCreate); absent means Delete. */
-export const isRetainPolicy = (policy: Resource["DeletionPolicy"] | Resource["UpdateReplacePolicy"]) => policy?.startsWith("Retain") === true;
+/**
+ * Whether a DeletionPolicy or UpdateReplacePolicy keeps the old resource (Retain, RetainExceptOnCreate); absent means
+ * Delete. A deployed template may compute its policy with an intrinsic (AWS::LanguageExtensions): what it resolves
+ * to cannot be known here, so it does not count as kept, the cautious reading for anything that warns of a loss.
+ */
+export const isRetainPolicy = (policy: Resource["DeletionPolicy"] | Resource["UpdateReplacePolicy"] | object) =>
+  typeof policy === "string" && policy.startsWith("Retain");
 
 /** A deployed template body as a Template; undefined when there is none or it is not JSON with Resources (YAML, hand-edited). */
 export function parseTemplate(body: string | undefined): Template | undefined {
