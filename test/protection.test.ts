@@ -64,6 +64,32 @@ describe("what lowers protection", () => {
     expect(lowered(pool("ACTIVE"), pool({ Ref: "PoolProtection" }))).toEqual(['DeletionProtection ACTIVE → {"Ref":"PoolProtection"}']);
   });
 
+  it("a deployed value an intrinsic computes (LanguageExtensions, a parameter) may have protected: a weaker desired one counts as lowering", () => {
+    const computed = { "Fn::If": ["IsProd", "Retain", "Delete"] } as unknown as "Retain";
+    expect(lowered(bucket({ DeletionPolicy: computed }), bucket({ DeletionPolicy: "Delete" }))).toEqual(['DeletionPolicy {"Fn::If":["IsProd","Retain","Delete"]} → Delete']);
+    expect(lowered(bucket({ UpdateReplacePolicy: computed }), bucket())).toEqual(['UpdateReplacePolicy {"Fn::If":["IsProd","Retain","Delete"]} → Delete (absent)']);
+    expect(lowered(bucket({ DeletionPolicy: computed }), bucket({ DeletionPolicy: "Retain" }))).toEqual([]);
+
+    const pool = (value?: Json): Resource => ({ Type: "AWS::Cognito::UserPool", Properties: value === undefined ? {} : { DeletionProtection: value } });
+    expect(lowered(pool({ Ref: "Protection" }), pool("INACTIVE"))).toEqual(['DeletionProtection {"Ref":"Protection"} → INACTIVE']);
+    expect(lowered(pool({ Ref: "Protection" }), pool("ACTIVE"))).toEqual([]);
+
+    const versioned = (status: Json) => bucket({}, { VersioningConfiguration: { Status: status } });
+    expect(lowered(versioned({ Ref: "Versioning" }), versioned("Suspended"))).toEqual(['versioning {"Ref":"Versioning"} → Suspended']);
+    expect(lowered(versioned({ Ref: "Versioning" }), versioned("Enabled"))).toEqual([]);
+
+    const alb = (value: Json): Resource => ({ Type: "AWS::ElasticLoadBalancingV2::LoadBalancer", Properties: { LoadBalancerAttributes: [{ Key: "deletion_protection.enabled", Value: value }] } });
+    expect(lowered(alb({ Ref: "Protect" }), alb("false"))).toEqual(['deletion_protection.enabled {"Ref":"Protect"} → false']);
+    expect(lowered(alb({ Ref: "Protect" }), alb("true"))).toEqual([]);
+
+    const logs = (days?: Json): Resource => ({ Type: "AWS::Logs::LogGroup", Properties: days === undefined ? {} : { RetentionInDays: days } });
+    expect(lowered(logs({ Ref: "Days" }), logs(14))).toEqual(['RetentionInDays {"Ref":"Days"} → 14']);
+    expect(lowered(logs({ Ref: "Days" }), logs())).toEqual([]);
+    // A number written as a string is still that number.
+    expect(lowered(logs("30"), logs(60))).toEqual([]);
+    expect(lowered(logs("30"), logs(14))).toEqual(["RetentionInDays 30 → 14"]);
+  });
+
   it("bucket versioning suspended or removed", () => {
     const versioned = (status?: string) => bucket({}, status ? { VersioningConfiguration: { Status: status } } : {});
     expect(lowered(versioned("Enabled"), versioned("Suspended"))).toEqual(["versioning Enabled → Suspended"]);

@@ -51,6 +51,12 @@ export const STACK_TYPE = "AWS::CloudFormation::Stack";
  */
 const POLICY_STRENGTH: ReadonlyMap<string | undefined, number> = new Map([["Retain", 3], ["RetainExceptOnCreate", 3], ["Snapshot", 2]]);
 const strength = (policy: string | undefined) => POLICY_STRENGTH.get(policy) ?? 1;
+/**
+ * A deployed template may compute a value with an intrinsic (AWS::LanguageExtensions, a parameter): what it
+ * resolved to cannot be known from the template, so the deployed side is taken at its most protective, and a
+ * deploy that writes anything weaker counts as lowering.
+ */
+const isComputed = (value: unknown) => typeof value === "object" && value !== null;
 
 /** Every way the desired stack protects data less than the deployed one; empty when it protects as much or more. */
 export function protectionLowerings(
@@ -85,8 +91,8 @@ export function protectionLowerings(
 function policyLowerings(before: Resource, after: Resource): string[] {
   // Only a policy stronger than Delete can be lowered, so the deployed one is always written out.
   return (["DeletionPolicy", "UpdateReplacePolicy"] as const)
-    .filter((policy) => strength(after[policy]) < strength(before[policy]))
-    .map((policy) => `${policy} ${before[policy]} → ${after[policy] ?? "Delete (absent)"}`);
+    .filter((policy) => strength(after[policy]) < (isComputed(before[policy]) ? strength("Retain") : strength(before[policy])))
+    .map((policy) => `${policy} ${show(before[policy])} → ${after[policy] ?? "Delete (absent)"}`);
 }
 
 /** Protection that lives in a resource's own properties, by type. */
@@ -95,15 +101,11 @@ function propertyLowerings(before: Resource, after: Resource): string[] {
   const will = after.Properties ?? {};
   switch (before.Type) {
     case "AWS::Cognito::UserPool":
-      return was.DeletionProtection === "ACTIVE" && will.DeletionProtection !== "ACTIVE" ? [`DeletionProtection ACTIVE → ${show(will.DeletionProtection)}`] : [];
-    case "AWS::ElasticLoadBalancingV2::LoadBalancer": {
-      const [from, to] = [loadBalancerAttribute(was, "deletion_protection.enabled"), loadBalancerAttribute(will, "deletion_protection.enabled")];
-      return from === "true" && to !== "true" ? [`deletion_protection.enabled true → ${show(to)}`] : [];
-    }
-    case "AWS::S3::Bucket": {
-      const [from, to] = [versioning(was), versioning(will)];
-      return from === "Enabled" && to !== "Enabled" ? [`versioning Enabled → ${show(to)}`] : [];
-    }
+      return switchedOff("DeletionProtection", was.DeletionProtection, will.DeletionProtection, "ACTIVE");
+    case "AWS::ElasticLoadBalancingV2::LoadBalancer":
+      return switchedOff("deletion_protection.enabled", loadBalancerAttribute(was, "deletion_protection.enabled"), loadBalancerAttribute(will, "deletion_protection.enabled"), "true");
+    case "AWS::S3::Bucket":
+      return switchedOff("versioning", versioning(was), versioning(will), "Enabled");
     case "AWS::Logs::LogGroup":
       return retentionShortened(was.RetentionInDays, will.RetentionInDays);
     default:
@@ -111,11 +113,16 @@ function propertyLowerings(before: Resource, after: Resource): string[] {
   }
 }
 
+/** A protection that was on (or computed, so possibly on) and will not be. */
+function switchedOff(name: string, from: Json | undefined, to: Json | undefined, on: string): string[] {
+  return (from === on || isComputed(from)) && to !== on ? [`${name} ${show(from)} → ${show(to)}`] : [];
+}
+
 /** Absent RetentionInDays keeps events forever: setting one shortens it, removing one lengthens it. */
 function retentionShortened(from: Json | undefined, to: Json | undefined): string[] {
-  const days = (value: Json | undefined) => (value === undefined ? Infinity : Number(value));
+  const days = (value: Json | undefined) => (value === undefined || isComputed(value) ? Infinity : Number(value));
   if (!(days(to) < days(from))) return [];
-  return [`RetentionInDays ${from === undefined ? "unlimited" : String(from)} → ${String(to)}`];
+  return [`RetentionInDays ${from === undefined ? "unlimited" : show(from)} → ${String(to)}`];
 }
 
 const show = (value: Json | undefined) => (value === undefined ? "absent" : typeof value === "string" ? value : JSON.stringify(value));
