@@ -17,6 +17,7 @@ import { DEFAULT_POLL, type PollSettings } from "../orchestrator/watch.js";
 import { listrRenderer } from "../render/listr.js";
 import { plainRenderer } from "../render/plain.js";
 import { loadOptions, type GlobalOptions, type ProgressLines } from "./command.js";
+import { count } from "../count.js";
 
 export interface Progress {
   readonly sink: EventSink;
@@ -98,7 +99,7 @@ export function openSession(envName: string, options: SessionOptions, overrides:
       const total = [...retried.values()].reduce((a, b) => a + b, 0);
       if (total === 0) return undefined;
       const kinds = [...retried].map(([kind, n]) => `${kind} ×${n}`).join(", ");
-      return `AWS throttled or dropped ${total} call${total === 1 ? "" : "s"} (${kinds}); each was retried with backoff`;
+      return `AWS throttled or dropped ${count(total, "call")} (${kinds}); each was retried with backoff`;
     },
     signal,
     interactive,

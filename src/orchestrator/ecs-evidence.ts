@@ -5,6 +5,7 @@
  */
 import type { StoppedTask } from "../aws/ecs.js";
 import type { TargetHealth } from "../aws/elbv2.js";
+import { count as countOf } from "../count.js";
 
 /** Stops that are part of a normal rolling deploy (a scale-in, a rollback's), not a sign of trouble. */
 const ROUTINE_STOP = /Scaling activity initiated by|Service .* deployment|Task stopped by user/i;
@@ -39,7 +40,7 @@ export function stoppedReasons(tasks: StoppedTask[], logs: string): string[] {
   }
   return [...counts].map(([reason, count]) => {
     const hint = hintFor(reason, logs);
-    return `${count} stopped task${count === 1 ? "" : "s"}: ${reason}${hint ? ` (${hint})` : ""}`;
+    return `${countOf(count, "stopped task")}: ${reason}${hint ? ` (${hint})` : ""}`;
   });
 }
 

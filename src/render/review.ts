@@ -9,6 +9,7 @@ import { describeLowering } from "../orchestrator/protection.js";
 import { ALLOW_LOWERING_FLAG } from "../orchestrator/protection-guard.js";
 import { contentMarkdown, contentText, summaryMarkdown, summaryText } from "./review-content.js";
 import { stackExtrasMarkdown, stackExtrasText } from "./review-extras.js";
+import { count } from "../count.js";
 
 type Style = Parameters<typeof styleText>[0];
 type Paint = (style: Style, text: string) => string;
@@ -32,7 +33,7 @@ function headline(stack: StackReview): string {
     case "unchanged":
       return "no changes";
     case "changes":
-      return `${stack.changes.length} change${stack.changes.length === 1 ? "" : "s"} in change set ${stack.changeSetName}`;
+      return `${count(stack.changes.length, "change")} in change set ${stack.changeSetName}`;
     case "blocked":
       return `not reviewed: ${stack.reason}`;
     case "failed":

@@ -12,6 +12,7 @@ import type { Template } from "../../templates/cfn.js";
 import type { ProtectionLowering } from "../protection.js";
 import { iamChanges } from "./review-iam.js";
 import { ruleChanges } from "./review-network.js";
+import { count } from "../../count.js";
 
 export type ApprovalLevel = "never" | "broadening" | "any-change";
 export const APPROVAL_LEVELS: readonly ApprovalLevel[] = ["never", "broadening", "any-change"];
@@ -84,10 +85,9 @@ export function concerns(changes: readonly Change[], lowerings: readonly Protect
 function wideningsByResource(deployed: Template, desired: Template): Map<string, string> {
   const statements = countBy(iamChanges(deployed, desired).filter((c) => c.widens).map((c) => c.statement.logicalId));
   const rules = countBy(ruleChanges(deployed, desired).filter((c) => c.widens).map((c) => c.rule.logicalId));
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   return new Map([
-    ...[...statements].map(([id, n]) => [id, `grants ${plural(n, "IAM statement")} not granted before`] as const),
-    ...[...rules].map(([id, n]) => [id, `adds ${plural(n, "security-group rule")}`] as const),
+    ...[...statements].map(([id, n]) => [id, `grants ${count(n, "IAM statement")} not granted before`] as const),
+    ...[...rules].map(([id, n]) => [id, `adds ${count(n, "security-group rule")}`] as const),
   ]);
 }
 
