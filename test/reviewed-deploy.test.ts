@@ -186,6 +186,20 @@ describe("deploy --changeset NAME executes only the reviewed change sets", () =>
     expect((backend as { message: string }).message).not.toMatch(/ECS service|stopped|diagnosis/);
     expect(h.cloud.calls.slice(before).filter((c) => c.service === "ECS" || c.service === "ELBv2")).toEqual([]);
   });
+
+  it("executes a review whose settings are the same but were read from another file: where they came from is no setting", async () => {
+    await h.deploy("dev", { env: environmentFrom(config, "dev") });
+    const bigger = { dev: { cpu: 1024, memoryMiB: 2048 } };
+    const reviewer = cliHarness(h, writeConfig(h.cloud.account, bigger));
+    expect(await reviewer.run(["changeset", "dev"])).toBe(0);
+    const review = reviewName(reviewer)!;
+    // A colleague deploys the review from their own clone: the same settings, another path.
+    const deployer = cliHarness(h, writeConfig(h.cloud.account, bigger));
+    const before = h.cloud.calls.length;
+    expect(await deployer.run(["deploy", "dev", "--changeset", review]), deployer.output()).toBe(0);
+    const executed = mutationsSince(before).filter((c) => c.command === "ExecuteChangeSet");
+    expect(executed.map((c) => /changeSet\/([^/]+)\//.exec((c.input as { ChangeSetName: string }).ChangeSetName)?.[1])).toEqual([review]);
+  });
 });
 
 describe("changeset runs deploy's preflight", () => {

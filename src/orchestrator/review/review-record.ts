@@ -31,11 +31,14 @@ export function reviewStartedAt(name: string): number | undefined {
 }
 
 /**
- * Every field of the environment except its name (the command names it) and imageTag (the record holds the
- * image the review really used, which --image-tag may have chosen).
+ * Every field of the environment except its name (the command names it), imageTag (the record holds the
+ * image the review really used, which --image-tag may have chosen) and origin (which file and profile the
+ * values were read from: a colleague's clone reads the same values from another path).
  */
+const NOT_FINGERPRINTED: ReadonlySet<string> = new Set(["name", "imageTag", "origin"] satisfies (keyof Environment)[]);
+
 export function environmentFingerprint(env: Environment): Record<string, string> {
-  const fields = Object.keys(env).filter((k) => k !== "name" && k !== "imageTag").sort();
+  const fields = Object.keys(env).filter((k) => !NOT_FINGERPRINTED.has(k)).sort();
   const hash = (value: unknown) => createHash("sha256").update(canonicalJson(value ?? null)).digest("hex").slice(0, 8);
   return Object.fromEntries(fields.map((k) => [k, hash(env[k as keyof Environment])]));
 }
