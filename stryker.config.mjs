@@ -27,6 +27,8 @@ export default {
     "src/aws/s3.ts:94-116",
     // the skip and change-set decisions
     "src/orchestrator/deploy/deploy-stack.ts",
+    "src/orchestrator/deploy/deployed-differences.ts",
+    "src/orchestrator/deploy/deploy-context.ts",
     "src/orchestrator/deploy/change-set-wait.ts",
     // recovery and retry
     "src/orchestrator/deploy/stack-recovery.ts",

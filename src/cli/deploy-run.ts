@@ -4,7 +4,7 @@ import { UserInputError } from "../errors.js";
 import { concerns, type ApprovalLevel, type ChangeConcern } from "../orchestrator/review/approval.js";
 import { certificateRunner, lookUpCertificate } from "../orchestrator/deploy/certificate.js";
 import { deploy, type DeployReport } from "../orchestrator/deploy/deploy.js";
-import type { ChangeSetReview } from "../orchestrator/deploy/deploy-stack.js";
+import type { ChangeSetReview } from "../orchestrator/deploy/deploy-context.js";
 import { buildGraph, subgraph, type NodeId } from "../orchestrator/graph.js";
 import { buildAndPush } from "../orchestrator/deploy/image-build.js";
 import { afterStackSteps, diagnoseStack, serviceWatch, writeOutputsFile } from "../orchestrator/deploy/post-deploy.js";

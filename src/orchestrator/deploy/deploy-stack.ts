@@ -2,88 +2,21 @@
  * One stack from whatever state it is in to the desired template, parameters, tags and protection:
  * recover or refuse odd states, skip when nothing differs, else change set → approval → execute → watch.
  */
-import type { Capability, Change } from "@aws-sdk/client-cloudformation";
-import { isChangeSetMissing, isNoChangeReason, type CloudFormationApi, type DeployedStack } from "../../aws/cloudformation.js";
+import type { Change } from "@aws-sdk/client-cloudformation";
+import { isChangeSetMissing, isNoChangeReason, type DeployedStack } from "../../aws/cloudformation.js";
 import { hasErrorName } from "../../aws/retry.js";
-import type { Template } from "../../templates/cfn.js";
-import { needsApproval, type ApprovalLevel } from "../review/approval.js";
-import { approvalContent, type ApprovalContent } from "../review/approval-content.js";
-import type { NodeId } from "../graph.js";
-import type { ProtectionLowering } from "../protection.js";
+import { needsApproval } from "../review/approval.js";
+import { approvalContent } from "../review/approval-content.js";
 import type { NodeResult } from "../results.js";
 import { isEmptyReview, isFailedWithoutRollback, isSuccessfulStatus, isUpdatable } from "../stack-status.js";
 import { settleStack } from "./stack-recovery.js";
-import { rootCause, watchOperation, type WatchContext, type WatchOutcome } from "../watch.js";
+import { rootCause, watchOperation, type WatchOutcome } from "../watch.js";
 import { waitForChangeSet } from "./change-set-wait.js";
-import { sameJson } from "../../canonical-json.js";
 import { announceValidation, changeSetFailure, failedValidation, removeEmptyNewStack } from "./deploy-validation.js";
 import { DEPLOY_CHANGE_SET, disappeared, settleRivals, tooLateToExecute } from "./live-runs.js";
+import { TEMPLATE_BODY_LIMIT, requiredCapabilities, type DesiredStack, type ReviewedChangeSets, type StackDeployContext } from "./deploy-context.js";
+import { differences } from "./deployed-differences.js";
 
-/** CloudFormation's TemplateBody limit; larger templates must come from S3. */
-export const TEMPLATE_BODY_LIMIT = 51_200;
-
-export interface DesiredStack {
-  readonly node: NodeId;
-  readonly name: string;
-  readonly template: Template;
-  readonly parameters: Record<string, string>;
-  readonly tags: Record<string, string>;
-  readonly terminationProtection: boolean;
-}
-
-export interface ChangeSetReview {
-  readonly node: NodeId;
-  readonly template: Template;
-  readonly stack: string;
-  /** undefined: no change set, only termination protection is lowered (asked about on its own). */
-  readonly changeSetName?: string;
-  readonly changes: readonly Change[];
-  /** What this stack's deploy lowers (protection.ts): a concern of its own, shown at the question. */
-  readonly lowerings: readonly ProtectionLowering[];
-  /** The templates access is judged by and the review's content (values, IAM and rule tables), for an update. */
-  readonly judged?: ApprovalContent;
-}
-
-export interface StackDeployContext extends WatchContext {
-  readonly changeSetName: string;
-  readonly approval: ApprovalLevel;
-  readonly approve: (review: ChangeSetReview) => Promise<boolean>;
-  readonly continueRollback: boolean;
-  /** Drift-aware change sets (REVERT_DRIFT): a stack whose template is unchanged may still have drift to undo. */
-  readonly revertDrift?: boolean;
-  /** `--express`: change sets in CloudFormation's express mode (rollback disabled). */
-  readonly express?: boolean;
-  /** Uploads an oversized template and returns its URL; absent, such templates are refused. */
-  readonly stageTemplate?: (stackName: string, body: string) => Promise<string>;
-  /** Change sets this run created and has not executed: deleted if the run is interrupted. */
-  readonly pendingChangeSets: Map<string, string>;
-  /** `deploy --changeset NAME`: execute these reviewed change sets instead of creating new ones. */
-  readonly reviewed?: ReviewedChangeSets;
-  /** Per stack, what its deploy lowers, decided once before the run from the deployed and desired templates. */
-  readonly lowerings?: ReadonlyMap<NodeId, readonly ProtectionLowering[]>;
-}
-
-export type ReviewCheck = { current: true; changeSetId: string } | { current: false; why: string };
-
-export interface ReviewedChangeSets {
-  readonly name: string;
-  readonly envName: string;
-  /** How a refusal names the command to run next, with this run's flags. */
-  readonly command: (words: string) => string;
-  readonly check: (
-    cfn: CloudFormationApi,
-    stackName: string,
-    changeSetName: string,
-    desired: { templateBody: string; parameters: Record<string, string> },
-  ) => Promise<ReviewCheck>;
-}
-
-export function requiredCapabilities(template: Template): Capability[] {
-  const resources = Object.values(template.Resources);
-  if (!resources.some((r) => r.Type.startsWith("AWS::IAM::"))) return [];
-  const named = resources.some((r) => ["RoleName", "ManagedPolicyName", "UserName", "GroupName"].some((p) => r.Properties?.[p] !== undefined));
-  return named ? ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"] : ["CAPABILITY_IAM"];
-}
 
 /** A change set ready to run: created by this run, or reviewed earlier and found still current. */
 interface ReadyChangeSet {
@@ -129,7 +62,7 @@ export async function deployStack(ctx: StackDeployContext, desired: DesiredStack
   const deployed = current as DeployedStack | undefined;
 
   if (deployed && isUpdatable(deployed.status)) {
-    const changed = await differences(ctx, deployed, desired);
+    const changed = await differences(ctx.cfn, deployed, desired);
     if (changed.length === 0 && !ctx.revertDrift) {
       if (!(await protectionOnlyApproved(run))) return notApproved(run);
       await ensureProtection(ctx, deployed, desired, run.say);
@@ -340,36 +273,6 @@ async function discard(ctx: StackDeployContext, stackName: string, changeSetId: 
   ctx.pendingChangeSets.delete(stackName);
 }
 
-/**
- * What differs between the deployed stack and the desired one, in words; nothing means nothing to do.
- * Parameters and tags are compared first: when they already differ, the template need not be fetched.
- */
-async function differences(ctx: StackDeployContext, deployed: DeployedStack, desired: DesiredStack): Promise<string[]> {
-  const found = recordDifferences(deployed, desired);
-  if (found.length > 0) return found;
-  return sameJson(await ctx.cfn.templateBody(desired.name), desired.template) ? [] : ["template"];
-}
-
-function recordDifferences(deployed: DeployedStack, desired: Pick<DesiredStack, "parameters" | "tags">): string[] {
-  const changedKeys = (a: Record<string, string>, b: Record<string, string>) =>
-    [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((key) => a[key] !== b[key]).sort();
-  const parameters = changedKeys(deployed.parameters, desired.parameters);
-  const tags = changedKeys(deployed.tags, desired.tags);
-  return [...(parameters.length > 0 ? [`parameters ${parameters.join(", ")}`] : []), ...(tags.length > 0 ? [`tags ${tags.join(", ")}`] : [])];
-}
-
-/**
- * Whether the deployed stack already is the desired one: the test deploy makes before it creates a change
- * set, shared with review so both agree on "no changes". The template is compared by meaning, since what
- * CloudFormation hands back may differ from what was sent in key order or spacing.
- */
-export function matchesDeployed(
-  deployed: DeployedStack,
-  deployedBody: string | undefined,
-  desired: Pick<DesiredStack, "template" | "parameters" | "tags">,
-): boolean {
-  return recordDifferences(deployed, desired).length === 0 && sameJson(deployedBody, desired.template);
-}
 
 async function ensureProtection(ctx: StackDeployContext, deployed: DeployedStack, desired: DesiredStack, say: (t: string) => void) {
   if (deployed.terminationProtection === desired.terminationProtection) return;

@@ -3,7 +3,7 @@
  * result saying why not. Nothing here ever deletes a stack that might hold resources.
  */
 import type { DeployedStack } from "../../aws/cloudformation.js";
-import type { DesiredStack, StackDeployContext } from "./deploy-stack.js";
+import type { DesiredStack, StackDeployContext } from "./deploy-context.js";
 import type { NodeResult } from "../results.js";
 import { isEmptyReview, isFailedFirstCreate, isFailedWithoutRollback, isInProgress, needsManualRecovery } from "../stack-status.js";
 import { watchOperation, type WatchOutcome } from "../watch.js";
