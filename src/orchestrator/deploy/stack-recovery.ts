@@ -20,7 +20,7 @@ export async function settleStack(
   let current = await ctx.cfn.describeStack(desired.name);
   if (current && isInProgress(current.status)) {
     say(`${current.status} from another operation: waiting for it to finish`);
-    const outcome = await follow(ctx, desired, current.stackId, 0, ctx.poll.othersTimeoutMs);
+    const outcome = await follow(ctx, desired, current.stackId, ctx.poll.othersTimeoutMs);
     if (outcome.timedOut) {
       return { kind: "failed", status: outcome.stack?.status, message: `another operation kept the stack ${outcome.stack?.status} for over ${Math.round(ctx.poll.othersTimeoutMs / 60_000)} min; try again when it ends`, durationMs: 0 };
     }
@@ -29,7 +29,7 @@ export async function settleStack(
   if (current?.status === "UPDATE_ROLLBACK_FAILED" && ctx.continueRollback) {
     say("UPDATE_ROLLBACK_FAILED: continuing the rollback (--continue-rollback)");
     const token = await ctx.cfn.continueUpdateRollback(desired.name);
-    const outcome = await follow(ctx, desired, current.stackId, 1_000, ctx.poll.operationTimeoutMs, token);
+    const outcome = await follow(ctx, desired, current.stackId, ctx.poll.operationTimeoutMs, token);
     if (outcome.timedOut) {
       return { kind: "failed", status: outcome.stack?.status, message: `the continued rollback is still ${outcome.stack?.status} after ${Math.round(ctx.poll.operationTimeoutMs / 60_000)} min; run the deploy again once it ends`, durationMs: 0 };
     }
@@ -49,8 +49,9 @@ export async function settleStack(
     if (current.terminationProtection) await ctx.cfn.setTerminationProtection(desired.name, false);
     ctx.signal?.throwIfAborted();
     const token = await ctx.cfn.deleteStack(current.stackId);
-    const outcome = await follow(ctx, desired, current.stackId, 1_000, ctx.poll.operationTimeoutMs, token);
-    if (outcome.stack && outcome.stack.status !== "DELETE_COMPLETE") {
+    const outcome = await follow(ctx, desired, current.stackId, ctx.poll.operationTimeoutMs, token);
+    // describeStack reports a deleted stack as undefined: any stack still there is one the delete did not remove.
+    if (outcome.stack) {
       return { kind: "needs-recovery", status: outcome.stack.status, message: `could not delete the failed stack ${desired.name}`, recovery: recoveryStep(desired.name, outcome.stack.status) };
     }
     current = undefined;
@@ -72,9 +73,10 @@ export function recoveryStep(stackName: string, status: string): string {
 }
 
 /**
- * Follows an operation on the stack; its events are those carrying `token` (when we started it) and
- * those from `lookBackMs` before now by the local clock.
+ * Follows an operation on the stack from now on. Its events are those carrying `token` when we started it
+ * (CloudFormation puts the request's ClientRequestToken on every event the operation causes, so a local
+ * clock running ahead of AWS's cannot hide them), else those stamped from now by the local clock.
  */
-function follow(ctx: StackDeployContext, desired: DesiredStack, stackId: string, lookBackMs: number, timeoutMs: number, token?: string): Promise<WatchOutcome> {
-  return watchOperation(ctx, desired.node, { id: stackId, name: desired.name }, { since: { notBefore: new Date(ctx.clock.now() - lookBackMs), token }, timeoutMs });
+function follow(ctx: StackDeployContext, desired: DesiredStack, stackId: string, timeoutMs: number, token?: string): Promise<WatchOutcome> {
+  return watchOperation(ctx, desired.node, { id: stackId, name: desired.name }, { since: { notBefore: new Date(ctx.clock.now()), token }, timeoutMs });
 }

@@ -56,6 +56,8 @@ export class FakeCloudFormation implements OperationHost {
   readonly retained: RetainedResource[] = [];
   readonly failures: InjectedFailure[] = [];
   readonly rollbackFailures: { stack: string; remaining: number }[] = [];
+  /** DeleteStack operations that fail for the stack as a whole (seeding.ts, failStackDeletion). */
+  readonly stackDeletionFailures: { stack: string; reason: string; remaining: number }[] = [];
   /** Findings pre-deployment validation reports for change sets (early-validation.ts). */
   readonly validationFindings: ValidationFindingSeed[] = [];
   /** Resources changed outside CloudFormation, by stack id (drift.ts). */
@@ -163,6 +165,13 @@ export class FakeCloudFormation implements OperationHost {
     if (!failure) return false;
     failure.remaining -= 1;
     return true;
+  }
+
+  takeStackDeletionFailure(stackName: string): string | undefined {
+    const failure = this.stackDeletionFailures.find((f) => f.stack === stackName && f.remaining > 0);
+    if (!failure) return undefined;
+    failure.remaining -= 1;
+    return failure.reason;
   }
 
   physicalIdFor(stack: StackRecord, logicalId: string, definition: TemplateResource, generation: number): string {

@@ -49,7 +49,7 @@ export interface Bucket {
   createdAt: number;
   settings: Record<string, unknown>;
   /** Keys whose versions DeleteObjects refuses (Object Lock retention, a Deny in the bucket policy), with the error it reports. */
-  undeletable?: Map<string, { code: string; message: string }>;
+  undeletable?: Map<string, { code: string; message?: string | undefined }>;
 }
 
 export const DELETE_OBJECTS_LIMIT = 1000;
@@ -225,7 +225,10 @@ export class FakeS3 {
         // Amazon S3 returns an empty response" (Amazon S3 User Guide, Deleting multiple objects; API Reference,
         // DeleteObjects: Errors "Container for a failed delete action", with Key, VersionId, Code and Message).
         const refused = objects.filter((o) => bucket.undeletable?.has(o.Key ?? ""));
-        const errors = refused.map((o) => ({ Key: o.Key, VersionId: o.VersionId, Code: bucket.undeletable!.get(o.Key ?? "")!.code, Message: bucket.undeletable!.get(o.Key ?? "")!.message }));
+        const errors = refused.map((o) => {
+          const { code, message } = bucket.undeletable!.get(o.Key ?? "")!;
+          return { Key: o.Key, VersionId: o.VersionId, Code: code, ...(message !== undefined ? { Message: message } : {}) };
+        });
         const deleted = objects.filter((o) => !refused.includes(o)).map((o) => ({ Key: o.Key, ...s3.delete(bucket, o.Key ?? "", o.VersionId) }));
         // Like the real response: no Deleted member in quiet mode, no Errors member when nothing failed.
         return { ...(input.Delete?.Quiet || deleted.length === 0 ? {} : { Deleted: deleted }), ...(errors.length > 0 ? { Errors: errors } : {}) };

@@ -116,9 +116,20 @@ export class SeedingApi {
     this.services.cloudFormation.rollbackFailures.push({ stack: options.stack, remaining: options.times ?? 1 });
   }
 
+  /**
+   * The next DeleteStack of that stack ends in DELETE_FAILED even with no resource left to delete: the service
+   * role the stack was created with is gone, and CloudFormation answers "Role <arn> is invalid or cannot be
+   * assumed" (AWS re:Post knowledge center, "cloudformation-stack-delete-failed" and "cloudformation-role-arn-error").
+   */
+  failStackDeletion(options: { stack: string; reason?: string; times?: number }): void {
+    const role = `arn:aws:iam::${this.services.world.account}:role/cloudformation-deployer`;
+    this.services.cloudFormation.stackDeletionFailures.push({ stack: options.stack, reason: options.reason ?? `Role ${role} is invalid or cannot be assumed`, remaining: options.times ?? 1 });
+  }
+
   clearFailures(): void {
     this.services.cloudFormation.failures.length = 0;
     this.services.cloudFormation.rollbackFailures.length = 0;
+    this.services.cloudFormation.stackDeletionFailures.length = 0;
   }
 
   /** Resources CloudFormation left in place because of DeletionPolicy/UpdateReplacePolicy Retain or RetainResources. */
@@ -191,8 +202,10 @@ export class SeedingApi {
   /**
    * DeleteObjects refuses every version of this key from now on, as S3 does for an object under Object Lock
    * retention ("Access Denied because object protected by object lock") or one a bucket policy denies deleting.
+   * Without `message` the refusal carries only its Code: the S3 API model marks every member of DeleteObjects'
+   * Error (Key, VersionId, Code, Message) as optional.
    */
-  protectObject(bucket: string, key: string, error = { code: "AccessDenied", message: "Access Denied because object protected by object lock." }): void {
+  protectObject(bucket: string, key: string, error: { code: string; message?: string } = { code: "AccessDenied", message: "Access Denied because object protected by object lock." }): void {
     const b = this.services.s3.mustGet(bucket);
     (b.undeletable ??= new Map()).set(key, error);
   }

@@ -160,6 +160,11 @@ export class StackOperations extends StackSteps {
           this.setStatus(stack, end, "DELETE_FAILED", `The following resource(s) failed to delete: [${failed.join(", ")}]. `);
           return op.finish(false);
         }
+        const refused = this.host.takeStackDeletionFailure(stack.name);
+        if (refused !== undefined) {
+          this.setStatus(stack, end, "DELETE_FAILED", refused);
+          return op.finish(false);
+        }
         this.setStatus(stack, end, "DELETE_COMPLETE");
         stack.deletedAt = end;
         this.host.stackDeleted(stack);

@@ -22,6 +22,8 @@ export interface OperationHost {
   resourceMs(type: string, express?: boolean): number;
   takeFailure(stackName: string, logicalId: string, operation: "create" | "update" | "delete"): string | undefined;
   takeRollbackFailure(stackName: string): boolean;
+  /** Why this DeleteStack fails for the stack as a whole (not for one of its resources), if it does. */
+  takeStackDeletionFailure(stackName: string): string | undefined;
   physicalIdFor(stack: StackRecord, logicalId: string, definition: TemplateResource, generation: number): string;
   resolveOutputs(stack: StackRecord): OutputRecord[];
   exportConflict(stack: StackRecord, outputs: OutputRecord[]): string | undefined;
