@@ -24,7 +24,7 @@ export default {
     "src/orchestrator/teardown/teardown-plan.ts",
     "src/orchestrator/teardown/teardown-stack.ts",
     "src/orchestrator/teardown/teardown-retained.ts",
-    "src/aws/s3.ts:94-116",
+    "src/aws/s3.ts:94-117",
     // the skip and change-set decisions
     "src/orchestrator/deploy/deploy-stack.ts",
     "src/orchestrator/deploy/deployed-differences.ts",

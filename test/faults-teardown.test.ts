@@ -3,7 +3,7 @@
  * while it destroys (nothing new may start). Against the stateful fake cloud, in virtual time.
  */
 import { CloudFormationServiceException, GetTemplateCommand, UpdateTerminationProtectionCommand } from "@aws-sdk/client-cloudformation";
-import { DeleteObjectsCommand } from "@aws-sdk/client-s3";
+import { DeleteObjectsCommand, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { awsError } from "./support/fake-cloud/errors.js";
 import { cliHarness, environmentFrom, writeConfig, type Cli } from "./support/cli-harness.js";
@@ -141,12 +141,36 @@ describe("teardown faults", () => {
     expect(h.cloud.callsOf("DeleteObjects")).toHaveLength(1);
     const afterCtrlC = h.cloud.mutatingCalls().filter((c) => h.cloud.calls.indexOf(c) >= callsAtCtrlC);
     expect(afterCtrlC.map((c) => c.command)).toEqual([]);
+    // Not even a listing of what is left: a Ctrl-C stops the emptying without another request to the bucket.
+    expect(h.cloud.calls.slice(callsAtCtrlC).filter((c) => c.service === "S3").map((c) => c.command)).toEqual([]);
     expect(h.cloud.stack("alert-engine-storage-stage")?.status).toBe("CREATE_COMPLETE");
     expect(h.cloud.bucket(bucket)!.entries).toHaveLength(versions - 1_000);
 
     const out = cli.output();
     expect(out).toMatch(/stage: INTERRUPTED/);
     expect(out).toMatch(new RegExp(`storage\\s+interrupted: done: s3://${bucket} partly emptied \\(1000 object versions and delete markers deleted\\); not done: emptying s3://${bucket}, DeleteStack`));
+  });
+
+  it("Ctrl-C while the next round's listing is in flight: no further batch is deleted, exit 130", async () => {
+    h = deployHarness();
+    const config = writeConfig(h.cloud.account);
+    cli = cliHarness(h, config);
+    await h.deploy("stage", { env: environmentFrom(config, "stage") });
+    const bucket = h.cloud.stack("alert-engine-storage-stage")!.outputs.BucketName!;
+    for (let i = 0; i < 2_500; i++) h.cloud.putObject(bucket, `alerts/${i}.json`, { versioned: true });
+    const versions = h.cloud.bucket(bucket)!.entries.length;
+
+    const controller = new AbortController();
+    // The listing that follows the first batch: the plan's counting came before any DeleteObjects.
+    afterEachAnswer(h.clients.s3, ListObjectVersionsCommand, () => {
+      if (h.cloud.callsOf("DeleteObjects").length === 1) controller.abort(new Error("Ctrl-C"));
+    });
+
+    expect(await cli.run(["teardown", "stage", "--yes"], { signal: controller.signal })).toBe(130);
+    expect(h.cloud.callsOf("DeleteObjects")).toHaveLength(1);
+    expect(h.cloud.bucket(bucket)!.entries).toHaveLength(versions - 1_000);
+    expect(h.cloud.stack("alert-engine-storage-stage")?.status).toBe("CREATE_COMPLETE");
+    expect(cli.output()).toMatch(new RegExp(`storage\\s+interrupted: done: s3://${bucket} partly emptied \\(1000 object versions and delete markers deleted\\); not done: emptying s3://${bucket}, DeleteStack`));
   });
 
   it("Ctrl-C after prod's first protection is lifted: no other protection is lifted and nothing is deleted, exit 130", async () => {

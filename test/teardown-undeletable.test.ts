@@ -37,4 +37,22 @@ describe("teardown: a bucket whose objects cannot all be deleted", () => {
     expect(h.cloud.bucket(bucket)!.entries.map((e) => e.key)).toEqual(["alerts/3.json"]);
     expect(h.cloud.stack("alert-engine-storage-stage")?.status).toBe("CREATE_COMPLETE");
   });
+
+  it("many refused keys: names the first three with S3's reasons and counts the rest; a refusal without a message shows its code alone", async () => {
+    await h.deploy("stage", { env: environmentFrom(config, "stage") });
+    const bucket = h.cloud.stack("alert-engine-storage-stage")!.outputs.BucketName!;
+    for (let i = 0; i < 5; i++) h.cloud.putObject(bucket, `alerts/${i}.json`, { versioned: true });
+    // A bucket policy's Deny: S3 may leave a refusal's Message out (every member of its Error is optional).
+    h.cloud.protectObject(bucket, "alerts/0.json", { code: "AccessDenied" });
+    for (let i = 1; i < 5; i++) h.cloud.protectObject(bucket, `alerts/${i}.json`);
+    void h.cloud.answered("DeleteObjects", 1).then(() => h.cloud.notImplemented({ command: "ListObjectVersions", times: 1_000, name: "RelistedAfterRefusal" }));
+    const total = h.cloud.bucket(bucket)!.entries.length; // one batch: the deploy's own objects and the five
+
+    expect(await cli.run(["teardown", "stage", "--yes"])).toBe(1);
+    const locked = "AccessDenied Access Denied because object protected by object lock.";
+    expect(cli.lastOutput()).toContain(
+      `could not delete 5 of ${total} objects in s3://${bucket} (alerts/0.json: AccessDenied; alerts/1.json: ${locked}; alerts/2.json: ${locked}; and 2 more): check the bucket policy and Object Lock settings, then rerun`,
+    );
+    expect(h.cloud.stack("alert-engine-storage-stage")?.status).toBe("CREATE_COMPLETE");
+  });
 });

@@ -95,13 +95,14 @@ export class S3Api extends RetryingApi<S3Client> {
     let deleted = 0;
     for (;;) {
       if (options.signal?.aborted) return { deleted, stopped: true };
+      // A page holds at most MaxKeys entries, versions and delete markers together ("when the number of responses
+      // exceeds the value of MaxKeys", the rest come after NextKeyMarker: ListObjectVersions API reference), each
+      // with its Key: one page is one DeleteObjects batch.
       const page = await this.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: DELETE_BATCH }));
-      const batch: ObjectIdentifier[] = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]
-        .filter((v) => v.Key !== undefined)
-        .map((v) => ({ Key: v.Key!, VersionId: v.VersionId }))
-        .slice(0, DELETE_BATCH);
+      const batch: ObjectIdentifier[] = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key!, VersionId: v.VersionId }));
       if (batch.length === 0) return { deleted, stopped: false };
       if (options.signal?.aborted) return { deleted, stopped: true };
+      // Stryker disable next-line BooleanLiteral: Quiet only leaves the Deleted list (up to 1000 keys nothing here reads) out of the answer; Errors come either way.
       const result = await this.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }));
       const errors = result.Errors ?? [];
       // S3 answers 200 and lists each key it refused: the same keys would be listed and refused again, forever.
