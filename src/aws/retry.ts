@@ -1,3 +1,4 @@
+import { isServerError, isThrottlingError, isTransientError } from "@smithy/service-error-classification";
 import pRetry from "p-retry";
 import { AwsTimeoutError, boundedAttempt, realSleep, type Sleep } from "./attempt.js";
 
@@ -40,35 +41,25 @@ const ATTEMPT_TIMEOUT_MS = 30_000;
 const INTERRUPTED_ATTEMPT_TIMEOUT_MS = 5_000;
 const TIMEOUT_RETRIES = 2;
 
-const TRANSIENT_NAMES = new Set([
-  "ThrottlingException",
-  "Throttling",
-  "TooManyRequestsException",
-  "RequestLimitExceeded",
-  "RequestThrottled",
-  "RequestThrottledException",
-  "SlowDown",
-  "ProvisionedThroughputExceededException",
-  "PriorRequestNotComplete",
-  "TimeoutError",
-  "RequestTimeout",
-  "RequestTimeoutException",
-  "InternalFailure",
-  "InternalError",
-  "ServiceUnavailable",
-  "ServiceUnavailableException",
-]);
-// ENOTFOUND and ECONNREFUSED are not here: a host that does not resolve (offline, a typo in --endpoint-url or
-// the region) will not resolve a minute later either, and nothing listening on the port (LocalStack not
-// started, a wrong port) will not start listening because we wait; eight backoffs would hide either for a minute.
-const TRANSIENT_CODES = new Set(["ECONNRESET", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ECONNABORTED"]);
+/**
+ * What the SDK's own retry strategy retries and this tool must not: the endpoint cannot be reached at all.
+ * A host that does not resolve (offline, a typo in --endpoint-url or the region) will not resolve a minute later
+ * either, nothing listening on the port (LocalStack not started, a wrong port) will not start listening because
+ * we wait, and no route to the host or network is the same; eight backoffs would hide each for a minute.
+ */
+const UNREACHABLE_CODES: ReadonlySet<string | undefined> = new Set(["ENOTFOUND", "ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH"]);
 
 /**
  * "This endpoint does not do that": HTTP 501 (S3's NotImplemented; LocalStack's answer for an API it does not
  * emulate, even under the name InternalFailure) and 505. The same request gets the same answer every time.
  */
-const NOT_IMPLEMENTED_STATUS = new Set([501, 505]);
-const NOT_IMPLEMENTED_NAMES = new Set(["NotImplemented", "NotImplementedException", "UnsupportedOperation", "UnsupportedOperationException"]);
+const NOT_IMPLEMENTED_STATUS: readonly (number | undefined)[] = [501, 505];
+
+/**
+ * The SDK counts LimitExceededException as throttling; every service this tool calls (CloudFormation, ACM, ECS,
+ * ECR, CloudWatch Logs) uses it for a quota reached (stacks, certificates, log groups), which no wait lifts.
+ */
+const QUOTA_REACHED = "LimitExceededException";
 
 interface AwsLikeError {
   name?: string;
@@ -77,34 +68,34 @@ interface AwsLikeError {
   $metadata?: { httpStatusCode?: number; clockSkewCorrected?: boolean };
   $retryable?: unknown;
 }
+type SdkError = Parameters<typeof isTransientError>[0];
 
 /** Whether an AWS SDK error (or anything thrown) carries one of these names, e.g. "RepositoryNotFoundException". */
-export const hasErrorName = (error: unknown, ...names: string[]): boolean => names.includes((error as Error)?.name ?? "");
+export const hasErrorName = (error: unknown, ...names: string[]): boolean => names.includes((error as Error)?.name);
 
-/** The operation will never work against this endpoint, however often it is asked. */
-export function isNotImplemented(error: unknown): boolean {
-  const e = error as AwsLikeError;
-  if (!e || typeof e !== "object") return false;
-  const status = e.$metadata?.httpStatusCode;
-  return (status !== undefined && NOT_IMPLEMENTED_STATUS.has(status)) || NOT_IMPLEMENTED_NAMES.has(e.name ?? "");
+/** An answer, however the SDK would classify it: the same request gets it again. */
+function isFinalAnswer(e: AwsLikeError): boolean {
+  return UNREACHABLE_CODES.has(e.code) || NOT_IMPLEMENTED_STATUS.includes(e.$metadata?.httpStatusCode) || hasErrorName(e, QUOTA_REACHED);
 }
 
-/** Throttling, 5xx and dropped connections are worth another try; everything else is an answer. */
+/**
+ * Throttling, timeouts, 5xx and dropped connections are worth another try; everything else is an answer.
+ * The AWS SDK's own classification decides (@smithy/service-error-classification: its throttling and timeout
+ * codes, HTTP 429 and 5xx, socket errors, the model's $retryable trait, and a signature refused for clock skew
+ * once the SDK has corrected its offset, which our retries must resend because the clients run with
+ * maxAttempts 1), less the final answers above, plus what the SDK misses.
+ */
 export function isTransient(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
   const e = error as AwsLikeError;
-  if (!e || typeof e !== "object") return false;
-  if (isNotImplemented(e)) return false;
+  if (isFinalAnswer(e)) return false;
   if (e instanceof AwsTimeoutError) return true;
-  if (e.name && TRANSIENT_NAMES.has(e.name)) return true;
-  if (e.code && TRANSIENT_CODES.has(e.code)) return true;
-  if (e.$retryable) return true;
-  // This machine's clock is minutes off: AWS refused the signature, and the SDK has just learnt the offset
-  // from the response's Date header. The SDK's own retry would now resend, but the clients run with
-  // maxAttempts 1 (retries are ours), so ours must, or the first call of every client fails as "bad credentials".
-  if (e.$metadata?.clockSkewCorrected) return true;
-  if (hasErrorName(e, "ValidationError") && /rate exceeded/i.test(e.message ?? "")) return true;
-  const status = e.$metadata?.httpStatusCode;
-  return status !== undefined && status >= 500;
+  const sdk = e as SdkError;
+  if (isThrottlingError(sdk) || isTransientError(sdk) || isServerError(sdk)) return true;
+  // Windows' word for a connection the local side dropped; the SDK's list has only the POSIX ones.
+  if (e.code === "ECONNABORTED") return true;
+  // CloudFormation's throttling sometimes comes as a ValidationError "Rate exceeded".
+  return hasErrorName(e, "ValidationError") && /rate exceeded/i.test(String(e.message));
 }
 
 /**
