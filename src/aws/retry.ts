@@ -105,9 +105,12 @@ export function isTransient(error: unknown): boolean {
 const isTimeout = (error: unknown) =>
   error instanceof AwsTimeoutError || (hasErrorName(error, "TimeoutError") && [undefined, "ETIMEDOUT"].includes((error as AwsLikeError).code));
 
-/** The handler's own limit, as its message states it ("…exceeded the configured 25000 ms requestTimeout"). */
-const statedLimitMs = (error: unknown) => {
-  const ms = /(\d+) ?ms/.exec((error as Error)?.message ?? "")?.[1];
+/**
+ * The handler's own limit, as its message states it: "…exceeded the configured 25000 ms requestTimeout", "…within
+ * the configured timeout of 5000 ms", "…for 5000 ms" (@smithy/node-http-handler; always a space before "ms").
+ */
+const statedLimitMs = (error: Error) => {
+  const ms = /(\d+) ms/.exec(error.message)?.[1];
   return ms === undefined ? undefined : Number(ms);
 };
 
@@ -145,7 +148,7 @@ export async function withRetry<T>(send: (abortSignal: AbortSignal) => Promise<T
       },
     );
   } catch (error) {
-    if (isTimeout(error) && !(error instanceof AwsTimeoutError)) throw new AwsTimeoutError(operation, statedLimitMs(error), { cause: error });
+    if (isTimeout(error) && !(error instanceof AwsTimeoutError)) throw new AwsTimeoutError(operation, statedLimitMs(error as Error), { cause: error });
     throw error;
   }
 }
