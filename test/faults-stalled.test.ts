@@ -51,6 +51,8 @@ describe("a request that is never answered", () => {
     const cli = cliHarness(h, writeConfig(h.cloud.account));
     expect(await cli.run(["deploy", "dev"], { retry: RETRY })).toBe(1);
     expect(cli.output()).toMatch(/AWS did not answer DescribeStackEvents within 20 s/);
+    // The report names the kind of failure before AWS's silence, as it does for any error while following a stack.
+    expect(cli.output()).toMatch(/following it failed \(AwsTimeoutError: AWS did not answer DescribeStackEvents within 20 s/);
   });
 });
 

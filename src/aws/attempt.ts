@@ -7,13 +7,16 @@
 /** AWS (or the endpoint) did not answer in time: the request was abandoned. */
 export class AwsTimeoutError extends Error {
   override readonly name = "AwsTimeoutError";
+  /** Our own deadline passed (`timeoutMs`), or the SDK handler's: then its error is the cause, quoted when it states no limit. */
+  constructor(operation: string, timeoutMs: number);
+  constructor(operation: string, timeoutMs: number | undefined, cause: Error);
   constructor(
     readonly operation: string,
     timeoutMs: number | undefined,
-    options?: { cause?: unknown },
+    cause?: Error,
   ) {
-    const detail = timeoutMs === undefined ? ` (${(options?.cause as Error | undefined)?.message ?? "timed out"})` : ` within ${formatSeconds(timeoutMs)}`;
-    super(`AWS did not answer ${operation}${detail}: check the network, the region (--region) and --endpoint-url if you use one, then rerun`, options);
+    const detail = timeoutMs === undefined ? ` (${(cause as Error).message})` : ` within ${formatSeconds(timeoutMs)}`;
+    super(`AWS did not answer ${operation}${detail}: check the network, the region (--region) and --endpoint-url if you use one, then rerun`, { cause });
   }
 }
 
@@ -25,7 +28,7 @@ export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 export const realSleep: Sleep = (ms, signal) =>
   new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => clearTimeout(timer), { once: true });
+    signal?.addEventListener("abort", () => clearTimeout(timer));
   });
 
 export interface AttemptLimits {
@@ -46,10 +49,9 @@ export function boundedAttempt<T>(send: (abortSignal: AbortSignal) => Promise<T>
   const deadline = new AbortController();
   const { interruption } = limits;
   return new Promise<T>((resolve, reject) => {
-    let settled = false;
+    // Whatever ends the attempt first decides; what comes after changes nothing: a promise settles once, an
+    // AbortSignal fires once, and the other ends were called off (the deadline dropped, the listener removed).
     const settle = (outcome: () => void) => {
-      if (settled) return;
-      settled = true;
       deadline.abort();
       interruption?.removeEventListener("abort", onInterrupt);
       outcome();
@@ -67,7 +69,7 @@ export function boundedAttempt<T>(send: (abortSignal: AbortSignal) => Promise<T>
       setImmediate(() => abandon(interruption!.reason));
     };
     if (interruption?.aborted) return abandon(interruption.reason);
-    interruption?.addEventListener("abort", onInterrupt, { once: true });
+    interruption?.addEventListener("abort", onInterrupt);
     limits.sleep(limits.timeoutMs, deadline.signal).then(() => abandon(new AwsTimeoutError(limits.operation, limits.timeoutMs)));
     Promise.resolve()
       .then(() => send(request.signal))

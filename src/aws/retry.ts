@@ -148,7 +148,7 @@ export async function withRetry<T>(send: (abortSignal: AbortSignal) => Promise<T
       },
     );
   } catch (error) {
-    if (isTimeout(error) && !(error instanceof AwsTimeoutError)) throw new AwsTimeoutError(operation, statedLimitMs(error as Error), { cause: error });
+    if (isTimeout(error) && !(error instanceof AwsTimeoutError)) throw new AwsTimeoutError(operation, statedLimitMs(error as Error), error as Error);
     throw error;
   }
 }
