@@ -70,9 +70,16 @@ export interface ReviewedChangeSets {
   ) => Promise<ReviewCheck>;
 }
 
+/** The IAM properties that give a resource a custom name, which CAPABILITY_NAMED_IAM must acknowledge. */
+const IAM_NAME_PROPERTIES = ["RoleName", "ManagedPolicyName", "UserName", "GroupName", "InstanceProfileName"];
+
+/**
+ * What CreateChangeSet must acknowledge: "If you have IAM resources, you can specify either capability. If you have
+ * IAM resources with custom names, you must specify CAPABILITY_NAMED_IAM" (CreateStack API reference, Capabilities).
+ */
 export function requiredCapabilities(template: Template): Capability[] {
-  const resources = Object.values(template.Resources);
-  if (!resources.some((r) => r.Type.startsWith("AWS::IAM::"))) return [];
-  const named = resources.some((r) => ["RoleName", "ManagedPolicyName", "UserName", "GroupName"].some((p) => r.Properties?.[p] !== undefined));
+  const iam = Object.values(template.Resources).filter((r) => r.Type.startsWith("AWS::IAM::"));
+  if (iam.length === 0) return [];
+  const named = iam.some((r) => IAM_NAME_PROPERTIES.some((p) => r.Properties?.[p] !== undefined));
   return named ? ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"] : ["CAPABILITY_IAM"];
 }
