@@ -51,6 +51,7 @@ describe("what differs from the deployed stack", () => {
     expect(await differences(cfn, deployed(), changed)).toEqual(["parameters Extra, ImageUri, LogLevel", "tags Owner"]);
     expect(asked).toEqual([]);
     expect(await differences(cfn, deployed(), desired({ tags: { Project: "alert-engine" } }))).toEqual(["tags Environment"]);
+    expect(await differences(cfn, deployed(), desired({ tags: { Project: "other", Owner: "ops" } }))).toEqual(["tags Environment, Owner, Project"]);
     expect(matchesDeployed(deployed(), respelled, desired({ tags: { Project: "alert-engine" } }))).toBe(false);
     expect(matchesDeployed(deployed(), respelled, desired({ parameters: { ImageUri: "repo@sha256:2", LogLevel: "info" } }))).toBe(false);
   });
