@@ -64,6 +64,7 @@ export function parseReviewDescription(description: string | undefined): ReviewR
     const ok = typeof record.imageTag === "string" && typeof record.imageUri === "string" && record.environment && typeof record.environment === "object";
     return ok ? (record as ReviewRecord) : undefined;
   } catch {
-    return undefined;
+    // Not JSON after the marker (edited by hand, or cut short): no record.
   }
+  return undefined;
 }
