@@ -126,15 +126,17 @@ describe("deploy --changeset NAME refuses what the review does not cover, naming
     expect(h.cloud.stack("alert-engine-backend-dev")!.parameters.ImageUri).toMatch(new RegExp(`@${reviewedImage.digest}$`));
   });
 
-  it("all its change sets gone because their stacks were updated: names those stacks, and only those", async () => {
-    h.cloud.putImage("alert-engine-dev", "v2");
-    const { cli, review } = await reviewed(config, ["--image-tag", "v2"]);
-    expect(await cli.run(["deploy", "dev", "--image-tag", "v2"])).toBe(0);
+  it("all its change sets gone because their stacks were updated: names those stacks, one a line, and only those", async () => {
+    const changed = writeConfig(h.cloud.account, NETWORK_AND_BACKEND);
+    const { cli, review } = await reviewed(changed);
+    // Someone deploys the same change the ordinary way meanwhile: executing deletes the review's change sets.
+    expect(await cli.run(["deploy", "dev"])).toBe(0);
 
     expect(await cli.run(["deploy", "dev", "--changeset", review])).toBe(2);
     const out = cli.lastOutput();
-    expect(out).toMatch(/alert-engine-backend-dev: not current: the stack was updated since the review, and CloudFormation deleted its other change sets/);
-    for (const id of ["network", "storage", "auth", "domain"]) expect(out).not.toContain(`alert-engine-${id}-dev`);
+    const gone = "not current: the stack was updated since the review, and CloudFormation deleted its other change sets";
+    expect(out).toContain(`\n      alert-engine-network-dev: ${gone}\n      alert-engine-backend-dev: ${gone}\n`);
+    for (const id of ["storage", "auth", "domain"]) expect(out).not.toContain(`alert-engine-${id}-dev`);
   });
 
   it("a name orchestrate did not make is said never to exist, without claiming any stack was updated since", async () => {
@@ -165,6 +167,32 @@ describe("deploy --changeset NAME refuses what the review does not cover, naming
     expect(await cli.run(["deploy", "dev", "--changeset", review, "--stacks", "backend"]), cli.lastOutput()).toBe(0);
     expect(mutationsSince(before).filter((c) => c.command === "ExecuteChangeSet").map(stackOf)).toEqual(["alert-engine-backend-dev"]);
     expect(h.cloud.stack("alert-engine-backend-dev")!.parameters.ImageUri).toMatch(new RegExp(`@${v2.digest}$`));
+  });
+
+  it("a reviewed stack whose inputs cannot be resolved is named with what is missing; --stacks without the certificate does not ask for one", async () => {
+    h.cloud.putImage("alert-engine-dev", "v2");
+    const { cli, review } = await reviewed(config, ["--image-tag", "v2"]);
+    h.cloud.services.acm.certificates.splice(0); // deleted by hand
+    const before = h.cloud.calls.length;
+
+    expect(await cli.run(["deploy", "dev", "--changeset", review, "--stacks", "backend"])).toBe(2);
+    const out = cli.lastOutput();
+    expect(out).toMatch(/alert-engine-backend-dev: needs CertificateArn from the certificate step, which has not produced it/);
+    expect(out).not.toMatch(/would have to be requested/);
+    expect(mutationsSince(before)).toEqual([]);
+  });
+
+  it("a reviewed change set on a stack that already matches it would not be executed: an error, never 'no changes'", async () => {
+    h.cloud.putImage("alert-engine-dev", "v2");
+    const { cli, review } = await reviewed(config, ["--image-tag", "v2"]);
+    const { parameters } = (await cfn.changeSetInputs("alert-engine-backend-dev", review))!;
+    // The stack reaches the reviewed state without executing the change set (the fake keeps it AVAILABLE).
+    h.cloud.changeStackBehindOurBack("alert-engine-backend-dev", (stack) => void (stack.parameters = { ...parameters }));
+    const before = h.cloud.calls.length;
+
+    expect(await cli.run(["deploy", "dev", "--changeset", review])).toBe(2);
+    expect(cli.lastOutput()).toMatch(new RegExp(`alert-engine-backend-dev: change set ${review} would not be executed: the stack already matches it`));
+    expect(mutationsSince(before)).toEqual([]);
   });
 
   it("a stack that cannot be updated is not recovered by a reviewed deploy: its status and the next step are named", async () => {
@@ -273,7 +301,22 @@ describe("isReviewedChangeSetCurrent: the reviewed change set runs only with the
     expect(await isReviewedChangeSetCurrent(cfn, stack, review, { templateBody, parameters: { ...parameters, Added: "x" } })).toEqual({ current: false, why: "parameters changed since the review: Added" });
     expect(await isReviewedChangeSetCurrent(cfn, stack, review, { templateBody, parameters: withoutVpc })).toEqual({ current: false, why: "parameters changed since the review: VpcId" });
     expect(await isReviewedChangeSetCurrent(cfn, stack, review, { templateBody, parameters: { ...parameters, VpcId: "vpc-other", Added: "x" } })).toEqual({ current: false, why: "parameters changed since the review: VpcId, Added" });
-    // The same template with its keys in another order is the same template.
+    // Gone because the stack was updated since (executing another change set deletes it), or gone otherwise.
+    expect(await isReviewedChangeSetCurrent(cfn, stack, "review-29990101T000000Z", { templateBody, parameters })).toEqual({ current: false, why: `${stack} has no change set review-29990101T000000Z: it was discarded, executed, or never made for this stack` });
+    expect(await cli.run(["deploy", "dev"])).toBe(0);
+    expect(await isReviewedChangeSetCurrent(cfn, stack, review, { templateBody, parameters })).toEqual({ current: false, why: "the stack was updated since the review" });
+  });
+
+  it("the same template with its keys in another order is the same template", async () => {
+    const config = writeConfig(h.cloud.account);
+    await h.deploy("dev", { env: environmentFrom(config, "dev") });
+    const cli = cliHarness(h, writeConfig(h.cloud.account, { dev: { cpu: 1024, memoryMiB: 2048 } }));
+    expect(await cli.run(["changeset", "dev"])).toBe(0);
+    const review = reviewName(cli)!;
+    const cfn = new CloudFormationApi(h.clients.cloudformation, FAST_RETRY);
+    const stack = "alert-engine-backend-dev";
+    const templateBody = (await cfn.changeSetTemplateBody(stack, review))!;
+    const { parameters } = (await cfn.changeSetInputs(stack, review))!;
     const reordered = JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(templateBody) as Record<string, unknown>).reverse()));
     expect(await isReviewedChangeSetCurrent(cfn, stack, review, { templateBody: reordered, parameters })).toEqual({ current: true, changeSetId: expect.stringContaining(`changeSet/${review}/`) });
   });

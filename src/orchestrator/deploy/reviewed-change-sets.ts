@@ -46,7 +46,7 @@ export async function readReview(
   env: Environment,
   name: string,
   flags: { imageTag?: string; build?: string },
-  command: CommandLine = npmCommand,
+  command: CommandLine,
 ): Promise<FoundReview> {
   const heading = `Cannot deploy ${env.name} (${env.region}) with review ${name}:`;
   if (flags.build !== undefined) throw inputErrors([`--build makes a new image, which no review has seen: drop --build (the review's image is deployed)`], heading);
@@ -104,8 +104,8 @@ export interface ReviewedDeployCheck {
   readonly context: Readonly<Record<string, string>>;
   /** The certificate's outputs when issued; `exists` false when deploy would have to request one. */
   readonly certificate: { exists: boolean; outputs?: Record<string, string>; description: string };
-  /** How the refusals name the commands to run next; `npm run orchestrate -- …` without this run's flags when absent. */
-  readonly command?: CommandLine;
+  /** How the refusals name the commands to run next, with this run's flags. */
+  readonly command: CommandLine;
 }
 
 /** Refuses (exit 2), listing every stack that stands in the way, unless executing review NAME's change sets is the whole deploy. */
@@ -113,7 +113,7 @@ export async function verifyReviewedDeploy(check: ReviewedDeployCheck): Promise<
   const { env, review, nodes } = check;
   const problems: string[] = [];
   if (nodes.includes("certificate") && !check.certificate.exists) {
-    problems.push(`the certificate for ${env.name} does not exist and would have to be requested, which no review covers: create it with '${(check.command ?? npmCommand)(`deploy ${env.name}`)}' (without --changeset)`);
+    problems.push(`the certificate for ${env.name} does not exist and would have to be requested, which no review covers: create it with '${check.command(`deploy ${env.name}`)}' (without --changeset)`);
   }
   for (const { id } of STACKS) {
     const stack = stackName(env, id);
@@ -129,8 +129,7 @@ export async function verifyReviewedDeploy(check: ReviewedDeployCheck): Promise<
 
 /** Why this stack keeps the review from being executed as it is, or undefined. */
 async function stackProblem(check: ReviewedDeployCheck, id: StackId, stack: string): Promise<string | undefined> {
-  const { cfn, env, review } = check;
-  const command = check.command ?? npmCommand;
+  const { cfn, env, review, command } = check;
   const current = await cfn.describeStack(stack);
   if (!current || isEmptyReview(current.status)) {
     return ` does not exist yet: a reviewed deploy executes change sets only and never creates a stack; create it with '${command(`deploy ${env.name}`)}' (its review shows it from the local template)`;
