@@ -195,6 +195,18 @@ describe("deploy --changeset NAME refuses what the review does not cover, naming
     expect(mutationsSince(before)).toEqual([]);
   });
 
+  it("--stacks: a stack left out is not the review's business, whatever its state", async () => {
+    const v2 = h.cloud.putImage("alert-engine-dev", "v2");
+    const { cli, review } = await reviewed(config, ["--image-tag", "v2"]);
+    h.cloud.changeStackBehindOurBack("alert-engine-auth-dev", (stack) => void (stack.status = "UPDATE_ROLLBACK_FAILED"));
+    const before = h.cloud.calls.length;
+
+    expect(await cli.run(["deploy", "dev", "--changeset", review, "--stacks", "backend"]), cli.lastOutput()).toBe(0);
+    expect(mutationsSince(before).filter((c) => c.command === "ExecuteChangeSet").map(stackOf)).toEqual(["alert-engine-backend-dev"]);
+    expect(h.cloud.stack("alert-engine-backend-dev")!.parameters.ImageUri).toMatch(new RegExp(`@${v2.digest}$`));
+    expect(h.cloud.stack("alert-engine-auth-dev")!.status).toBe("UPDATE_ROLLBACK_FAILED");
+  });
+
   it("a stack that cannot be updated is not recovered by a reviewed deploy: its status and the next step are named", async () => {
     const changed = writeConfig(h.cloud.account, NETWORK_AND_BACKEND);
     const { cli, review } = await reviewed(changed);
