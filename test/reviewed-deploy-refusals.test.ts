@@ -44,21 +44,23 @@ describe("deploy --changeset NAME refuses what the review does not cover, naming
     expect(await cli.run(["changeset", "dev", ...flags])).toBe(0);
     return { cli, review: reviewName(cli)! };
   }
-  /** A change set made by hand on the network stack under `name` (a tag change, so it has changes). */
-  async function byHandOnNetwork(name: string, description: string) {
-    const network = h.cloud.stack("alert-engine-network-dev")!;
-    await cfn.createChangeSet({ stackName: network.name, changeSetName: name, type: "UPDATE", template: { body: network.templateBody }, parameters: network.parameters, tags: { ...network.tags, Owner: "x" }, capabilities: [], description });
+  /** A change set made by hand on a stack under `name` (a tag change, so it has changes). */
+  async function byHand(stackName: string, name: string, description: string) {
+    const stack = h.cloud.stack(stackName)!;
+    await cfn.createChangeSet({ stackName: stack.name, changeSetName: name, type: "UPDATE", template: { body: stack.templateBody }, parameters: stack.parameters, tags: { ...stack.tags, Owner: "x" }, capabilities: [], description });
   }
+  const byHandOnNetwork = (name: string, description: string) => byHand("alert-engine-network-dev", name, description);
 
-  it("a change set of that name that does not record what it was made from: names that stack only", async () => {
+  it("change sets of that name that do not record what they were made from: names those stacks only", async () => {
     h.cloud.putImage("alert-engine-dev", "v2");
     const { cli, review } = await reviewed(config, ["--image-tag", "v2"]);
     await byHandOnNetwork(review, "made by hand");
+    await byHand("alert-engine-storage-dev", review, "made by hand");
     const before = h.cloud.calls.length;
 
     expect(await cli.run(["deploy", "dev", "--changeset", review])).toBe(2);
     const out = cli.lastOutput();
-    expect(out).toContain(`Cannot deploy dev (us-east-2) with review ${review}:\n  - change set ${review} on alert-engine-network-dev does not record what it was made from`);
+    expect(out).toContain(`Cannot deploy dev (us-east-2) with review ${review}:\n  - change set ${review} on alert-engine-network-dev, alert-engine-storage-dev does not record what it was made from`);
     expect(out).not.toMatch(/alert-engine-backend-dev/);
     expect(mutationsSince(before)).toEqual([]);
   });
@@ -108,11 +110,11 @@ describe("deploy --changeset NAME refuses what the review does not cover, naming
   it("a contradicting --image-tag and moved environment values are refused together, each named", async () => {
     h.cloud.putImage("alert-engine-dev", "v2");
     const { review } = await reviewed(config, ["--image-tag", "v2"]);
-    const moved = cliHarness(h, writeConfig(h.cloud.account, { dev: { logLevel: "INFO", minTasks: 1 } }));
+    const moved = cliHarness(h, writeConfig(h.cloud.account, { dev: { logLevel: "INFO", logRetentionDays: 14 } }));
     expect(await moved.run(["deploy", "dev", "--changeset", review, "--image-tag", "latest"])).toBe(2);
     const out = moved.lastOutput();
     expect(out).toMatch(/--image-tag latest contradicts review-\w+, which was made with image tag v2/);
-    expect(out).toMatch(/environment values differ from the review's: logLevel\b/);
+    expect(out).toMatch(/environment values differ from the review's: logLevel, logRetentionDays: run the deploy command the review printed/);
   });
 
   it("the reviewed digest is deployed although the tag was pushed again since the review", async () => {
@@ -137,6 +139,7 @@ describe("deploy --changeset NAME refuses what the review does not cover, naming
     const gone = "not current: the stack was updated since the review, and CloudFormation deleted its other change sets";
     expect(out).toContain(`\n      alert-engine-network-dev: ${gone}\n      alert-engine-backend-dev: ${gone}\n`);
     for (const id of ["storage", "auth", "domain"]) expect(out).not.toContain(`alert-engine-${id}-dev`);
+    expect(out.match(/: not current: /g)).toHaveLength(2);
   });
 
   it("a name orchestrate did not make is said never to exist, without claiming any stack was updated since", async () => {
@@ -179,6 +182,17 @@ describe("deploy --changeset NAME refuses what the review does not cover, naming
     const out = cli.lastOutput();
     expect(out).toMatch(/alert-engine-backend-dev: needs CertificateArn from the certificate step, which has not produced it/);
     expect(out).not.toMatch(/would have to be requested/);
+    expect(mutationsSince(before)).toEqual([]);
+  });
+
+  it("a certificate that would have to be requested is refused with the command that creates it", async () => {
+    h.cloud.putImage("alert-engine-dev", "v2");
+    const { cli, review } = await reviewed(config, ["--image-tag", "v2"]);
+    h.cloud.services.acm.certificates.splice(0); // deleted by hand
+    const before = h.cloud.calls.length;
+
+    expect(await cli.run(["deploy", "dev", "--changeset", review])).toBe(2);
+    expect(cli.lastOutput()).toMatch(/the certificate for dev does not exist and would have to be requested, which no review covers: create it with 'npm run orchestrate -- deploy dev --config \S+' \(without --changeset\)/);
     expect(mutationsSince(before)).toEqual([]);
   });
 
@@ -226,7 +240,7 @@ describe("deploy --changeset NAME refuses what the review does not cover, naming
     h.cloud.changeStackBehindOurBack("alert-engine-domain-dev", (stack) => void (stack.status = "REVIEW_IN_PROGRESS"));
 
     expect(await cli.run(["deploy", "dev", "--changeset", review])).toBe(2);
-    expect(cli.lastOutput()).toMatch(/alert-engine-domain-dev does not exist yet: a reviewed deploy executes change sets only and never creates a stack/);
+    expect(cli.lastOutput()).toMatch(/alert-engine-domain-dev does not exist yet: a reviewed deploy executes change sets only and never creates a stack; create it with 'npm run orchestrate -- deploy dev --config \S+' \(its review shows it from the local template\)/);
   });
 
   it("a stack updated since the review to something no review covers: 'not current', naming that stack only", async () => {
