@@ -140,9 +140,20 @@ async function deleteAndWatch(request: StackTeardownRequest, node: StackId, curr
     status: final.status,
     rootCause: cause,
     message: outcome.timedOut ? `still ${final.status} after ${minutes(request.poll.operationTimeoutMs)} min; stopped waiting` : `deletion failed (${final.status})`,
-    recovery: `remove or fix what blocks ${cause?.logicalId ?? "the deletion"}, then run the teardown again; to leave that resource behind instead: aws cloudformation delete-stack --stack-name ${name} --retain-resources ${cause?.logicalId ?? "LOGICAL_ID"} --region ${request.env.region}`,
+    recovery: outcome.timedOut ? "CloudFormation carries on deleting; run the teardown again to follow it to its end" : failedDeletionRecovery(name, cause, request.env.region),
     durationMs,
   };
 }
+
+/**
+ * DeleteStack's RetainResources takes, for a stack in DELETE_FAILED, logical IDs of the stack's resources
+ * (DeleteStack API reference): offer it only when a resource, not the stack itself, is what failed.
+ */
+function failedDeletionRecovery(name: string, cause: RootCause | undefined, region: string): string {
+  if (!cause || cause.resourceType === STACK_TYPE) return "fix what CloudFormation reported above, then run the teardown again";
+  return `remove or fix what blocks ${cause.logicalId}, then run the teardown again; to leave that resource behind instead: aws cloudformation delete-stack --stack-name ${name} --retain-resources ${cause.logicalId} --region ${region}`;
+}
+
+const STACK_TYPE = "AWS::CloudFormation::Stack";
 
 const minutes = (ms: number) => Math.round(ms / 60_000);
