@@ -5,7 +5,7 @@
  * followed, and a deletion that fails or outlasts its bound. Against the stateful fake cloud, in virtual time.
  */
 import { DeleteBucketCommand } from "@aws-sdk/client-s3";
-import { DeleteStackCommand, UpdateTerminationProtectionCommand } from "@aws-sdk/client-cloudformation";
+import { DeleteStackCommand, DescribeStacksCommand, UpdateTerminationProtectionCommand } from "@aws-sdk/client-cloudformation";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_POLL } from "../src/orchestrator/watch.js";
 import { cliHarness, environmentFrom, writeConfig, type Cli } from "./support/cli-harness.js";
@@ -131,8 +131,14 @@ describe("one stack's teardown", () => {
       for (let i = 0; i < 1_500; i++) h.cloud.putObject(bucket, `alerts/${i}.json`);
 
       expect(await cli.run(["teardown", "dev", "--yes"])).toBe(0);
-      expect(cli.lastOutput()).toMatch(new RegExp(`storage\\s+emptying s3://${bucket}: 1000 deleted`));
-      expect(cli.lastOutput()).toContain(`s3://${bucket} emptied: 1500 object versions and delete markers deleted`);
+      const out = cli.lastOutput();
+      expect(out).toMatch(new RegExp(`storage\\s+emptying s3://${bucket}\\n[\\s\\S]*storage\\s+emptying s3://${bucket}: 1000 deleted\\n`));
+      // The summary keeps what was done to the stack's buckets under its line.
+      expect(out).toMatch(new RegExp(`storage\\s+deleted in .*\\n\\s+emptying s3://${bucket}\\n\\s+s3://${bucket} emptied: 1500 object versions and delete markers deleted\\n`));
+      // A stack without termination protection has none lifted.
+      expect(h.cloud.callsOf("UpdateTerminationProtection")).toEqual([]);
+      // The deletion's progress counts against the resources the plan found: the stack's one bucket.
+      expect(out).toMatch(/storage\s+DELETE_COMPLETE\s+1\/1\s+AWS::CloudFormation::Stack/);
     });
   });
 
@@ -148,7 +154,47 @@ describe("one stack's teardown", () => {
       expect(await cli.run(["teardown", "prod", "--force", "--confirm", "prod"], { signal: controller.signal })).toBe(130);
       expect(h.cloud.callsOf("ModifyLoadBalancerAttributes").filter((c) => h.cloud.calls.indexOf(c) >= before)).toEqual([]);
       expect(h.cloud.stack("alert-engine-backend-prod")?.status).toBe("CREATE_COMPLETE");
+      expect(cli.lastOutput()).toMatch(/Z backend\s+termination protection lifted\n/);
       expect(cli.lastOutput()).toMatch(/backend\s+interrupted: done: termination protection lifted; not done: lifting load balancer deletion protection of arn:aws:elasticloadbalancing:\S+, DeleteStack/);
+    });
+
+    it("never comes: prod's summary lists, under each stack, the protections it lifted", async () => {
+      await h.deploy("prod", { env: environmentFrom(config, "prod") });
+
+      expect(await cli.run(["teardown", "prod", "--force", "--confirm", "prod"])).toBe(0);
+      const arn = (h.cloud.callsOf("ModifyLoadBalancerAttributes")[0]!.input as { LoadBalancerArn: string }).LoadBalancerArn;
+      expect(cli.lastOutput()).toMatch(new RegExp(`backend\\s+deleted in .*\\n\\s+termination protection lifted\\n\\s+load balancer deletion protection lifted: ${arn.replace(/[/.]/g, "\\$&")}\\n`));
+      expect(cli.lastOutput()).toMatch(/domain\s+deleted in .*\n\s+termination protection lifted\n/);
+    });
+
+    it("as a stack's teardown begins: its bucket is not emptied and it is not deleted", async () => {
+      h.cloud.putStack({ name: "alert-engine-domain-dev", template: QUEUE_ONLY });
+      h.cloud.putStack({ name: "alert-engine-storage-dev", template: { Resources: { Bucket: { Type: "AWS::S3::Bucket" } } } });
+      const bucket = h.cloud.stack("alert-engine-storage-dev")!.resources.Bucket!.physicalId;
+      h.cloud.putObject(bucket, "alerts/1.json");
+      const controller = new AbortController();
+      // The storage node's first look at its stack, once the domain stack has gone (the plan read it before).
+      afterEachAnswer(h.clients.cloudformation, DescribeStacksCommand, (input) => {
+        if (h.cloud.stack("alert-engine-domain-dev") === undefined && stackNameOf({ input }) === "alert-engine-storage-dev") controller.abort(new Error("Ctrl-C"));
+      });
+
+      expect(await cli.run(["teardown", "dev", "--yes"], { signal: controller.signal })).toBe(130);
+      expect(h.cloud.callsOf("DeleteObjects")).toEqual([]);
+      expect(h.cloud.bucket(bucket)!.entries.map((e) => e.key)).toEqual(["alerts/1.json"]);
+      expect(h.cloud.stack("alert-engine-storage-dev")?.status).toBe("CREATE_COMPLETE");
+      expect(cli.lastOutput()).toMatch(new RegExp(`storage\\s+interrupted: nothing done; not done: emptying s3://${bucket}, DeleteStack`));
+    });
+
+    it("as a stack without buckets or protections is about to be deleted: it is not deleted", async () => {
+      h.cloud.putStack({ name: "alert-engine-domain-dev", template: QUEUE_ONLY });
+      const controller = new AbortController();
+      afterEachAnswer(h.clients.cloudformation, DescribeStacksCommand, () => {
+        if (h.cloud.callsOf("ListStackResources").length > 0) controller.abort(new Error("Ctrl-C"));
+      });
+
+      expect(await cli.run(["teardown", "dev", "--yes"], { signal: controller.signal })).toBe(130);
+      expect(h.cloud.callsOf("DeleteStack")).toEqual([]);
+      expect(cli.lastOutput()).toMatch(/domain\s+interrupted: nothing done; not done: DeleteStack/);
     });
 
     it("while a deletion is followed: says DeleteStack was sent and CloudFormation carries on", async () => {

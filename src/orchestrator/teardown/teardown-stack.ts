@@ -114,8 +114,9 @@ async function emptyBucket(request: StackTeardownRequest, node: StackId, { bucke
   } catch (error) {
     // An earlier run may have got as far as deleting the bucket itself.
     if (!hasErrorName(error, "NoSuchBucket")) throw error;
-    say(`s3://${bucket} is already gone`);
-    return { done: `s3://${bucket} is already gone`, complete: true };
+    const done = `s3://${bucket} is already gone`;
+    say(done);
+    return { done, complete: true };
   }
 }
 
