@@ -134,7 +134,8 @@ async function deleteAndWatch(request: StackTeardownRequest, node: StackId, curr
   }
   const durationMs = request.clock.now() - started;
   const final = outcome.stack;
-  if (!final || final.status === "DELETE_COMPLETE") return { kind: "deleted", durationMs, notes };
+  // describeStack answers undefined for a deleted stack (DELETE_COMPLETE included).
+  if (!final) return { kind: "deleted", durationMs, notes };
   const cause = rootCause(name, outcome.events, final.statusReason);
   return {
     kind: "failed",
