@@ -5,7 +5,7 @@
  * followed, and a deletion that fails or outlasts its bound. Against the stateful fake cloud, in virtual time.
  */
 import { DeleteBucketCommand } from "@aws-sdk/client-s3";
-import { DeleteStackCommand, DescribeStacksCommand, UpdateTerminationProtectionCommand } from "@aws-sdk/client-cloudformation";
+import { DeleteStackCommand, DescribeStackEventsCommand, DescribeStacksCommand, UpdateTerminationProtectionCommand } from "@aws-sdk/client-cloudformation";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_POLL } from "../src/orchestrator/watch.js";
 import { cliHarness, environmentFrom, writeConfig, type Cli } from "./support/cli-harness.js";
@@ -216,6 +216,22 @@ describe("one stack's teardown", () => {
       expect(await cli.run(["teardown", "dev", "--yes"])).toBe(1);
       expect(cli.lastOutput()).toMatch(/domain\s+FAILED: socket hang up/);
       expect(cli.lastOutput()).not.toMatch(/INTERRUPTED|interrupted/);
+    });
+
+    it("failing on a resource, with events that carry no request token and a local clock a little ahead: the resource is still named", async () => {
+      h.cloud.putStack({ name: "alert-engine-domain-dev", template: QUEUE_ONLY });
+      h.cloud.failResource({ stack: "alert-engine-domain-dev", logicalId: "Queue", operation: "delete", reason: "Queue is in use" });
+      // Events that lack the ClientRequestToken are told apart by time alone, and this machine's clock runs 0.5 s ahead of AWS's.
+      const send = h.clients.cloudformation.send.bind(h.clients.cloudformation) as (command: unknown) => Promise<unknown>;
+      vi.spyOn(h.clients.cloudformation, "send").mockImplementation((async (command: unknown) => {
+        const answer = (await send(command)) as { StackEvents?: { ClientRequestToken?: string }[] };
+        if (!(command instanceof DescribeStackEventsCommand)) return answer;
+        return { ...answer, StackEvents: answer.StackEvents?.map(({ ClientRequestToken: _, ...event }) => event) };
+      }) as never);
+      const ahead = { now: () => h.cloud.clock.now() + 500, sleep: (ms: number) => h.cloud.clock.sleep(ms) };
+
+      expect(await cli.run(["teardown", "dev", "--yes"], { clock: ahead })).toBe(1);
+      expect(cli.lastOutput()).toMatch(/domain\s+FAILED: deletion failed \(DELETE_FAILED\) — Queue \(AWS::SQS::Queue\): Queue is in use/);
     });
 
     it("outlasting its bound: says how long it waited and stops waiting", async () => {
