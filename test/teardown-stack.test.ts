@@ -52,6 +52,8 @@ describe("one stack's teardown", () => {
       expect(h.cloud.stack("alert-engine-domain-dev")).toBeUndefined();
       expect(h.cloud.callsOf("DeleteStack")).toEqual([]);
       expect(cli.lastOutput()).toMatch(/domain\s+deleted in .*\n\s+DELETE_IN_PROGRESS from an earlier run: following it/);
+      // Followed like our own deletion: its events from this run on are shown as they come.
+      expect(cli.lastOutput()).toMatch(/Z domain\s+DELETE_COMPLETE\s+AWS::CloudFormation::Stack\n/);
     });
 
     it("waits for someone else's update to end, then deletes the stack", async () => {
