@@ -124,7 +124,7 @@ describe("one stack's teardown", () => {
       expect(h.cloud.stack("alert-engine-storage-dev")?.status).toBe("CREATE_COMPLETE");
       expect(h.cloud.bucket(bucket)!.entries.map((e) => e.key)).toEqual(["alerts/1.json"]);
       // S3's own words for throttling, not a guess that the bucket is gone.
-      expect(cli.lastOutput()).toMatch(/storage\s+FAILED: Rate exceeded/);
+      expect(cli.lastOutput()).toContain(`storage     FAILED: emptying s3://${bucket} failed: ThrottlingException: Rate exceeded; the stack was not deleted`);
       expect(cli.lastOutput()).not.toMatch(/already gone/);
     });
 
@@ -216,7 +216,8 @@ describe("one stack's teardown", () => {
       afterEachAnswer(h.clients.cloudformation, DeleteStackCommand, () => h.cloud.networkError({ command: "DescribeStackEvents", times: 1_000 }));
 
       expect(await cli.run(["teardown", "dev", "--yes"])).toBe(1);
-      expect(cli.lastOutput()).toMatch(/domain\s+FAILED: socket hang up/);
+      // DeleteStack was sent: CloudFormation deletes on whatever this machine's network does, and a rerun follows it.
+      expect(cli.lastOutput()).toContain("domain      FAILED: following the deletion failed: TimeoutError: socket hang up; CloudFormation carries on deleting: run the teardown again to follow it");
       expect(cli.lastOutput()).not.toMatch(/INTERRUPTED|interrupted/);
     });
 

@@ -113,7 +113,7 @@ async function emptyBucket(request: StackTeardownRequest, node: StackId, { bucke
     return { done, complete: !stopped };
   } catch (error) {
     // An earlier run may have got as far as deleting the bucket itself.
-    if (!hasErrorName(error, "NoSuchBucket")) throw error;
+    if (!hasErrorName(error, "NoSuchBucket")) throw new Error(`emptying s3://${bucket} failed: ${errorText(error)}; the stack was not deleted`, { cause: error });
     const done = `s3://${bucket} is already gone`;
     say(done);
     return { done, complete: true };
@@ -129,8 +129,9 @@ async function deleteAndWatch(request: StackTeardownRequest, node: StackId, curr
   try {
     outcome = await watchOperation(request, node, { id: current.stackId, name }, { since, total, timeoutMs: request.poll.operationTimeoutMs });
   } catch (error) {
-    if (!request.signal?.aborted) throw error;
-    return interrupted([...done, "DeleteStack sent: CloudFormation carries on deleting"], ["following the deletion to its end"]);
+    if (request.signal?.aborted) return interrupted([...done, "DeleteStack sent: CloudFormation carries on deleting"], ["following the deletion to its end"]);
+    const message = `following the deletion failed: ${errorText(error)}; CloudFormation carries on deleting: run the teardown again to follow it`;
+    return { kind: "failed", message, durationMs: request.clock.now() - started };
   }
   const durationMs = request.clock.now() - started;
   const final = outcome.stack;
@@ -159,3 +160,6 @@ function failedDeletionRecovery(name: string, cause: RootCause | undefined, regi
 const STACK_TYPE = "AWS::CloudFormation::Stack";
 
 const minutes = (ms: number) => Math.round(ms / 60_000);
+
+/** An AWS error's name says what kind of failure it was ("ThrottlingException"); a plain Error's says nothing. */
+const errorText = (error: unknown) => (error instanceof Error && error.name !== "Error" ? `${error.name}: ${error.message}` : String((error as Error)?.message ?? error));
