@@ -128,6 +128,16 @@ describe("one stack's teardown", () => {
       expect(cli.lastOutput()).not.toMatch(/already gone/);
     });
 
+    it("an object S3 refuses to delete stops that stack, in the bucket's words", async () => {
+      const bucket = storageWithBucket();
+      h.cloud.putObject(bucket, "alerts/1.json");
+      h.cloud.protectObject(bucket, "alerts/1.json");
+
+      expect(await cli.run(["teardown", "dev", "--yes"])).toBe(1);
+      expect(h.cloud.callsOf("DeleteStack")).toEqual([]);
+      expect(cli.lastOutput()).toContain(`storage     FAILED: emptying s3://${bucket} failed: could not delete 1 of 1 objects in s3://${bucket} (alerts/1.json: AccessDenied`);
+    });
+
     it("reports the running count while it empties", async () => {
       const bucket = storageWithBucket();
       for (let i = 0; i < 1_500; i++) h.cloud.putObject(bucket, `alerts/${i}.json`);

@@ -162,4 +162,7 @@ const STACK_TYPE = "AWS::CloudFormation::Stack";
 const minutes = (ms: number) => Math.round(ms / 60_000);
 
 /** An AWS error's name says what kind of failure it was ("ThrottlingException"); a plain Error's says nothing. */
-const errorText = (error: unknown) => (error instanceof Error && error.name !== "Error" ? `${error.name}: ${error.message}` : String((error as Error)?.message ?? error));
+const errorText = (error: unknown) => {
+  const { name, message } = error as Error;
+  return name === "Error" ? message : `${name}: ${message}`;
+};
