@@ -197,6 +197,21 @@ describe("one stack's teardown", () => {
       expect(cli.lastOutput()).toMatch(new RegExp(`storage\\s+interrupted: nothing done; not done: emptying s3://${bucket}, DeleteStack`));
     });
 
+    it("as prod's protected stack begins its teardown: its protection stays on, and the JSON says Ctrl-C stopped it", async () => {
+      await h.deploy("prod", { env: environmentFrom(config, "prod") });
+      const controller = new AbortController();
+      // The domain node's own first look at its stack, after the plan's reads (the plan ends on GetTemplate).
+      afterEachAnswer(h.clients.cloudformation, DescribeStacksCommand, (input) => {
+        if (h.cloud.callsOf("GetTemplate").length >= 5 && stackNameOf({ input }) === "alert-engine-domain-prod") controller.abort(new Error("Ctrl-C"));
+      });
+      const before = h.cloud.mutatingCalls().length;
+
+      expect(await cli.run(["teardown", "prod", "--force", "--confirm", "prod", "--json"], { signal: controller.signal })).toBe(130);
+      expect(h.cloud.mutatingCalls().length).toBe(before);
+      expect(h.cloud.stack("alert-engine-domain-prod")?.status).toBe("CREATE_COMPLETE");
+      expect(jsonOf(cli.lastOutput()).stacks.domain).toEqual({ kind: "interrupted", message: "stopped by Ctrl-C", done: [], notDone: ["lifting termination protection", "DeleteStack"] });
+    });
+
     it("as a stack without buckets or protections is about to be deleted: it is not deleted", async () => {
       h.cloud.putStack({ name: "alert-engine-domain-dev", template: QUEUE_ONLY });
       const controller = new AbortController();
@@ -225,10 +240,12 @@ describe("one stack's teardown", () => {
       h.cloud.putStack({ name: "alert-engine-domain-dev", template: QUEUE_ONLY });
       afterEachAnswer(h.clients.cloudformation, DeleteStackCommand, () => h.cloud.networkError({ command: "DescribeStackEvents", times: 1_000 }));
 
-      expect(await cli.run(["teardown", "dev", "--yes"])).toBe(1);
+      const start = h.cloud.clock.now();
+      expect(await cli.run(["teardown", "dev", "--yes", "--json"])).toBe(1);
+      expect(jsonOf(cli.lastOutput()).stacks.domain!.durationMs).toBeLessThanOrEqual(h.cloud.clock.now() - start);
       // DeleteStack was sent: CloudFormation deletes on whatever this machine's network does, and a rerun follows it.
-      expect(cli.lastOutput()).toContain("domain      FAILED: following the deletion failed: TimeoutError: socket hang up; CloudFormation carries on deleting: run the teardown again to follow it");
-      expect(cli.lastOutput()).not.toMatch(/INTERRUPTED|interrupted/);
+      expect(cli.lastOutput()).toMatch(/domain\s+FAILED[^:]*: following the deletion failed: TimeoutError: socket hang up; CloudFormation carries on deleting: run the teardown again to follow it/);
+      expect(jsonOf(cli.lastOutput()).stacks.domain!.kind).toBe("failed");
     });
 
     it("failing on a resource, with events that carry no request token and a local clock a little ahead: the resource is still named", async () => {
