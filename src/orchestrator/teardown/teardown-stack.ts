@@ -9,6 +9,7 @@ import { hasErrorName } from "../../aws/retry.js";
 import type { BucketEmptying } from "../../aws/s3.js";
 import { stackName, type Environment, type StackId } from "../../env/model.js";
 import type { RootCause } from "../results.js";
+import { STACK_TYPE } from "../protection.js";
 import { isInProgress } from "../stack-status.js";
 import type { BucketToEmpty, PlannedStack, TeardownPlan } from "./teardown-plan.js";
 import { rootCause, watchOperation, type WatchContext } from "../watch.js";
@@ -156,8 +157,6 @@ function failedDeletionRecovery(name: string, cause: RootCause | undefined, regi
   if (!cause || cause.resourceType === STACK_TYPE) return "fix what CloudFormation reported above, then run the teardown again";
   return `remove or fix what blocks ${cause.logicalId}, then run the teardown again; to leave that resource behind instead: aws cloudformation delete-stack --stack-name ${name} --retain-resources ${cause.logicalId} --region ${region}`;
 }
-
-const STACK_TYPE = "AWS::CloudFormation::Stack";
 
 const minutes = (ms: number) => Math.round(ms / 60_000);
 
