@@ -311,7 +311,8 @@ describe("isReviewedChangeSetCurrent: the reviewed change set runs only with the
     process.exitCode = undefined;
   });
 
-  it("a parameter added or dropped since the review counts as changed, and every changed one is named", async () => {
+  /** dev deployed, then reviewed with a bigger task: the backend's review change set and what it was made from. */
+  async function reviewedBackend() {
     const config = writeConfig(h.cloud.account);
     await h.deploy("dev", { env: environmentFrom(config, "dev") });
     const cli = cliHarness(h, writeConfig(h.cloud.account, { dev: { cpu: 1024, memoryMiB: 2048 } }));
@@ -321,6 +322,11 @@ describe("isReviewedChangeSetCurrent: the reviewed change set runs only with the
     const stack = "alert-engine-backend-dev";
     const templateBody = (await cfn.changeSetTemplateBody(stack, review))!;
     const { parameters } = (await cfn.changeSetInputs(stack, review))!;
+    return { cli, review, cfn, stack, templateBody, parameters };
+  }
+
+  it("a parameter added or dropped since the review counts as changed, and every changed one is named", async () => {
+    const { cli, review, cfn, stack, templateBody, parameters } = await reviewedBackend();
     const { VpcId, ...withoutVpc } = parameters;
     expect(VpcId).toBeDefined();
 
@@ -334,15 +340,7 @@ describe("isReviewedChangeSetCurrent: the reviewed change set runs only with the
   });
 
   it("the same template with its keys in another order is the same template", async () => {
-    const config = writeConfig(h.cloud.account);
-    await h.deploy("dev", { env: environmentFrom(config, "dev") });
-    const cli = cliHarness(h, writeConfig(h.cloud.account, { dev: { cpu: 1024, memoryMiB: 2048 } }));
-    expect(await cli.run(["changeset", "dev"])).toBe(0);
-    const review = reviewName(cli)!;
-    const cfn = new CloudFormationApi(h.clients.cloudformation, FAST_RETRY);
-    const stack = "alert-engine-backend-dev";
-    const templateBody = (await cfn.changeSetTemplateBody(stack, review))!;
-    const { parameters } = (await cfn.changeSetInputs(stack, review))!;
+    const { review, cfn, stack, templateBody, parameters } = await reviewedBackend();
     const reordered = JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(templateBody) as Record<string, unknown>).reverse()));
     expect(await isReviewedChangeSetCurrent(cfn, stack, review, { templateBody: reordered, parameters })).toEqual({ current: true, changeSetId: expect.stringContaining(`changeSet/${review}/`) });
   });
