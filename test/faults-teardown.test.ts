@@ -120,14 +120,19 @@ describe("teardown faults", () => {
     for (const id of STACKS) expect(h.cloud.stack(`alert-engine-${id}-stage`)?.status).toBe("CREATE_COMPLETE");
   });
 
-  it("Ctrl-C during bucket emptying: the batch in flight finishes, nothing else starts, exit 130", async () => {
+  /** stage deployed, its data bucket holding 2,500 versioned objects: three DeleteObjects batches to empty it. */
+  async function stageWithFullBucket() {
     h = deployHarness();
     const config = writeConfig(h.cloud.account);
     cli = cliHarness(h, config);
     await h.deploy("stage", { env: environmentFrom(config, "stage") });
     const bucket = h.cloud.stack("alert-engine-storage-stage")!.outputs.BucketName!;
     for (let i = 0; i < 2_500; i++) h.cloud.putObject(bucket, `alerts/${i}.json`, { versioned: true });
-    const versions = h.cloud.bucket(bucket)!.entries.length;
+    return { bucket, versions: h.cloud.bucket(bucket)!.entries.length };
+  }
+
+  it("Ctrl-C during bucket emptying: the batch in flight finishes, nothing else starts, exit 130", async () => {
+    const { bucket, versions } = await stageWithFullBucket();
 
     const controller = new AbortController();
     let callsAtCtrlC = -1;
@@ -152,13 +157,7 @@ describe("teardown faults", () => {
   });
 
   it("Ctrl-C while the next round's listing is in flight: no further batch is deleted, exit 130", async () => {
-    h = deployHarness();
-    const config = writeConfig(h.cloud.account);
-    cli = cliHarness(h, config);
-    await h.deploy("stage", { env: environmentFrom(config, "stage") });
-    const bucket = h.cloud.stack("alert-engine-storage-stage")!.outputs.BucketName!;
-    for (let i = 0; i < 2_500; i++) h.cloud.putObject(bucket, `alerts/${i}.json`, { versioned: true });
-    const versions = h.cloud.bucket(bucket)!.entries.length;
+    const { bucket, versions } = await stageWithFullBucket();
 
     const controller = new AbortController();
     // The listing that follows the first batch: the plan's counting came before any DeleteObjects.
