@@ -3,24 +3,15 @@ import {
   DescribeStackResourceDriftsCommand,
   DetectStackDriftCommand,
 } from "@aws-sdk/client-cloudformation";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { cliHarness, environmentFrom, writeConfig, type Cli } from "./support/cli-harness.js";
-import { deployHarness, type Harness } from "./support/deploy-harness.js";
+import { describe, expect, it } from "vitest";
+import { environmentFrom, freshCliEachTest, type Cli } from "./support/cli-harness.js";
+import type { Harness } from "./support/deploy-harness.js";
 
 describe("status: where an environment stands", () => {
   let h: Harness;
   let config: string;
   let cli: Cli;
-  beforeEach(() => {
-    h = deployHarness();
-    config = writeConfig(h.cloud.account);
-    cli = cliHarness(h, config);
-  });
-  afterEach(() => {
-    h.cloud.restore();
-    vi.restoreAllMocks();
-    process.exitCode = undefined;
-  });
+  freshCliEachTest((world) => ({ h, config, cli } = world));
 
   it("lists each stack's state and last update, the certificate and the API URL, changing nothing", async () => {
     await h.deploy("dev", { env: environmentFrom(config, "dev") });

@@ -5,11 +5,11 @@
  * exercised on its own, through the CLI, against the stateful fake cloud.
  */
 import { CloudFormationServiceException, DescribeStacksCommand, GetTemplateCommand } from "@aws-sdk/client-cloudformation";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CloudFormationApi } from "../src/aws/cloudformation.js";
 import { planTeardown } from "../src/orchestrator/teardown/teardown-plan.js";
-import { cliHarness, environmentFrom, writeConfig, type Cli } from "./support/cli-harness.js";
-import { deployHarness, FAST_RETRY, type Harness } from "./support/deploy-harness.js";
+import { environmentFrom, freshCliEachTest, type Cli } from "./support/cli-harness.js";
+import { FAST_RETRY, type Harness } from "./support/deploy-harness.js";
 import { awsError } from "./support/fake-cloud/errors.js";
 
 const STACKS = ["network", "storage", "auth", "backend", "domain"] as const;
@@ -18,16 +18,7 @@ describe("teardown plan: decided from the deployed stacks", () => {
   let h: Harness;
   let config: string;
   let cli: Cli;
-  beforeEach(() => {
-    h = deployHarness();
-    config = writeConfig(h.cloud.account);
-    cli = cliHarness(h, config);
-  });
-  afterEach(() => {
-    h.cloud.restore();
-    vi.restoreAllMocks();
-    process.exitCode = undefined;
-  });
+  freshCliEachTest((world) => ({ h, config, cli } = world));
 
   const physicalId = (stack: string, logicalId: string) => h.cloud.stack(stack)!.resources[logicalId]!.physicalId;
 

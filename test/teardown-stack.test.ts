@@ -6,9 +6,9 @@
  */
 import { DeleteBucketCommand } from "@aws-sdk/client-s3";
 import { DeleteStackCommand, DescribeStackEventsCommand, DescribeStacksCommand, UpdateTerminationProtectionCommand } from "@aws-sdk/client-cloudformation";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { DEFAULT_POLL } from "../src/orchestrator/watch.js";
-import { cliHarness, environmentFrom, writeConfig, type Cli } from "./support/cli-harness.js";
+import { environmentFrom, freshCliEachTest, type Cli } from "./support/cli-harness.js";
 import { deployHarness, type Harness } from "./support/deploy-harness.js";
 
 const QUEUE_ONLY = { Resources: { Queue: { Type: "AWS::SQS::Queue" } } };
@@ -30,17 +30,13 @@ describe("one stack's teardown", () => {
   let cli: Cli;
   /** Resource types whose deletion CloudFormation takes hours over (set per test). */
   let slowToDelete = new Set<string>();
-  beforeEach(() => {
-    slowToDelete = new Set();
-    h = deployHarness({ latency: { resourceMs: (type) => (slowToDelete.has(type) ? 5 * 60 * 60_000 : 1_000) } });
-    config = writeConfig(h.cloud.account);
-    cli = cliHarness(h, config);
-  });
-  afterEach(() => {
-    h.cloud.restore();
-    vi.restoreAllMocks();
-    process.exitCode = undefined;
-  });
+  freshCliEachTest(
+    (world) => ({ h, config, cli } = world),
+    () => {
+      slowToDelete = new Set();
+      return deployHarness({ latency: { resourceMs: (type) => (slowToDelete.has(type) ? 5 * 60 * 60_000 : 1_000) } });
+    },
+  );
 
   const jsonOf = (out: string) => JSON.parse(out.slice(out.indexOf("{\n"))) as { stacks: Record<string, { kind: string; durationMs?: number; notes?: string[] }> };
 

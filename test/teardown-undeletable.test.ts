@@ -3,24 +3,15 @@
  * Errors list (Object Lock, a Deny in the bucket policy). Teardown must stop there, naming the keys and
  * reasons, and delete no stack; relisting and retrying the same keys would loop forever.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { cliHarness, environmentFrom, writeConfig, type Cli } from "./support/cli-harness.js";
-import { deployHarness, type Harness } from "./support/deploy-harness.js";
+import { describe, expect, it } from "vitest";
+import { environmentFrom, freshCliEachTest, type Cli } from "./support/cli-harness.js";
+import type { Harness } from "./support/deploy-harness.js";
 
 describe("teardown: a bucket whose objects cannot all be deleted", () => {
   let h: Harness;
   let cli: Cli;
   let config: string;
-  beforeEach(() => {
-    h = deployHarness();
-    config = writeConfig(h.cloud.account);
-    cli = cliHarness(h, config);
-  });
-  afterEach(() => {
-    h.cloud.restore();
-    vi.restoreAllMocks();
-    process.exitCode = undefined;
-  });
+  freshCliEachTest((world) => ({ h, config, cli } = world));
 
   it("stops at the first refused batch with the keys and S3's reasons, and deletes no stack", { timeout: 5_000 }, async () => {
     await h.deploy("stage", { env: environmentFrom(config, "stage") });

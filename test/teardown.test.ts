@@ -1,11 +1,11 @@
 import { DeleteRepositoryCommand } from "@aws-sdk/client-ecr";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CloudFormationApi } from "../src/aws/cloudformation.js";
 import { teardown } from "../src/orchestrator/teardown/teardown.js";
 import { planTeardown } from "../src/orchestrator/teardown/teardown-plan.js";
 import { DEFAULT_POLL } from "../src/orchestrator/watch.js";
-import { cliHarness, environmentFrom, writeConfig, type Cli } from "./support/cli-harness.js";
-import { deployHarness, FAST_RETRY, type Harness } from "./support/deploy-harness.js";
+import { freshCliEachTest, cliHarness, environmentFrom, writeConfig, type Cli } from "./support/cli-harness.js";
+import { FAST_RETRY, type Harness } from "./support/deploy-harness.js";
 
 const STACKS = ["network", "storage", "auth", "backend", "domain"] as const;
 const stackNameOf = (c: { input: unknown }) => (c.input as { StackName: string }).StackName;
@@ -14,16 +14,7 @@ describe("teardown: remove an environment, keep what must stay", () => {
   let h: Harness;
   let config: string;
   let cli: Cli;
-  beforeEach(() => {
-    h = deployHarness();
-    config = writeConfig(h.cloud.account);
-    cli = cliHarness(h, config);
-  });
-  afterEach(() => {
-    h.cloud.restore();
-    vi.restoreAllMocks();
-    process.exitCode = undefined;
-  });
+  freshCliEachTest((world) => ({ h, config, cli } = world));
 
   const deployed = async (name: string) => {
     await h.deploy(name, { env: environmentFrom(config, name) });

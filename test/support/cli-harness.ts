@@ -5,12 +5,12 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { vi } from "vitest";
+import { afterEach, beforeEach, vi } from "vitest";
 import { main } from "../../src/cli/program.js";
 import type { SessionOverrides } from "../../src/cli/session.js";
 import { loadEnvironment } from "../../src/env/load.js";
 import type { Environment } from "../../src/env/model.js";
-import { FAST_RETRY, type Harness } from "./deploy-harness.js";
+import { deployHarness, FAST_RETRY, type Harness } from "./deploy-harness.js";
 
 type Overrides = Partial<Record<"dev" | "stage" | "prod", Record<string, string | number | boolean>>>;
 
@@ -73,4 +73,29 @@ export function cliHarness(h: Harness, configFile: string): Cli {
     output: () => lines.join("\n"),
     lastOutput: () => lines.slice(runStart).join("\n"),
   };
+}
+
+/** One test's world: a fresh fake cloud, a config file for its account, and a CLI on both. */
+export interface CliWorld {
+  readonly h: Harness;
+  readonly config: string;
+  readonly cli: Cli;
+}
+
+/**
+ * Per test: a fresh world handed to `use` (which keeps what it needs), and everything put back afterwards: the
+ * fake's mocks, spies, the exit code. `harness` makes the fake cloud when a file needs other latencies.
+ */
+export function freshCliEachTest(use: (world: CliWorld) => void, harness: () => Harness = () => deployHarness()): void {
+  let current: Harness | undefined;
+  beforeEach(() => {
+    current = harness();
+    const config = writeConfig(current.cloud.account);
+    use({ h: current, config, cli: cliHarness(current, config) });
+  });
+  afterEach(() => {
+    current?.cloud.restore();
+    vi.restoreAllMocks();
+    process.exitCode = undefined;
+  });
 }
