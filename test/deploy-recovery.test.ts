@@ -7,17 +7,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { NodeResult } from "../src/orchestrator/results.js";
 import { DEFAULT_POLL } from "../src/orchestrator/watch.js";
 import { defaultResourceMs } from "./support/fake-cloud/index.js";
-import { deployHarness, type Harness } from "./support/deploy-harness.js";
+import { deployHarness, nameInArn, type Harness } from "./support/deploy-harness.js";
 
 const name = (stack: string, env = "dev") => `alert-engine-${stack}-${env}`;
 type NeedsRecovery = Extract<NodeResult, { kind: "needs-recovery" }>;
 const notesOf = (result: NodeResult | undefined) => ((result as { notes?: string[] } | undefined)?.notes ?? []).join("\n");
 /** Calls naming the stack, by name or by its ARN (…:stack/<name>/<uuid>). */
 const callsOn = (h: Harness, command: string, stack: string) =>
-  h.cloud.callsOf(command).filter((c) => {
-    const given = (c.input as { StackName?: string }).StackName ?? "";
-    return (/:stack\/([^/]+)\//.exec(given)?.[1] ?? given) === stack;
-  });
+  h.cloud.callsOf(command).filter((c) => nameInArn((c.input as { StackName?: string }).StackName ?? "") === stack);
 
 describe("deploy recovering a stack it cannot update from", () => {
   let h: Harness;

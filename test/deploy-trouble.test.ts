@@ -5,7 +5,7 @@ import type { NodeResult } from "../src/orchestrator/results.js";
 import { ABANDONED_AFTER_MS } from "../src/orchestrator/deploy/live-runs.js";
 import { CreateChangeSetCommand, DeleteChangeSetCommand } from "@aws-sdk/client-cloudformation";
 import { S3Api } from "../src/aws/s3.js";
-import { deployHarness, FAST_RETRY, type Harness } from "./support/deploy-harness.js";
+import { deployHarness, FAST_RETRY, nameInArn, type Harness } from "./support/deploy-harness.js";
 
 const name = (stack: string, env = "dev") => `alert-engine-${stack}-${env}`;
 const failure = (r: NodeResult | undefined) => r as Extract<NodeResult, { kind: "failed" }>;
@@ -241,11 +241,8 @@ describe("deploy after a run killed between creating and executing a change set"
     expect((report.results.get("network") as { notes: string[] }).notes.join()).toMatch(/removed change set orchestrate-killed/);
     const left = h.cloud.stack(name("network"))!.changeSets.map((c) => c.name);
     expect(left).not.toContain("orchestrate-killed");
-    // DeleteChangeSet names a change set by name or by ARN (…:changeSet/<name>/<uuid>): compare names.
-    const deleted = h.cloud.callsOf("DeleteChangeSet").map((c) => {
-      const given = (c.input as { ChangeSetName: string }).ChangeSetName;
-      return /:changeSet\/([^/]+)\//.exec(given)?.[1] ?? given;
-    });
+    // DeleteChangeSet names a change set by name or by ARN: compare names.
+    const deleted = h.cloud.callsOf("DeleteChangeSet").map((c) => nameInArn((c.input as { ChangeSetName: string }).ChangeSetName));
     expect(deleted).toContain("orchestrate-killed");
     expect(deleted).not.toContain("review-kept");
   });

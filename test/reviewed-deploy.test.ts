@@ -8,7 +8,7 @@ import { CloudFormationApi } from "../src/aws/cloudformation.js";
 import { main } from "../src/cli/program.js";
 import { isReviewedChangeSetCurrent } from "../src/orchestrator/deploy/reviewed-change-sets.js";
 import { cliHarness, environmentFrom, writeConfig, type Cli } from "./support/cli-harness.js";
-import { deployHarness, FAST_RETRY, type Harness } from "./support/deploy-harness.js";
+import { deployHarness, FAST_RETRY, nameInArn, type Harness } from "./support/deploy-harness.js";
 
 const MUTATING = [
   "CreateChangeSet", "ExecuteChangeSet", "DeleteChangeSet", "CreateStack", "DeleteStack", "UpdateTerminationProtection",
@@ -198,7 +198,7 @@ describe("deploy --changeset NAME executes only the reviewed change sets", () =>
     const before = h.cloud.calls.length;
     expect(await deployer.run(["deploy", "dev", "--changeset", review]), deployer.output()).toBe(0);
     const executed = mutationsSince(before).filter((c) => c.command === "ExecuteChangeSet");
-    expect(executed.map((c) => /changeSet\/([^/]+)\//.exec((c.input as { ChangeSetName: string }).ChangeSetName)?.[1])).toEqual([review]);
+    expect(executed.map((c) => nameInArn((c.input as { ChangeSetName: string }).ChangeSetName))).toEqual([review]);
   });
 });
 

@@ -4,8 +4,8 @@ import { CloudFormationApi } from "../src/aws/cloudformation.js";
 import { teardown } from "../src/orchestrator/teardown/teardown.js";
 import { planTeardown } from "../src/orchestrator/teardown/teardown-plan.js";
 import { DEFAULT_POLL } from "../src/orchestrator/watch.js";
-import { freshCliEachTest, cliHarness, environmentFrom, writeConfig, type Cli } from "./support/cli-harness.js";
-import { FAST_RETRY, type Harness } from "./support/deploy-harness.js";
+import { cliHarness, environmentFrom, freshCliEachTest, writeConfig, type Cli } from "./support/cli-harness.js";
+import { FAST_RETRY, nameInArn, type Harness } from "./support/deploy-harness.js";
 
 const STACKS = ["network", "storage", "auth", "backend", "domain"] as const;
 const stackNameOf = (c: { input: unknown }) => (c.input as { StackName: string }).StackName;
@@ -34,7 +34,7 @@ describe("teardown: remove an environment, keep what must stay", () => {
     expect(h.cloud.certificates().filter((c) => c.domainName === "api.stage-alert-engine.totogicore.com")).toEqual([]);
     expect(h.cloud.records("totogicore.com").filter((r) => r.Type === "CNAME")).toEqual([]);
 
-    const deletes = h.cloud.callsOf("DeleteStack").map((c) => stackNameOf(c).replace(/^arn:.*:stack\/([^/]+)\/.*$/, "$1"));
+    const deletes = h.cloud.callsOf("DeleteStack").map((c) => nameInArn(stackNameOf(c)));
     expect(deletes.slice(0, 2)).toEqual(["alert-engine-domain-stage", "alert-engine-backend-stage"]);
     expect(deletes.slice(2).sort()).toEqual(["alert-engine-auth-stage", "alert-engine-network-stage", "alert-engine-storage-stage"]);
     const backendGoneAt = h.cloud.callsOf("DeleteStack")[1]!.at;

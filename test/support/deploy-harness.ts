@@ -20,6 +20,12 @@ import { DEFAULT_POLL } from "../../src/orchestrator/watch.js";
 import { createFakeCloud, type FakeCloud, type FakeCloudOptions } from "./fake-cloud/index.js";
 
 /** Retries without real waiting: the fake's throttling tests must not sleep for seconds. */
+/**
+ * The name in a stack or change set ARN (…:stack/<name>/<uuid>, …:changeSet/<name>/<uuid>), or the name itself:
+ * CloudFormation's APIs take either, so a test comparing calls compares names.
+ */
+export const nameInArn = (nameOrArn: string) => /:(?:stack|changeSet)\/([^/]+)\//.exec(nameOrArn)?.[1] ?? nameOrArn;
+
 export const FAST_RETRY: RetryPolicy = { retries: 8, minTimeoutMs: 1, maxTimeoutMs: 5 };
 
 export function fakeCredentialsClients(region = "us-east-2"): AwsClients {
