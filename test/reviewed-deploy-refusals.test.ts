@@ -10,7 +10,7 @@ import { CloudFormationApi } from "../src/aws/cloudformation.js";
 import { isReviewedChangeSetCurrent } from "../src/orchestrator/deploy/reviewed-change-sets.js";
 import { parseReviewDescription, reviewDescription } from "../src/orchestrator/review/review-record.js";
 import { cliHarness, environmentFrom, writeConfig, type Cli } from "./support/cli-harness.js";
-import { deployHarness, FAST_RETRY, type Harness } from "./support/deploy-harness.js";
+import { deployHarness, FAST_RETRY, freshHarnessEachTest, type Harness } from "./support/deploy-harness.js";
 
 const MUTATING = [
   "CreateChangeSet", "ExecuteChangeSet", "DeleteChangeSet", "CreateStack", "DeleteStack", "UpdateTerminationProtection",
@@ -302,14 +302,7 @@ describe("deploy --changeset NAME refuses what the review does not cover, naming
 
 describe("isReviewedChangeSetCurrent: the reviewed change set runs only with the parameters deploy would pass now", () => {
   let h: Harness;
-  beforeEach(() => {
-    h = deployHarness();
-  });
-  afterEach(() => {
-    h.cloud.restore();
-    vi.restoreAllMocks();
-    process.exitCode = undefined;
-  });
+  freshHarnessEachTest((fresh) => (h = fresh));
 
   /** dev deployed, then reviewed with a bigger task: the backend's review change set and what it was made from. */
   async function reviewedBackend() {

@@ -8,7 +8,7 @@ import { CloudFormationApi } from "../src/aws/cloudformation.js";
 import { main } from "../src/cli/program.js";
 import { isReviewedChangeSetCurrent } from "../src/orchestrator/deploy/reviewed-change-sets.js";
 import { cliHarness, environmentFrom, writeConfig, type Cli } from "./support/cli-harness.js";
-import { deployHarness, FAST_RETRY, nameInArn, type Harness } from "./support/deploy-harness.js";
+import { deployHarness, FAST_RETRY, freshHarnessEachTest, nameInArn, type Harness } from "./support/deploy-harness.js";
 
 const MUTATING = [
   "CreateChangeSet", "ExecuteChangeSet", "DeleteChangeSet", "CreateStack", "DeleteStack", "UpdateTerminationProtection",
@@ -204,14 +204,7 @@ describe("deploy --changeset NAME executes only the reviewed change sets", () =>
 
 describe("changeset runs deploy's preflight", () => {
   let h: Harness;
-  beforeEach(() => {
-    h = deployHarness();
-  });
-  afterEach(() => {
-    h.cloud.restore();
-    vi.restoreAllMocks();
-    process.exitCode = undefined;
-  });
+  freshHarnessEachTest((fresh) => (h = fresh));
 
   it("refuses an image tag that is not in ECR: exit 2, no change set built with the tag", async () => {
     await h.deploy("dev");

@@ -5,12 +5,12 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, vi } from "vitest";
+import { vi } from "vitest";
 import { main } from "../../src/cli/program.js";
 import type { SessionOverrides } from "../../src/cli/session.js";
 import { loadEnvironment } from "../../src/env/load.js";
 import type { Environment } from "../../src/env/model.js";
-import { deployHarness, FAST_RETRY, type Harness } from "./deploy-harness.js";
+import { deployHarness, FAST_RETRY, freshHarnessEachTest, type Harness } from "./deploy-harness.js";
 
 type Overrides = Partial<Record<"dev" | "stage" | "prod", Record<string, string | number | boolean>>>;
 
@@ -87,15 +87,8 @@ export interface CliWorld {
  * fake's mocks, spies, the exit code. `harness` makes the fake cloud when a file needs other latencies.
  */
 export function freshCliEachTest(use: (world: CliWorld) => void, harness: () => Harness = () => deployHarness()): void {
-  let current: Harness | undefined;
-  beforeEach(() => {
-    current = harness();
-    const config = writeConfig(current.cloud.account);
-    use({ h: current, config, cli: cliHarness(current, config) });
-  });
-  afterEach(() => {
-    current?.cloud.restore();
-    vi.restoreAllMocks();
-    process.exitCode = undefined;
-  });
+  freshHarnessEachTest((h) => {
+    const config = writeConfig(h.cloud.account);
+    use({ h, config, cli: cliHarness(h, config) });
+  }, harness);
 }

@@ -3,6 +3,7 @@
  * certificate, stacks and post-deploy steps, in virtual time. Tests read the fake's state and call log.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { afterEach, beforeEach, vi } from "vitest";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClients, type AwsClients } from "../../src/aws/clients.js";
@@ -49,6 +50,23 @@ export interface Harness {
   readonly hostedZoneId: string;
   environment(name: string, vars?: NodeJS.ProcessEnv): Environment;
   deploy(envName: string, overrides?: Partial<DeployRequest>): Promise<DeployReport>;
+}
+
+/**
+ * Per test: a fresh fake cloud handed to `use`, and everything put back afterwards: the fake's mocks, spies, the
+ * exit code. `harness` makes the fake cloud when a file needs other latencies.
+ */
+export function freshHarnessEachTest(use: (h: Harness) => void, harness: () => Harness = () => deployHarness()): void {
+  let current: Harness | undefined;
+  beforeEach(() => {
+    current = harness();
+    use(current);
+  });
+  afterEach(() => {
+    current?.cloud.restore();
+    vi.restoreAllMocks();
+    process.exitCode = undefined;
+  });
 }
 
 export function deployHarness(options: FakeCloudOptions = {}): Harness {
