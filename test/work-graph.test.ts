@@ -94,6 +94,22 @@ describe("runGraph", () => {
     expect(results.get("domain")?.kind).toBe("skipped");
   });
 
+  it("names the AWS error a node threw, and how long the node ran before it", async () => {
+    // An AWS SDK error's message alone ("Rate exceeded") does not say it was throttling; its name does.
+    const throttled = Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", $metadata: { httpStatusCode: 400 } });
+    let clock = 1_000;
+    const results = await runGraph(
+      graph,
+      async (node) => {
+        if (node !== "auth") return ok();
+        clock += 2_500;
+        throw throttled;
+      },
+      { emit: () => {}, now: () => clock },
+    );
+    expect(results.get("auth")).toMatchObject({ kind: "failed", message: "ThrottlingException: Rate exceeded", durationMs: 2_500 });
+  });
+
   it("starts nothing new once interrupted", async () => {
     const controller = new AbortController();
     const results = await runGraph(

@@ -3,6 +3,7 @@
  * at most `concurrency` run at once, and a node whose dependency did not succeed is skipped
  * (with the reason) while independent branches carry on.
  */
+import { errorText } from "../aws/error-text.js";
 import type { EventSink } from "./events.js";
 import type { NodeId, StackGraph } from "./graph.js";
 import { succeeded, type NodeResult } from "./results.js";
@@ -27,11 +28,12 @@ export async function runGraph(graph: StackGraph, run: NodeRunner, options: RunO
   };
 
   const start = (node: NodeId) => {
-    options.emit({ type: "node-started", node, at: options.now() });
+    const startedAt = options.now();
+    options.emit({ type: "node-started", node, at: startedAt });
     const task = run(node, results)
       .catch((error: unknown): NodeResult => {
         if (options.signal?.aborted) return { kind: "interrupted", message: "interrupted while running" };
-        return { kind: "failed", message: (error as Error)?.message ?? String(error), durationMs: 0 };
+        return { kind: "failed", message: errorText(error), durationMs: options.now() - startedAt };
       })
       .then((result) => {
         running.delete(node);

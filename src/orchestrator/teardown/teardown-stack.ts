@@ -5,6 +5,7 @@
  * what was done and what was not.
  */
 import type { DeployedStack } from "../../aws/cloudformation.js";
+import { errorText } from "../../aws/error-text.js";
 import { hasErrorName } from "../../aws/retry.js";
 import type { BucketEmptying } from "../../aws/s3.js";
 import { stackName, type Environment, type StackId } from "../../env/model.js";
@@ -160,8 +161,3 @@ function failedDeletionRecovery(name: string, cause: RootCause | undefined, regi
 
 const minutes = (ms: number) => Math.round(ms / 60_000);
 
-/** An AWS error's name says what kind of failure it was ("ThrottlingException"); a plain Error's says nothing. */
-const errorText = (error: unknown) => {
-  const { name, message } = error as Error;
-  return name === "Error" ? message : `${name}: ${message}`;
-};
