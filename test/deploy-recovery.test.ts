@@ -47,6 +47,7 @@ describe("deploy recovering a stack it cannot update from", () => {
       status: "UPDATE_ROLLBACK_IN_PROGRESS",
       message: "the continued rollback is still UPDATE_ROLLBACK_IN_PROGRESS after 10 min; run the deploy again once it ends",
     });
+    expect((report.results.get("network") as { durationMs: number }).durationMs).toBeGreaterThanOrEqual(10 * 60_000);
     expect(callsOn(h, "CreateChangeSet", name("network")).length).toBe(changeSetsBefore);
     expect(report.results.get("backend")?.kind).toBe("skipped");
   });

@@ -110,6 +110,8 @@ describe("deploy under trouble", () => {
     h.cloud.putStack({ name: name("auth"), status: "UPDATE_IN_PROGRESS", completesAfterMs: 10 * 60 * 60_000 });
     const report = await h.deploy("dev", { poll: { eventsEveryMs: 2_000, statusMinMs: 2_000, statusMaxMs: 30_000, othersTimeoutMs: 60_000, operationTimeoutMs: 3_600_000 } });
     expect(failure(report.results.get("auth")).message).toMatch(/another operation kept the stack UPDATE_IN_PROGRESS for over 1 min/);
+    // The summary says how long the stack was waited on ("FAILED after 1m…"), not 0 s.
+    expect(failure(report.results.get("auth")).durationMs).toBeGreaterThanOrEqual(60_000);
     expect(h.cloud.callsOf("CreateChangeSet").filter((c) => (c.input as { StackName: string }).StackName === name("auth"))).toEqual([]);
   });
 

@@ -17,12 +17,13 @@ export async function settleStack(
   desired: DesiredStack,
   say: (text: string) => void,
 ): Promise<DeployedStack | NodeResult | undefined> {
+  const started = ctx.clock.now();
   let current = await ctx.cfn.describeStack(desired.name);
   if (current && isInProgress(current.status)) {
     say(`${current.status} from another operation: waiting for it to finish`);
     const outcome = await follow(ctx, desired, current.stackId, ctx.poll.othersTimeoutMs);
     if (outcome.timedOut) {
-      return { kind: "failed", status: outcome.stack?.status, message: `another operation kept the stack ${outcome.stack?.status} for over ${Math.round(ctx.poll.othersTimeoutMs / 60_000)} min; try again when it ends`, durationMs: 0 };
+      return { kind: "failed", status: outcome.stack?.status, message: `another operation kept the stack ${outcome.stack?.status} for over ${Math.round(ctx.poll.othersTimeoutMs / 60_000)} min; try again when it ends`, durationMs: ctx.clock.now() - started };
     }
     current = outcome.stack;
   }
@@ -31,7 +32,7 @@ export async function settleStack(
     const token = await ctx.cfn.continueUpdateRollback(desired.name);
     const outcome = await follow(ctx, desired, current.stackId, ctx.poll.operationTimeoutMs, token);
     if (outcome.timedOut) {
-      return { kind: "failed", status: outcome.stack?.status, message: `the continued rollback is still ${outcome.stack?.status} after ${Math.round(ctx.poll.operationTimeoutMs / 60_000)} min; run the deploy again once it ends`, durationMs: 0 };
+      return { kind: "failed", status: outcome.stack?.status, message: `the continued rollback is still ${outcome.stack?.status} after ${Math.round(ctx.poll.operationTimeoutMs / 60_000)} min; run the deploy again once it ends`, durationMs: ctx.clock.now() - started };
     }
     current = outcome.stack;
   }
