@@ -337,6 +337,24 @@ describe("CloudFormation failures", () => {
     expect(cloud.bucket(bucket)).toBeUndefined();
   });
 
+  it("cannot delete a load balancer whose deletion protection an intrinsic turned on", async () => {
+    // CloudFormation evaluates Fn::If in LoadBalancerAttributes like any property; ELB then refuses the deletion
+    // (ELBv2 API reference, DeleteLoadBalancer: "You can't delete a load balancer if deletion protection is enabled").
+    const guarded = {
+      Conditions: { Always: { "Fn::Equals": ["on", "on"] } },
+      Resources: {
+        LoadBalancer: {
+          Type: "AWS::ElasticLoadBalancingV2::LoadBalancer",
+          Properties: { LoadBalancerAttributes: [{ Key: "deletion_protection.enabled", Value: { "Fn::If": ["Always", "true", "false"] } }] },
+        },
+      },
+    };
+    await deploy({ TemplateBody: body(guarded), Parameters: [] });
+    await cfn.send(new DeleteStackCommand({ StackName: "app-dev-network" }));
+    expect((await settled()).StackStatus).toBe("DELETE_FAILED");
+    expect(cloud.stack("app-dev-network")!.resources["LoadBalancer"]!.reason).toContain("deletion protection is enabled");
+  });
+
   it("ends in ROLLBACK_FAILED when the rollback of a create fails, and in DELETE_FAILED when a delete does", async () => {
     cloud.failResource({ stack: "app-dev-network", logicalId: "Bucket", reason: "bucket quota exceeded" });
     cloud.failRollback({ stack: "app-dev-network" });

@@ -33,6 +33,8 @@ export class FakeElb {
   targets: TargetHealthSeed[] | undefined;
   /** Load balancer attributes changed through the API, by ARN, over what the template set. */
   readonly attributeChanges = new Map<string, Record<string, string>>();
+  /** Load balancer attributes as CloudFormation last set them, by ARN: the template's, intrinsics evaluated. */
+  readonly declaredAttributes = new Map<string, unknown>();
   readonly targetGroups = new Map<string, TargetGroupSettings>();
 
   constructor(private readonly registered: RegisteredTasks) {}

@@ -46,6 +46,9 @@ export function resourceHooks(world: World, s3: FakeS3, ec2: FakeEc2, ecr: FakeE
         case "AWS::ElasticLoadBalancingV2::TargetGroup":
           elb.targetGroupCreated(resource.physicalId, evaluatedProperties(resource, identity));
           break;
+        case "AWS::ElasticLoadBalancingV2::LoadBalancer":
+          elb.declaredAttributes.set(resource.physicalId, identity.value("LoadBalancerAttributes"));
+          break;
         case "AWS::Route53::RecordSet": {
           // Written when CloudFormation started it (started, below); a record it did not start is a stack seeded
           // as already deployed, long since served. (A replacement under a new name is modelled the same way.)
@@ -56,6 +59,8 @@ export function resourceHooks(world: World, s3: FakeS3, ec2: FakeEc2, ecr: FakeE
       }
     },
     started(resource, identity, action, at) {
+      // CloudFormation evaluates the attributes (a Value may be an Fn::If) when it creates or updates the load balancer.
+      if (resource.type === "AWS::ElasticLoadBalancingV2::LoadBalancer") elb.declaredAttributes.set(resource.physicalId, identity.value("LoadBalancerAttributes"));
       if (resource.type === "AWS::ECS::Service") ecs.serviceStarted(resource.physicalId, evaluatedProperties(resource, identity), action, at);
       // CloudFormation's ChangeResourceRecordSets: in the zone now, served once the change is INSYNC.
       if (resource.type === "AWS::Route53::RecordSet") {
@@ -86,7 +91,7 @@ export function resourceHooks(world: World, s3: FakeS3, ec2: FakeEc2, ecr: FakeE
           `The repository with name '${repo.name}' in registry with id '${world.account}' cannot be deleted because it still contains images (Service: Ecr, Status Code: 400, Request ID: FAKEREQUEST0000)`,
         );
       }
-      if (resource.type === "AWS::ElasticLoadBalancingV2::LoadBalancer" && deletionProtected(resource, elb.attributeChanges.get(resource.physicalId))) {
+      if (resource.type === "AWS::ElasticLoadBalancingV2::LoadBalancer" && deletionProtected(elb.declaredAttributes.get(resource.physicalId), elb.attributeChanges.get(resource.physicalId))) {
         return `Load balancer '${resource.physicalId}' cannot be deleted because deletion protection is enabled`;
       }
       return undefined;
@@ -125,10 +130,10 @@ function evaluatedProperties(resource: ResourceRecord, identity: ResourceIdentit
   return Object.fromEntries(Object.keys(resource.definition.Properties ?? {}).map((name) => [name, identity.value(name)]));
 }
 
-/** The template's attribute, unless someone changed it through the API since. */
-function deletionProtected(resource: ResourceRecord, changed: Record<string, string> | undefined): boolean {
+/** The template's attribute as CloudFormation evaluated it, unless someone changed it through the API since. */
+function deletionProtected(declared: unknown, changed: Record<string, string> | undefined): boolean {
   const key = "deletion_protection.enabled";
   if (changed?.[key] !== undefined) return changed[key] === "true";
-  const attributes = (resource.definition.Properties?.["LoadBalancerAttributes"] ?? []) as { Key?: string; Value?: string }[];
+  const attributes = (declared ?? []) as { Key?: string; Value?: string }[];
   return attributes.some((a) => a.Key === key && a.Value === "true");
 }
