@@ -79,6 +79,29 @@ describe("teardown plan: decided from the deployed stacks", () => {
     expect(h.cloud.retainedResources().map((r) => r.physicalId)).toEqual([kept]);
   });
 
+  it("lifts deletion protection that the deployed template computes with an intrinsic: it may be on", async () => {
+    // Which way the Fn::If went cannot be read from the template; lifting a protection that was off costs nothing,
+    // leaving one that was on makes CloudFormation fail the deletion halfway.
+    h.cloud.putStack({
+      name: "alert-engine-backend-dev",
+      template: {
+        Conditions: { Guarded: { "Fn::Equals": ["dev", "dev"] } },
+        Resources: {
+          LoadBalancer: {
+            Type: "AWS::ElasticLoadBalancingV2::LoadBalancer",
+            Properties: { Type: "application", LoadBalancerAttributes: [{ Key: "deletion_protection.enabled", Value: { "Fn::If": ["Guarded", "true", "false"] } }] },
+          },
+        },
+      },
+    });
+    const loadBalancer = physicalId("alert-engine-backend-dev", "LoadBalancer");
+
+    expect(await cli.run(["teardown", "dev", "--yes"])).toBe(0);
+    const lifted = h.cloud.callsOf("ModifyLoadBalancerAttributes").map((c) => c.input as { LoadBalancerArn: string });
+    expect(lifted.map((l) => l.LoadBalancerArn)).toEqual([loadBalancer]);
+    expect(h.cloud.stack("alert-engine-backend-dev")).toBeUndefined();
+  });
+
   it("never empties a live bucket the deployed template does not declare: its DeletionPolicy cannot be known", async () => {
     h.cloud.putStack({ name: "alert-engine-storage-dev", template: { Resources: { StorageBucket: { Type: "AWS::S3::Bucket" } } } });
     const bucket = physicalId("alert-engine-storage-dev", "StorageBucket");

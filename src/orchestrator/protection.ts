@@ -5,7 +5,7 @@
  * change, and termination protection is no part of any change set. Review, approval and the refusal all
  * call this, so they cannot disagree.
  */
-import type { Json, Resource, Template } from "../templates/cfn.js";
+import { isComputed, type Json, type Resource, type Template } from "../templates/cfn.js";
 import type { StackDefinition } from "../templates/stack.js";
 import { parseTemplate } from "./teardown/teardown-retained.js";
 
@@ -52,13 +52,10 @@ export const STACK_TYPE = "AWS::CloudFormation::Stack";
 const POLICY_STRENGTH: ReadonlyMap<string | undefined, number> = new Map([["Retain", 3], ["RetainExceptOnCreate", 3], ["Snapshot", 2]]);
 const strength = (policy: string | undefined) => POLICY_STRENGTH.get(policy) ?? 1;
 /**
- * A deployed template may compute a value with an intrinsic (AWS::LanguageExtensions, a parameter): what it
- * resolved to cannot be known from the template, so the deployed side is taken at its most protective, and a
- * deploy that writes anything weaker counts as lowering.
+ * Every way the desired stack protects data less than the deployed one; empty when it protects as much or more.
+ * A deployed value computed by an intrinsic (AWS::LanguageExtensions, a parameter) cannot be read from the
+ * template, so it is taken at its most protective, and anything weaker the deploy writes counts as lowering.
  */
-const isComputed = (value: unknown) => typeof value === "object" && value !== null;
-
-/** Every way the desired stack protects data less than the deployed one; empty when it protects as much or more. */
 export function protectionLowerings(
   definition: Pick<StackDefinition, "statefulResources">,
   stackName: string,

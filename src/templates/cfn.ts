@@ -36,6 +36,12 @@ export interface Template {
   Outputs?: Record<string, Output>;
 }
 
+/**
+ * A value CloudFormation computes at deploy time (Ref, Fn::If, a transform's function) where a literal belongs:
+ * the template alone cannot say what it became. Lists are literals, whatever they hold.
+ */
+export const isComputed = (value: unknown): boolean => typeof value === "object" && value !== null && !Array.isArray(value);
+
 export const ref = (logicalId: string): Json => ({ Ref: logicalId });
 export const getAtt = (logicalId: string, attribute: string): Json => ({ "Fn::GetAtt": [logicalId, attribute] });
 export const sub = (text: string): Json => ({ "Fn::Sub": text });

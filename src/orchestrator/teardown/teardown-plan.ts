@@ -11,7 +11,7 @@
 import type { CloudFormationApi, StackResourceSummary } from "../../aws/cloudformation.js";
 import type { VersionCount } from "../../aws/s3.js";
 import { stackName, type Environment, type StackId } from "../../env/model.js";
-import type { Resource, Template } from "../../templates/cfn.js";
+import { isComputed, type Resource, type Template } from "../../templates/cfn.js";
 import { STACKS } from "../../templates/index.js";
 import { synthesize, type StackDefinition } from "../../templates/stack.js";
 import { isRetainPolicy, parseTemplate, retainedResource, type ExistingResource, type RetainedResource } from "./teardown-retained.js";
@@ -156,9 +156,8 @@ function understood(template: Template | undefined, stack: string): Template {
  */
 function computedValue(template: Template): string | undefined {
   for (const [id, resource] of Object.entries(template.Resources)) {
-    if (resource.DeletionPolicy !== undefined && typeof resource.DeletionPolicy !== "string") return `the DeletionPolicy of ${id} is computed by an intrinsic function`;
-    const attributes: unknown = resource.Properties?.LoadBalancerAttributes;
-    if (attributes !== undefined && !Array.isArray(attributes)) return `the LoadBalancerAttributes of ${id} are computed by an intrinsic function`;
+    if (isComputed(resource.DeletionPolicy)) return `the DeletionPolicy of ${id} is computed by an intrinsic function`;
+    if (isComputed(resource.Properties?.LoadBalancerAttributes)) return `the LoadBalancerAttributes of ${id} are computed by an intrinsic function`;
   }
   return undefined;
 }
@@ -182,7 +181,8 @@ function decide(template: Template, live: readonly StackResourceSummary[]) {
   return { retainedIds, bucketsToEmpty, protectedLoadBalancers };
 }
 
+/** On, or computed by an intrinsic and so possibly on: lifting a protection that was off costs nothing. */
 function hasDeletionProtection(resource: Resource): boolean {
-  const attributes = (resource.Properties?.LoadBalancerAttributes ?? []) as { Key?: string; Value?: string }[];
-  return attributes.some((a) => a.Key === "deletion_protection.enabled" && a.Value === "true");
+  const attributes = (resource.Properties?.LoadBalancerAttributes ?? []) as { Key?: string; Value?: unknown }[];
+  return attributes.some((a) => a.Key === "deletion_protection.enabled" && (a.Value === "true" || isComputed(a.Value)));
 }
