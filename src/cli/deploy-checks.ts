@@ -8,8 +8,9 @@ import { UserInputError } from "../errors.js";
 import type { ApprovalLevel } from "../orchestrator/review/approval.js";
 import { readDeployedStacks, reusingFirstReads } from "../orchestrator/deployed-stacks.js";
 import type { NodeId } from "../orchestrator/graph.js";
-import { STACK_TYPE, type ProtectionLowering } from "../orchestrator/protection.js";
+import type { ProtectionLowering } from "../orchestrator/protection.js";
 import { loweringRefusal, plannedLowerings, retainsData } from "../orchestrator/protection-guard.js";
+import { STACK_TYPE } from "../templates/cfn.js";
 import { commandLine, type Placing } from "./invocation.js";
 import type { Session } from "./session.js";
 

@@ -5,7 +5,7 @@
  * change, and termination protection is no part of any change set. Review, approval and the refusal all
  * call this, so they cannot disagree.
  */
-import { isComputed, type Json, type Resource, type Template } from "../templates/cfn.js";
+import { isComputed, STACK_TYPE, type Json, type Resource, type Template } from "../templates/cfn.js";
 import type { StackDefinition } from "../templates/stack.js";
 import { parseTemplate } from "./teardown/teardown-retained.js";
 
@@ -41,8 +41,6 @@ export interface ProtectionLowering {
   readonly change: string;
 }
 
-/** The stack itself, for termination protection: not a resource of its template. */
-export const STACK_TYPE = "AWS::CloudFormation::Stack";
 
 /**
  * How much a policy keeps of a resource that CloudFormation deletes or replaces. RetainExceptOnCreate

@@ -8,6 +8,7 @@ import { sleepUnlessAborted, type Clock } from "./clock.js";
 import type { EventSink } from "./events.js";
 import type { NodeId } from "./graph.js";
 import type { RootCause } from "./results.js";
+import { STACK_TYPE } from "../templates/cfn.js";
 import { isCancellationReason, isFailedResourceStatus, isTerminal } from "./stack-status.js";
 
 export interface PollSettings {
@@ -92,7 +93,7 @@ function trackEvents(ctx: WatchContext, node: NodeId, stackName: string, total: 
       if (event.EventId) seen.add(event.EventId);
       events.push(event);
       const status = event.ResourceStatus ?? "";
-      if (event.LogicalResourceId === stackName && event.ResourceType === "AWS::CloudFormation::Stack") {
+      if (event.LogicalResourceId === stackName && event.ResourceType === STACK_TYPE) {
         stackReachedEnd ||= isTerminal(status);
         continue;
       }
@@ -125,7 +126,7 @@ function trackEvents(ctx: WatchContext, node: NodeId, stackName: string, total: 
 }
 
 function latestStackStatus(events: StackEvent[], stackName: string): string | undefined {
-  return events.filter((e) => e.LogicalResourceId === stackName && e.ResourceType === "AWS::CloudFormation::Stack").at(-1)?.ResourceStatus;
+  return events.filter((e) => e.LogicalResourceId === stackName && e.ResourceType === STACK_TYPE).at(-1)?.ResourceStatus;
 }
 
 /**
@@ -134,7 +135,7 @@ function latestStackStatus(events: StackEvent[], stackName: string): string | un
  */
 export function rootCause(stackName: string, events: readonly StackEvent[], fallbackReason?: string): RootCause | undefined {
   const failures = events.filter((e) => isFailedResourceStatus(e.ResourceStatus ?? "") && !isCancellationReason(e.ResourceStatusReason));
-  const resourceFailure = failures.find((e) => e.ResourceType !== "AWS::CloudFormation::Stack") ?? failures[0];
+  const resourceFailure = failures.find((e) => e.ResourceType !== STACK_TYPE) ?? failures[0];
   if (resourceFailure) {
     return {
       stack: stackName,
@@ -143,5 +144,5 @@ export function rootCause(stackName: string, events: readonly StackEvent[], fall
       reason: resourceFailure.ResourceStatusReason ?? "no reason given",
     };
   }
-  return fallbackReason ? { stack: stackName, logicalId: stackName, resourceType: "AWS::CloudFormation::Stack", reason: fallbackReason } : undefined;
+  return fallbackReason ? { stack: stackName, logicalId: stackName, resourceType: STACK_TYPE, reason: fallbackReason } : undefined;
 }

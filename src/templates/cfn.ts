@@ -42,6 +42,9 @@ export interface Template {
  */
 export const isComputed = (value: unknown): boolean => typeof value === "object" && value !== null && !Array.isArray(value);
 
+/** The stack itself where CloudFormation lists it beside its resources (events, termination protection). */
+export const STACK_TYPE = "AWS::CloudFormation::Stack";
+
 export const ref = (logicalId: string): Json => ({ Ref: logicalId });
 export const getAtt = (logicalId: string, attribute: string): Json => ({ "Fn::GetAtt": [logicalId, attribute] });
 export const sub = (text: string): Json => ({ "Fn::Sub": text });
