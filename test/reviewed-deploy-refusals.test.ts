@@ -4,12 +4,13 @@
  * a stack that cannot be updated or moved on since, a change set CloudFormation will not execute. Each refusal
  * names the stack and why. Driven through the CLI against the stateful fake cloud.
  */
-import { ListChangeSetsCommand } from "@aws-sdk/client-cloudformation";
+import { ExecuteChangeSetCommand, InvalidChangeSetStatusException, ListChangeSetsCommand } from "@aws-sdk/client-cloudformation";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CloudFormationApi } from "../src/aws/cloudformation.js";
 import { isReviewedChangeSetCurrent } from "../src/orchestrator/deploy/reviewed-change-sets.js";
 import { parseReviewDescription, reviewDescription } from "../src/orchestrator/review/review-record.js";
 import { cliHarness, environmentFrom, writeConfig, type Cli } from "./support/cli-harness.js";
+import { awsError } from "./support/fake-cloud/errors.js";
 import { deployHarness, FAST_RETRY, freshHarnessEachTest, type Harness } from "./support/deploy-harness.js";
 
 const MUTATING = [
@@ -257,6 +258,24 @@ describe("deploy --changeset NAME refuses what the review does not cover, naming
     expect(out).toMatch(/alert-engine-backend-dev: not current: the stack was updated since the review, and it has changes no review covers/);
     expect(out).not.toMatch(/alert-engine-network-dev/);
     expect(mutationsSince(before)).toEqual([]);
+  });
+
+  it("a stack updated between the check and ExecuteChangeSet: refused, and the review's change set is left to the review", async () => {
+    h.cloud.putImage("alert-engine-dev", "v2");
+    const { cli, review } = await reviewed(config, ["--image-tag", "v2"]);
+    const backend = h.cloud.services.cloudFormation.find("alert-engine-backend-dev")!;
+    // Someone's update lands in the instant after the check: CloudFormation marks the change set OBSOLETE and
+    // refuses to execute it (ExecuteChangeSet: InvalidChangeSetStatusException).
+    h.cloud.mocks.CloudFormation.on(ExecuteChangeSetCommand).callsFake(() => {
+      backend.changeSets.get(review)!.executionStatus = "OBSOLETE";
+      throw awsError(InvalidChangeSetStatusException, "InvalidChangeSetStatusException", `ChangeSet [${review}] cannot be executed in its current execution status of [OBSOLETE]`);
+    });
+
+    expect(await cli.run(["deploy", "dev", "--changeset", review])).toBe(1);
+    expect(cli.lastOutput()).toMatch(/alert-engine-backend-dev changed after change set review-\w+ was made .* \(OBSOLETE\): nothing was executed/);
+    // Only our own unexecuted change sets are ours to delete: the review's stays for whoever reviewed it.
+    expect(h.cloud.callsOf("DeleteChangeSet")).toEqual([]);
+    expect(backend.changeSets.has(review)).toBe(true);
   });
 
   it("an upstream output that moved since the review changes the reviewed stack's parameters: 'not current', naming them", async () => {
