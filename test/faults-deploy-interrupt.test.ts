@@ -3,7 +3,7 @@
  * and no post-stack step (default security group revocation, folder markers) may start; exit 130.
  * Against the stateful fake cloud, in virtual time.
  */
-import { DescribeChangeSetCommand, DescribeStacksCommand, UpdateTerminationProtectionCommand } from "@aws-sdk/client-cloudformation";
+import { DescribeChangeSetCommand, DescribeStacksCommand, GetTemplateCommand, UpdateTerminationProtectionCommand } from "@aws-sdk/client-cloudformation";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { cliHarness, writeConfig } from "./support/cli-harness.js";
 import { deployHarness, type Harness } from "./support/deploy-harness.js";
@@ -12,11 +12,11 @@ import { deployHarness, type Harness } from "./support/deploy-harness.js";
  * Runs `hook` with each answer of `Command` on this client, before the caller sees it: the moment a
  * person's Ctrl-C lands while that request is in flight and its answer is already on its way.
  */
-function onEachAnswer(client: { send: (...args: never[]) => Promise<unknown> }, Command: abstract new (...args: never[]) => unknown, hook: (answer: unknown) => void) {
+function onEachAnswer<C>(client: { send: (...args: never[]) => Promise<unknown> }, Command: abstract new (...args: never[]) => C, hook: (answer: unknown, command: C) => void) {
   const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
   vi.spyOn(client, "send").mockImplementation((async (command: unknown) => {
     const answer = await send(command);
-    if (command instanceof Command) hook(answer);
+    if (command instanceof Command) hook(answer, command);
     return answer;
   }) as never);
 }
@@ -88,6 +88,23 @@ describe("deploy: Ctrl-C stops every destructive step that has not started", () 
     expect(h.cloud.callsOf("RevokeSecurityGroupIngress")).toEqual([]);
     expect(h.cloud.callsOf("RevokeSecurityGroupEgress")).toEqual([]);
     expect(cli.output()).toMatch(/^\s+not done: restricting the default security group \(CIS 5\.4\) \(interrupted before it started\); the next deploy does it$/m);
+  });
+
+  it("Ctrl-C as an unchanged prod stack is compared: its termination protection is still put back (protecting is not destructive)", async () => {
+    h = deployHarness();
+    await h.deploy("prod");
+    const name = "alert-engine-network-prod";
+    h.cloud.changeStackBehindOurBack(name, (stack) => void (stack.terminationProtection = false));
+    const ctrlC = new AbortController();
+    // The deployed template is read to compare it: Ctrl-C lands as that answer arrives.
+    onEachAnswer(h.clients.cloudformation, GetTemplateCommand, (_answer, command) => {
+      if (command.input.StackName === name) ctrlC.abort(new Error("Ctrl-C"));
+    });
+
+    const report = await h.deploy("prod", { signal: ctrlC.signal });
+    expect(ctrlC.signal.aborted).toBe(true);
+    expect(report.results.get("network")).toMatchObject({ kind: "unchanged", notes: expect.arrayContaining(["termination protection enabled"]) });
+    expect(h.cloud.stack(name)!.terminationProtection).toBe(true);
   });
 });
 
