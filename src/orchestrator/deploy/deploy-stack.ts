@@ -4,6 +4,7 @@
  */
 import type { Change } from "@aws-sdk/client-cloudformation";
 import { isChangeSetMissing, isNoChangeReason, type DeployedStack } from "../../aws/cloudformation.js";
+import { errorText } from "../../aws/error-text.js";
 import { hasErrorName } from "../../aws/retry.js";
 import { needsApproval } from "../review/approval.js";
 import { approvalContent } from "../review/approval-content.js";
@@ -212,8 +213,7 @@ async function approveAndExecute(run: Run, changeSet: ReadyChangeSet): Promise<N
     outcome = await watchOperation(ctx, desired.node, { id: changeSet.stackId, name: desired.name }, { since, total, timeoutMs: ctx.poll.operationTimeoutMs });
   } catch (error) {
     if (ctx.signal?.aborted) throw error;
-    const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    const message = `the ${verb} of ${desired.name} started, but following it failed (${why}); CloudFormation carries on without us: run the deploy again to wait for it and continue`;
+    const message = `the ${verb} of ${desired.name} started, but following it failed (${errorText(error)}); CloudFormation carries on without us: run the deploy again to wait for it and continue`;
     return { kind: "failed", message, durationMs: run.elapsed() };
   }
   const final = outcome.stack;
