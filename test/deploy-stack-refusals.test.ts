@@ -6,7 +6,6 @@
  */
 import { CloudFormationServiceException, CreateChangeSetCommand, DeleteChangeSetCommand, ExecuteChangeSetCommand } from "@aws-sdk/client-cloudformation";
 import { describe, expect, it } from "vitest";
-import { CloudFormationApi, type ChangeSetRequest } from "../src/aws/cloudformation.js";
 import type { StackId } from "../src/env/model.js";
 import type { DeployReport, DeployRequest } from "../src/orchestrator/deploy/deploy.js";
 import { DEPLOY_CHANGE_SET, EXECUTE_WITHIN_MS } from "../src/orchestrator/deploy/live-runs.js";
@@ -18,7 +17,7 @@ import { stackDefinition } from "../src/templates/index.js";
 import "../src/cli/changeset-run.js";
 import { cliHarness, environmentFrom, writeConfig } from "./support/cli-harness.js";
 import { awsError } from "./support/fake-cloud/errors.js";
-import { FAST_RETRY, freshHarnessEachTest, nameInArn, type Harness } from "./support/deploy-harness.js";
+import { changeSetsVanishingOn, freshHarnessEachTest, nameInArn, type Harness } from "./support/deploy-harness.js";
 
 type Failed = Extract<NodeResult, { kind: "failed" }>;
 const failed = (report: DeployReport, node: StackId) => report.results.get(node) as Failed;
@@ -180,14 +179,7 @@ describe("refusals are not diagnosed: nothing ran in CloudFormation", () => {
   it("a change set that disappeared while CloudFormation computed it", async () => {
     await h.deploy("dev");
     const backend = name("backend");
-    const raw = h.clients.cloudformation;
-    const cfn = new (class extends CloudFormationApi {
-      override async createChangeSet(request: ChangeSetRequest) {
-        const created = await super.createChangeSet(request);
-        if (request.stackName === backend) await raw.send(new DeleteChangeSetCommand({ StackName: backend, ChangeSetName: created.changeSetId }));
-        return created;
-      }
-    })(raw, FAST_RETRY);
+    const cfn = changeSetsVanishingOn(h, backend);
     const { diagnosed, diagnose } = diagnosis();
     const report = await h.deploy("dev", { env: changedDev(h), cfn, diagnose });
 

@@ -3,7 +3,7 @@
  * the other's change sets, the later one refuses naming what it found, and a change set that
  * disappears under a run (another run executed its stack) is explained, not a raw "does not exist".
  */
-import { CreateChangeSetCommand, DeleteChangeSetCommand } from "@aws-sdk/client-cloudformation";
+import { CreateChangeSetCommand } from "@aws-sdk/client-cloudformation";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CloudFormationApi, type ChangeSetRequest } from "../src/aws/cloudformation.js";
 import { stackName, type StackId } from "../src/env/model.js";
@@ -18,7 +18,7 @@ import { cliHarness, environmentFrom, writeConfig } from "./support/cli-harness.
 import "../src/cli/changeset-run.js";
 import "../src/cli/deploy-run.js";
 import "../src/cli/teardown-run.js";
-import { deployHarness, FAST_RETRY, type Harness } from "./support/deploy-harness.js";
+import { changeSetsVanishingOn, deployHarness, FAST_RETRY, type Harness } from "./support/deploy-harness.js";
 
 let h: Harness;
 afterEach(() => {
@@ -111,15 +111,7 @@ describe("two deploys of one environment started 1.5 s apart", () => {
     h = deployHarness();
     const env = h.environment("dev");
     const network = stackName(env, "network");
-    const raw = h.clients.cloudformation;
-    const cfn = new (class extends CloudFormationApi {
-      override async createChangeSet(request: ChangeSetRequest) {
-        const created = await super.createChangeSet(request);
-        // Another run executes its change set on the stack: CloudFormation deletes every other one, ours too.
-        if (request.stackName === network) await raw.send(new DeleteChangeSetCommand({ StackName: network, ChangeSetName: created.changeSetId }));
-        return created;
-      }
-    })(raw, FAST_RETRY);
+    const cfn = changeSetsVanishingOn(h, network);
     const report = await h.deploy("dev", { cfn });
 
     const message = failed(report, "network").message;
@@ -159,14 +151,7 @@ describe("refusals for another run's sake", () => {
     await h.deploy("dev");
     const env = { ...h.environment("dev"), cpu: 1024, memoryMiB: 2048 };
     const backend = stackName(env, "backend");
-    const raw = h.clients.cloudformation;
-    const cfn = new (class extends CloudFormationApi {
-      override async createChangeSet(request: ChangeSetRequest) {
-        const created = await super.createChangeSet(request);
-        if (request.stackName === backend) await raw.send(new DeleteChangeSetCommand({ StackName: backend, ChangeSetName: created.changeSetId }));
-        return created;
-      }
-    })(raw, FAST_RETRY);
+    const cfn = changeSetsVanishingOn(h, backend);
     const report = await h.deploy("dev", { env, cfn });
 
     expect(failed(report, "backend").message).toMatch(/^change set orchestrate-\d{8}T\d{9}Z disappeared from alert-engine-backend-dev before we executed it: [^\n]*run the deploy again to compare against the stack as it is now$/);

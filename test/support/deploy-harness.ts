@@ -7,7 +7,8 @@ import { afterEach, beforeEach, vi } from "vitest";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClients, type AwsClients } from "../../src/aws/clients.js";
-import { CloudFormationApi } from "../../src/aws/cloudformation.js";
+import { DeleteChangeSetCommand } from "@aws-sdk/client-cloudformation";
+import { CloudFormationApi, type ChangeSetRequest } from "../../src/aws/cloudformation.js";
 import type { RetryPolicy } from "../../src/aws/retry.js";
 import { loadEnvironment } from "../../src/env/load.js";
 import { repositoryName, type Environment } from "../../src/env/model.js";
@@ -67,6 +68,21 @@ export function freshHarnessEachTest(use: (h: Harness) => void, harness: () => H
     vi.restoreAllMocks();
     process.exitCode = undefined;
   });
+}
+
+/**
+ * The engine's CloudFormation API, except that its change sets on `stack` vanish as soon as they are made: another
+ * run executed a change set there, and CloudFormation deleted every other one (ExecuteChangeSet), ours too.
+ */
+export function changeSetsVanishingOn(h: Harness, stack: string): CloudFormationApi {
+  const raw = h.clients.cloudformation;
+  return new (class extends CloudFormationApi {
+    override async createChangeSet(request: ChangeSetRequest) {
+      const created = await super.createChangeSet(request);
+      if (request.stackName === stack) await raw.send(new DeleteChangeSetCommand({ StackName: stack, ChangeSetName: created.changeSetId }));
+      return created;
+    }
+  })(raw, FAST_RETRY);
 }
 
 export function deployHarness(options: FakeCloudOptions = {}): Harness {
