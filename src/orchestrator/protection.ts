@@ -41,7 +41,6 @@ export interface ProtectionLowering {
   readonly change: string;
 }
 
-
 /**
  * How much a policy keeps of a resource that CloudFormation deletes or replaces. RetainExceptOnCreate
  * retains every resource that already exists, which is all a deployed one can be; Snapshot keeps the data

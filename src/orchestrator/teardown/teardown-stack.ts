@@ -160,4 +160,3 @@ function failedDeletionRecovery(name: string, cause: RootCause | undefined, regi
 }
 
 const minutes = (ms: number) => Math.round(ms / 60_000);
-
