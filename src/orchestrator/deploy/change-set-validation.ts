@@ -4,6 +4,7 @@
  */
 import type { CloudFormationApi } from "../../aws/cloudformation.js";
 import { describeFinding, type ValidationFinding } from "../../aws/cloudformation-validation.js";
+import { errorText } from "../../aws/error-text.js";
 
 export type { ValidationFinding } from "../../aws/cloudformation-validation.js";
 
@@ -22,8 +23,7 @@ export async function readValidation(
     return { findings: await ctx.cfn.validationFindings(stackName, changeSetId) };
   } catch (error) {
     if (ctx.signal?.aborted) throw error;
-    const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    return { findings: [], unreadable: `CloudFormation's pre-deployment validation results could not be read (DescribeEvents: ${why})` };
+    return { findings: [], unreadable: `CloudFormation's pre-deployment validation results could not be read (DescribeEvents: ${errorText(error)})` };
   }
 }
 
