@@ -3,7 +3,7 @@
  * fake cloud: the note naming what differs, a refused approval of a change set or of termination protection
  * alone, the protection notes, an update that outlasts the operation bound, and a Ctrl-C while it is followed.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ChangeSetReview } from "../src/orchestrator/deploy/deploy-context.js";
 import type { EngineEvent } from "../src/orchestrator/events.js";
 import { protectionLowerings } from "../src/orchestrator/protection.js";
@@ -12,7 +12,7 @@ import { DEFAULT_POLL } from "../src/orchestrator/watch.js";
 import { stackDefinition } from "../src/templates/index.js";
 import { defaultResourceMs } from "./support/fake-cloud/index.js";
 import type { StackRecord } from "./support/fake-cloud.js";
-import { deployHarness, nameInArn, type Harness } from "./support/deploy-harness.js";
+import { deployHarness, freshHarnessEachTest, nameInArn, type Harness } from "./support/deploy-harness.js";
 
 const name = (stack: string) => `alert-engine-${stack}-dev`;
 const callsOn = (h: Harness, command: string, stack: string) =>
@@ -35,12 +35,12 @@ const editDescription = (stack: StackRecord) => {
 const protectionOff = (stack: string) =>
   new Map([["storage" as const, protectionLowerings(stackDefinition("storage"), stack, { terminationProtection: true }, { terminationProtection: false })]]);
 
+let h: Harness;
+
 describe("one stack's deploy: what it says and how it ends", () => {
-  let h: Harness;
-  afterEach(() => h.cloud.restore());
+  freshHarnessEachTest((fresh) => (h = fresh));
 
   it("names everything that differs in one 'changed:' note before it creates the change set", async () => {
-    h = deployHarness();
     await h.deploy("dev");
     const removed = Object.keys(h.cloud.stack(name("domain"))!.tags)[0]!;
     h.cloud.changeStackBehindOurBack(name("domain"), (stack) => {
@@ -60,7 +60,6 @@ describe("one stack's deploy: what it says and how it ends", () => {
   });
 
   it("asks about a change set that needs approval, and a 'no' deletes it and changes nothing", async () => {
-    h = deployHarness();
     await h.deploy("dev");
     const asked: ChangeSetReview[] = [];
     const env = { ...h.environment("dev"), logRetentionDays: 30 };
@@ -81,7 +80,6 @@ describe("one stack's deploy: what it says and how it ends", () => {
 
   describe("termination protection switched off where CloudFormation finds no changes in a template that differs", () => {
     const protectedAndEdited = async () => {
-      h = deployHarness();
       await h.deploy("dev");
       h.cloud.changeStackBehindOurBack(name("storage"), (stack) => {
         editDescription(stack);
@@ -111,48 +109,46 @@ describe("one stack's deploy: what it says and how it ends", () => {
   });
 
   it("says it enabled termination protection it put back", async () => {
-    h = deployHarness();
     await h.deploy("dev");
     const report = await h.deploy("dev", { env: { ...h.environment("dev"), terminationProtection: true } });
     expect(notesOf(report.results.get("storage"))).toContain("termination protection enabled");
     expect(h.cloud.stack(name("storage"))!.terminationProtection).toBe(true);
   });
+});
 
-  describe("an update of a log group that takes an hour", () => {
-    let slow = false;
-    const slowLogGroups = () => {
-      slow = false;
-      return deployHarness({ latency: { resourceMs: (type) => (slow && type === "AWS::Logs::LogGroup" ? 60 * 60_000 : defaultResourceMs(type)) } });
-    };
-    const longerRetention = () => ({ ...h.environment("dev"), logRetentionDays: 30 });
+describe("one stack's update of a log group that takes an hour", () => {
+  let slow = false;
+  const slowLogGroups = () => {
+    slow = false;
+    return deployHarness({ latency: { resourceMs: (type) => (slow && type === "AWS::Logs::LogGroup" ? 60 * 60_000 : defaultResourceMs(type)) } });
+  };
+  freshHarnessEachTest((fresh) => (h = fresh), slowLogGroups);
+  const longerRetention = () => ({ ...h.environment("dev"), logRetentionDays: 30 });
 
-    it("stops waiting at the operation bound, failing with the status and the bound in minutes", async () => {
-      h = slowLogGroups();
-      await h.deploy("dev");
-      slow = true;
-      const report = await h.deploy("dev", { env: longerRetention(), poll: { ...DEFAULT_POLL, operationTimeoutMs: 20 * 60_000 } });
-      expect(report.results.get("network")).toMatchObject({ kind: "failed", status: "UPDATE_IN_PROGRESS", message: "still UPDATE_IN_PROGRESS after 20 min; stopped waiting" });
-      expect(h.cloud.stack(name("network"))!.status).toBe("UPDATE_IN_PROGRESS");
+  it("stops waiting at the operation bound, failing with the status and the bound in minutes", async () => {
+    await h.deploy("dev");
+    slow = true;
+    const report = await h.deploy("dev", { env: longerRetention(), poll: { ...DEFAULT_POLL, operationTimeoutMs: 20 * 60_000 } });
+    expect(report.results.get("network")).toMatchObject({ kind: "failed", status: "UPDATE_IN_PROGRESS", message: "still UPDATE_IN_PROGRESS after 20 min; stopped waiting" });
+    expect(h.cloud.stack(name("network"))!.status).toBe("UPDATE_IN_PROGRESS");
+  });
+
+  it("a Ctrl-C while the update is followed ends the stack as interrupted, not as a failure to follow it", async () => {
+    await h.deploy("dev");
+    slow = true;
+    const ctrlC = new AbortController();
+    const report = await h.deploy("dev", {
+      env: longerRetention(),
+      signal: ctrlC.signal,
+      emit: (event: EngineEvent) => {
+        h.events.push(event);
+        const logGroupUpdating = event.type === "resource-event" && event.node === "network" && event.resourceType === "AWS::Logs::LogGroup" && event.status === "UPDATE_IN_PROGRESS";
+        if (logGroupUpdating && !ctrlC.signal.aborted) ctrlC.abort(new Error("Ctrl-C"));
+      },
     });
-
-    it("a Ctrl-C while the update is followed ends the stack as interrupted, not as a failure to follow it", async () => {
-      h = slowLogGroups();
-      await h.deploy("dev");
-      slow = true;
-      const ctrlC = new AbortController();
-      const report = await h.deploy("dev", {
-        env: longerRetention(),
-        signal: ctrlC.signal,
-        emit: (event: EngineEvent) => {
-          h.events.push(event);
-          const logGroupUpdating = event.type === "resource-event" && event.node === "network" && event.resourceType === "AWS::Logs::LogGroup" && event.status === "UPDATE_IN_PROGRESS";
-          if (logGroupUpdating && !ctrlC.signal.aborted) ctrlC.abort(new Error("Ctrl-C"));
-        },
-      });
-      expect(ctrlC.signal.aborted).toBe(true);
-      expect(report.interrupted).toBe(true);
-      expect(report.results.get("network")).toMatchObject({ kind: "interrupted" });
-      expect(callsOn(h, "ExecuteChangeSet", name("network")).length).toBe(2);
-    });
+    expect(ctrlC.signal.aborted).toBe(true);
+    expect(report.interrupted).toBe(true);
+    expect(report.results.get("network")).toMatchObject({ kind: "interrupted" });
+    expect(callsOn(h, "ExecuteChangeSet", name("network")).length).toBe(2);
   });
 });
