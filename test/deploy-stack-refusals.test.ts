@@ -7,6 +7,7 @@
 import { CloudFormationServiceException, CreateChangeSetCommand, DeleteChangeSetCommand, ExecuteChangeSetCommand } from "@aws-sdk/client-cloudformation";
 import { describe, expect, it } from "vitest";
 import type { StackId } from "../src/env/model.js";
+import type { ChangeSetReview } from "../src/orchestrator/deploy/deploy-context.js";
 import type { DeployReport, DeployRequest } from "../src/orchestrator/deploy/deploy.js";
 import { DEPLOY_CHANGE_SET, EXECUTE_WITHIN_MS } from "../src/orchestrator/deploy/live-runs.js";
 import { isReviewedChangeSetCurrent } from "../src/orchestrator/deploy/reviewed-change-sets.js";
@@ -35,7 +36,7 @@ const changedDev = (h: Harness) => ({ ...h.environment("dev"), logRetentionDays:
 let h: Harness;
 freshHarnessEachTest((fresh) => (h = fresh));
 
-/** The engine's diagnosis hook, recording which stacks it was asked about (then the real ECS diagnosis). */
+/** The engine's diagnosis hook, recording which stacks it was asked about; it finds nothing. */
 function diagnosis(): { diagnosed: StackId[]; diagnose: DeployRequest["diagnose"] } {
   const diagnosed: StackId[] = [];
   return {
@@ -45,6 +46,22 @@ function diagnosis(): { diagnosed: StackId[]; diagnose: DeployRequest["diagnose"
       return [];
     },
   };
+}
+
+/**
+ * The changed dev deployed with every change set asked about and approved; `whileAsked` happens while the backend's
+ * change set waits for its answer.
+ */
+function deployWhileBackendAsked(diagnose: DeployRequest["diagnose"], whileAsked: (review: ChangeSetReview) => Promise<unknown>): Promise<DeployReport> {
+  return h.deploy("dev", {
+    env: changedDev(h),
+    diagnose,
+    approval: "any-change",
+    approve: async (review) => {
+      if (review.stack === name("backend")) await whileAsked(review);
+      return true;
+    },
+  });
 }
 
 describe("CreateChangeSet refused", () => {
@@ -146,16 +163,8 @@ describe("ExecuteChangeSet refused", () => {
     await h.deploy("dev");
     const backend = name("backend");
     const { diagnosed, diagnose } = diagnosis();
-    const report = await h.deploy("dev", {
-      env: changedDev(h),
-      diagnose,
-      approval: "any-change",
-      approve: async (review) => {
-        // Meanwhile someone else executed a change set there: CloudFormation deleted every other one, ours too.
-        if (review.stack === backend) await h.clients.cloudformation.send(new DeleteChangeSetCommand({ StackName: backend, ChangeSetName: review.changeSetName }));
-        return true;
-      },
-    });
+    // Meanwhile someone else executed a change set there: CloudFormation deleted every other one, ours too.
+    const report = await deployWhileBackendAsked(diagnose, (review) => h.clients.cloudformation.send(new DeleteChangeSetCommand({ StackName: backend, ChangeSetName: review.changeSetName })));
 
     expect(failed(report, "backend")).toMatchObject({ kind: "failed", refused: true });
     expect(failed(report, "backend").message).toMatch(/^change set orchestrate-\d{8}T\d{9}Z disappeared from alert-engine-backend-dev before we executed it: .*nothing of ours ran; run the deploy again/);
@@ -203,15 +212,7 @@ describe("refusals are not diagnosed: nothing ran in CloudFormation", () => {
   it("an approval answered after the bound", async () => {
     await h.deploy("dev");
     const { diagnosed, diagnose } = diagnosis();
-    const report = await h.deploy("dev", {
-      env: changedDev(h),
-      diagnose,
-      approval: "any-change",
-      approve: async (review) => {
-        if (review.stack === name("backend")) await h.cloud.clock.sleep(EXECUTE_WITHIN_MS + 60_000);
-        return true;
-      },
-    });
+    const report = await deployWhileBackendAsked(diagnose, () => h.cloud.clock.sleep(EXECUTE_WITHIN_MS + 60_000));
 
     expect(failed(report, "backend")).toMatchObject({ kind: "failed", refused: true, message: expect.stringMatching(/was ready to execute only after 1 h 1 min/) });
     expect(diagnosed).not.toContain("backend");
